@@ -1,0 +1,38 @@
+"""itsm: an ITIL service desk for a company's own employees (Pyramid + ZODB)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pyramid.config import Configurator
+
+
+def main(global_config: dict[str, Any], **settings: Any) -> Any:
+    """The WSGI application (PasteDeploy ``egg:itsm``)."""
+    settings.setdefault("tm.manager_hook", "pyramid_tm.explicit_manager")
+    settings.setdefault("retry.attempts", "3")
+    # Admin commands and itsm-worker load the app with itsm.scheduler=off in global_config.
+    if "itsm.scheduler" in global_config:
+        settings["itsm.scheduler"] = global_config["itsm.scheduler"]
+    with Configurator(settings=settings) as config:
+        config.include("itsm.settings")
+        config.include("pyramid_retry")
+        config.include("pyramid_tm")
+        config.include("pyramid_zodbconn")
+        config.include("pyramid_chameleon")
+        config.include("itsm.storage")
+        config.include("itsm.i18n")
+        config.include("itsm.security")
+        config.include("itsm.directory")
+        config.include("itsm.worker")
+        config.include("itsm.notify")
+        config.include("itsm.evolve")
+        config.include("itsm.ui")
+        config.include("itsm.api")
+        config.include("itsm.people")
+        config.include("itsm.health")
+        app = config.make_wsgi_app()
+    from itsm.storage import after_start
+
+    after_start(app.registry)
+    return app

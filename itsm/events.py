@@ -1,0 +1,43 @@
+"""Plain event classes; subscribers are registered with ``config.add_subscriber``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass
+class ObjectCreated:
+    """An object was added to the tree."""
+
+    obj: Any
+    request: Any = None
+
+
+@dataclass
+class ObjectModified:
+    """Fields of an object changed; ``changes`` maps a field name to ``(before, after)``."""
+
+    obj: Any
+    changes: dict[str, tuple[Any, Any]]
+    request: Any = None
+
+
+@dataclass
+class PersonLoggedIn:
+    """Someone logged in; their person record was refreshed from the directory."""
+
+    person: Any
+    request: Any = None
+
+
+@dataclass
+class TicketTransitioned:
+    """A workflow transition fired on a ticket."""
+
+    ticket: Any
+    transition: str
+    before: str
+    after: str
+    actor: str | None
+    request: Any = None

@@ -1,0 +1,20 @@
+"""Numbered upgrade steps. Append only: a step, once released, never changes.
+
+Each step takes the ServiceDesk root and brings the data from generation N-1 to N. Steps must
+be idempotent (a crash between the step and the commit re-runs it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+
+def step_1_baseline(root: Any) -> None:
+    """Generation 1 is the first released layout: nothing to change."""
+
+
+#: (generation, what it does, function)
+STEPS: tuple[tuple[int, str, Callable[[Any], None]], ...] = (
+    (1, "baseline layout", step_1_baseline),
+)

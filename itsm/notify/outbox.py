@@ -1,0 +1,140 @@
+"""The transactional outbox: mail is queued in ZODB inside the transaction that caused it.
+
+A rolled-back change therefore sends nothing, and a mail server outage loses nothing: the
+worker's delivery job (:mod:`itsm.notify.delivery`) sends what is due and retries with backoff.
+Keys are random, not sequential, so concurrent writers touch different buckets and merge
+instead of conflicting (PITFALLS, "Hot objects conflict").
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import UTC, datetime, timedelta
+from email.utils import make_msgid
+from typing import Any
+
+from BTrees.Length import Length
+from BTrees.OOBTree import OOBTree
+from persistent import Persistent
+
+#: Seconds to wait after the Nth failed attempt (the last value repeats).
+BACKOFF = (30, 60, 120, 300, 600, 1800, 3600)
+#: After this many failed attempts a message is kept as failed, for an administrator to see.
+MAX_ATTEMPTS = 20
+
+
+class OutgoingMail(Persistent):
+    """One message waiting to be delivered (or given up on)."""
+
+    attempts = 0
+    last_error = ""
+    failed = False
+    sent_at: datetime | None = None
+
+    def __init__(
+        self,
+        key: str,
+        to: tuple[str, ...],
+        subject: str,
+        text: str,
+        *,
+        html: str = "",
+        message_id: str,
+        headers: Mapping[str, str] | None = None,
+        created: datetime,
+        ticket: str | None = None,
+        kind: str = "",
+    ) -> None:
+        self.key = key
+        self.to = tuple(to)
+        self.subject = subject
+        self.text = text
+        self.html = html
+        self.message_id = message_id
+        self.headers = dict(headers or {})
+        self.created = created
+        self.next_try = created
+        self.ticket = ticket
+        self.kind = kind
+
+    def schedule_retry(self, error: str, now: datetime) -> None:
+        self.attempts += 1
+        self.last_error = error[:500]
+        if self.attempts >= MAX_ATTEMPTS:
+            self.failed = True
+        delay = BACKOFF[min(self.attempts - 1, len(BACKOFF) - 1)]
+        self.next_try = now + timedelta(seconds=delay)
+
+
+class Outbox(Persistent):
+    """Pending messages (random keys) plus counters of what was sent."""
+
+    def __init__(self) -> None:
+        self.pending = OOBTree()
+        self.sent_count = Length()
+
+    def add(
+        self,
+        to: Iterable[str],
+        subject: str,
+        text: str,
+        *,
+        html: str = "",
+        domain: str = "itsm.local",
+        message_id: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        now: datetime | None = None,
+        ticket: str | None = None,
+        kind: str = "",
+    ) -> OutgoingMail | None:
+        """Queue a message; None when it has no recipient. Call inside the causing transaction."""
+        recipients = tuple(sorted({addr.strip() for addr in to if addr and addr.strip()}))
+        if not recipients:
+            return None
+        now = now or datetime.now(UTC)
+        key = secrets.token_hex(8)
+        while key in self.pending:
+            key = secrets.token_hex(8)
+        mail = OutgoingMail(
+            key,
+            recipients,
+            subject,
+            text,
+            html=html,
+            message_id=message_id or make_msgid(domain=domain),
+            headers=headers,
+            created=now,
+            ticket=ticket,
+            kind=kind,
+        )
+        self.pending[key] = mail
+        return mail
+
+    def due(self, now: datetime) -> list[str]:
+        """Keys of messages to try now, oldest first."""
+        ready = [m for m in self.pending.values() if not m.failed and m.next_try <= now]
+        ready.sort(key=lambda m: m.created)
+        return [m.key for m in ready]
+
+    def mark_sent(self, key: str) -> None:
+        self.pending.pop(key, None)
+        self.sent_count.change(1)
+
+    def __iter__(self) -> Iterator[OutgoingMail]:
+        return iter(self.pending.values())
+
+    def __len__(self) -> int:
+        return len(self.pending)
+
+    @property
+    def waiting(self) -> int:
+        return sum(1 for m in self.pending.values() if not m.failed)
+
+    @property
+    def failed(self) -> int:
+        return sum(1 for m in self.pending.values() if m.failed)
+
+
+def get_outbox(root: Any) -> Outbox:
+    return root.outbox

@@ -1,0 +1,84 @@
+"""Person records: what the directory said at last login, plus the person's preferences."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from BTrees.OOBTree import OOBTree
+from persistent import Persistent
+from pyramid.authorization import ALL_PERMISSIONS, Allow
+
+from itsm.directory.base import DirectoryPerson
+
+
+class Person(Persistent):
+    """One person known to the desk. The directory stays the source of truth for identity;
+    this record is a cache (refreshed at each login) plus what only the desk knows."""
+
+    __parent__: Any = None
+    __name__: str | None = None
+
+    login = ""
+    name = ""
+    email = ""
+    phone = ""
+    department = ""
+    title = ""
+    manager: str | None = None
+    dn: str | None = None
+    groups: tuple[str, ...] = ()
+    roles: tuple[str, ...] = ("employee",)
+    language: str | None = None  # None: follow the browser's Accept-Language
+    mute_optional_mail = False
+    away = False
+    created: datetime | None = None
+    last_login: datetime | None = None
+    refreshed: datetime | None = None
+    # Live login sessions: session id → created (UTC). Written at login and logout only, so
+    # reading pages never writes; logging out or a password reset ends sessions server-side.
+    sessions: OOBTree | None = None
+
+    def __init__(self, login: str) -> None:
+        self.login = login
+        self.sessions = OOBTree()
+
+    @property
+    def __acl__(self) -> list[tuple[str, str, Any]]:
+        return [
+            (Allow, f"user:{self.login}", ("view", "edit")),
+            (Allow, "role:admin", ALL_PERMISSIONS),
+            (Allow, "role:agent", "view"),
+        ]
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.login
+
+    def update_from_directory(
+        self, entry: DirectoryPerson, roles: set[str], now: datetime
+    ) -> dict[str, tuple[Any, Any]]:
+        """Copy what the directory says; return the fields that changed (nothing written
+        when nothing changed, so a refresh of an unchanged person costs no commit)."""
+        new = {
+            "name": entry.name,
+            "email": entry.email,
+            "phone": entry.phone,
+            "department": entry.department,
+            "title": entry.title,
+            "manager": entry.manager,
+            "dn": entry.dn,
+            "groups": tuple(sorted(entry.groups)),
+            "roles": tuple(sorted(roles)),
+        }
+        changes = {}
+        for key, value in new.items():
+            if getattr(self, key) != value:
+                changes[key] = (getattr(self, key), value)
+                setattr(self, key, value)
+        if changes or self.refreshed is None:
+            self.refreshed = now
+        return changes
+
+    def has_role(self, role: str) -> bool:
+        return role in self.roles

@@ -1,0 +1,83 @@
+"""``/people/`` (list, for IT staff) and ``/people/LOGIN/`` (profile, preferences, tokens)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pyramid.httpexceptions import HTTPSeeOther
+from pyramid.view import view_config
+
+from itsm.i18n import _
+from itsm.people.models import Person
+from itsm.root import People
+from itsm.security.tokens import create_token, revoke_token, tokens_of
+
+
+@view_config(context=People, renderer="itsm:people/templates/list.pt", permission="view")
+def people_list(context: People, request: Any) -> dict[str, Any]:
+    query = request.GET.get("q", "").strip().casefold()
+    people = [
+        p
+        for p in context.values()
+        if not query or query in f"{p.login} {p.name} {p.email} {p.department}".casefold()
+    ]
+    people.sort(key=lambda p: p.display_name.casefold())
+    return {"people": people[:200], "total": len(people), "q": request.GET.get("q", "")}
+
+
+def _profile(context: Person, request: Any, new_token: str | None = None) -> dict[str, Any]:
+    own = request.identity is not None and request.identity.login == context.login
+    root = request.itsm_root
+    return {
+        "person": context,
+        "own": own,
+        "tokens": tokens_of(root.tokens, context.login) if own else [],
+        "new_token": new_token,
+        "manager": root["people"].get(context.manager) if context.manager else None,
+    }
+
+
+@view_config(context=Person, renderer="itsm:people/templates/profile.pt", permission="view")
+def profile(context: Person, request: Any) -> dict[str, Any]:
+    return _profile(context, request)
+
+
+@view_config(
+    context=Person,
+    name="preferences",
+    request_method="POST",
+    permission="edit",
+)
+def save_preferences(context: Person, request: Any) -> Any:
+    language = request.POST.get("language", "")
+    if language in request.registry.itsm_settings.locales or language == "":
+        context.language = language or None
+    mute = request.POST.get("mute_optional_mail") == "on"
+    if context.mute_optional_mail != mute:
+        context.mute_optional_mail = mute
+    request.session.flash(_("Your preferences are saved."), "success")
+    return HTTPSeeOther(location=request.resource_url(context))
+
+
+@view_config(
+    context=Person,
+    name="tokens",
+    request_method="POST",
+    permission="edit",
+    renderer="itsm:people/templates/profile.pt",
+)
+def tokens(context: Person, request: Any) -> Any:
+    """Make a token (shown once, on this response only) or revoke one of one's own."""
+    if request.identity.login != context.login:
+        return HTTPSeeOther(location=request.resource_url(context))
+    root = request.itsm_root
+    revoke = request.POST.get("revoke")
+    if revoke:
+        owned = dict(tokens_of(root.tokens, context.login))
+        if revoke in owned:
+            revoke_token(root.tokens, revoke)
+            request.session.flash(_("The token is revoked."), "success")
+        return HTTPSeeOther(location=request.resource_url(context))
+    label = request.POST.get("label", "").strip()[:100]
+    token = create_token(root.tokens, context.login, label)
+    return _profile(context, request, new_token=token)

@@ -1,0 +1,39 @@
+"""Sessions, the security policy, CSRF and the login throttle."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pyramid.session import JSONSerializer, SignedCookieSessionFactory
+
+from itsm.security.policy import ItsmSecurityPolicy, bearer_token
+from itsm.security.throttle import LoginThrottle
+
+
+def _csrf_applies(request: Any) -> bool:
+    # Bearer-token calls carry no ambient credential a foreign page could ride on, so they need
+    # no CSRF token; everything authenticated by the cookie does.
+    return bearer_token(request) is None
+
+
+def includeme(config: Any) -> None:
+    settings = config.registry.itsm_settings
+    config.set_session_factory(
+        SignedCookieSessionFactory(
+            settings.session_secret,
+            cookie_name="itsm_session",
+            secure=settings.cookie_secure,
+            httponly=True,
+            samesite="Lax",
+            timeout=settings.session_idle_timeout,  # idle timeout
+            reissue_time=max(1, settings.session_idle_timeout // 10),
+            max_age=None,  # a browser-session cookie; the absolute limit is checked server-side
+            serializer=JSONSerializer(),
+        )
+    )
+    config.set_security_policy(ItsmSecurityPolicy(settings.session_absolute_timeout))
+    config.set_default_csrf_options(require_csrf=True, callback=_csrf_applies)
+    config.registry.itsm_login_throttle = LoginThrottle(
+        settings.login_max_failures, settings.login_lock_seconds
+    )
+    config.scan("itsm.security.views")

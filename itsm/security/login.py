@@ -1,0 +1,66 @@
+"""Logging a person in: throttle, directory check, person record, new session."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+from pyramid.security import forget, remember
+
+from itsm.events import PersonLoggedIn
+from itsm.people.models import Person
+from itsm.people.records import refresh_person
+
+log = logging.getLogger("itsm.security.login")
+
+
+class LoginRefused(Exception):
+    """Wrong login or password; deliberately the same for an unknown account."""
+
+
+class LoginThrottled(Exception):
+    """Too many failures for this login name lately."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(retry_after)
+        self.retry_after = retry_after
+
+
+def log_in(request: Any, login: str, password: str) -> Person:
+    """Check ``login``/``password`` with the directory and start a session.
+
+    Raises LoginRefused, LoginThrottled, or DirectoryUnavailable (from the directory).
+    """
+    login = login.strip()
+    throttle = request.registry.itsm_login_throttle
+    client = request.client_addr
+    wait = throttle.retry_after(login)
+    if wait:
+        log.warning("login throttled for %r from %s (%ds left)", login[:64], client, wait)
+        raise LoginThrottled(wait)
+    entry = request.directory.authenticate(login, password)
+    if entry is None:
+        locked = throttle.failed(login)
+        log.warning(
+            "failed login for %r from %s%s",
+            login[:64],
+            client,
+            " (now throttled)" if locked else "",
+        )
+        raise LoginRefused()
+    throttle.succeeded(login)
+    settings = request.registry.itsm_settings
+    person = refresh_person(request.itsm_root["people"], request.directory, entry, settings.roles)
+    person.last_login = datetime.now(UTC)
+    remember(request, person.login)
+    request.registry.notify(PersonLoggedIn(person, request))
+    log.info("login %s from %s (%s)", person.login, client, ",".join(person.roles))
+    return person
+
+
+def log_out(request: Any) -> None:
+    identity = request.identity
+    forget(request)
+    if identity is not None:
+        log.info("logout %s", identity.login)

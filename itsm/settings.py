@@ -1,0 +1,207 @@
+"""Parse and validate the ini settings once; the result lives on the registry.
+
+Everything the application reads from the ini file goes through :func:`parse`, so a typo or a
+missing value is reported at start-up in one clear line instead of deep inside a request.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+ROLES = ("employee", "agent", "manager", "change_board", "admin")
+
+
+class ConfigError(ValueError):
+    """A setting is missing or has a value we cannot use."""
+
+
+@dataclass(frozen=True)
+class LdapSettings:
+    url: str = "ldap://localhost:389"
+    bind_dn: str = ""
+    bind_password: str = ""
+    user_base: str = ""
+    user_filter: str = "(uid={login})"
+    group_base: str = ""
+    group_filter: str = (
+        "(|(objectClass=groupOfNames)(objectClass=groupOfUniqueNames)(objectClass=group))"
+    )
+    timeout: float = 5.0
+    active_directory: bool = False
+    start_tls: bool = False
+    ca_file: str = ""
+    login_attribute: str = "uid"
+    pool_size: int = 4
+
+
+@dataclass(frozen=True)
+class MailSettings:
+    host: str = "localhost"
+    port: int = 25
+    sender: str = "itsm@localhost"
+    tls: str = "none"  # none | starttls | ssl
+    username: str = ""
+    password: str = ""
+    timeout: float = 10.0
+
+
+@dataclass(frozen=True)
+class Settings:
+    directory: str = "local"  # local | ldap
+    ldap: LdapSettings = field(default_factory=LdapSettings)
+    mail: MailSettings = field(default_factory=MailSettings)
+    roles: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    scheduler: str = "off"  # embedded | off
+    session_secret: str = ""
+    session_idle_timeout: int = 1800
+    session_absolute_timeout: int = 43200
+    cookie_secure: bool = False
+    attachment_max_bytes: int = 25 * 1024 * 1024
+    public_url: str = "http://localhost:6543"
+    login_max_failures: int = 5
+    login_lock_seconds: int = 60
+    default_locale: str = "en"
+    locales: tuple[str, ...] = ("en", "ru")
+    zodb_uri: str = ""
+    worker_lease_seconds: int = 60
+    reopen_days: int = 7
+    auto_close_days: int = 5
+
+
+def _bool(raw: Mapping[str, Any], key: str, default: bool) -> bool:
+    value = raw.get(key)
+    if value is None or str(value).strip() == "":
+        return default
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{key}: expected true or false, got {value!r}")
+
+
+def _number(raw: Mapping[str, Any], key: str, default: float, kind: type = int) -> Any:
+    value = raw.get(key)
+    if value is None or str(value).strip() == "":
+        return default
+    try:
+        number = kind(str(value).strip())
+    except ValueError:
+        raise ConfigError(f"{key}: expected a number, got {value!r}") from None
+    if number < 0:
+        raise ConfigError(f"{key}: must not be negative, got {value!r}")
+    return number
+
+
+def _str(raw: Mapping[str, Any], key: str, default: str = "") -> str:
+    value = raw.get(key)
+    return default if value is None else str(value).strip()
+
+
+def _choice(raw: Mapping[str, Any], key: str, choices: tuple[str, ...], default: str) -> str:
+    value = _str(raw, key, default) or default
+    if value not in choices:
+        raise ConfigError(f"{key}: expected one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
+def _names(value: str) -> tuple[str, ...]:
+    """Split a list of group names or DNs: one per line, or separated by ';'.
+
+    Commas cannot separate because DNs contain them.
+    """
+    parts: list[str] = []
+    for line in value.replace(";", "\n").splitlines():
+        line = line.strip()
+        if line:
+            parts.append(line)
+    return tuple(parts)
+
+
+def parse(raw: Mapping[str, Any]) -> Settings:
+    """Turn the ini file's ``[app:main]`` mapping into validated :class:`Settings`."""
+    directory = _choice(raw, "itsm.directory", ("local", "ldap"), "local")
+    ldap = LdapSettings(
+        url=_str(raw, "itsm.ldap.url", LdapSettings.url),
+        bind_dn=_str(raw, "itsm.ldap.bind_dn"),
+        bind_password=_str(raw, "itsm.ldap.bind_password"),
+        user_base=_str(raw, "itsm.ldap.user_base"),
+        user_filter=_str(raw, "itsm.ldap.user_filter", "")
+        or (
+            "(sAMAccountName={login})"
+            if _bool(raw, "itsm.ldap.active_directory", False)
+            else LdapSettings.user_filter
+        ),
+        group_base=_str(raw, "itsm.ldap.group_base"),
+        group_filter=_str(raw, "itsm.ldap.group_filter", LdapSettings.group_filter)
+        or LdapSettings.group_filter,
+        timeout=_number(raw, "itsm.ldap.timeout", 5.0, float),
+        active_directory=_bool(raw, "itsm.ldap.active_directory", False),
+        start_tls=_bool(raw, "itsm.ldap.start_tls", False),
+        ca_file=_str(raw, "itsm.ldap.ca_file"),
+        login_attribute=_str(raw, "itsm.ldap.login_attribute", "")
+        or ("sAMAccountName" if _bool(raw, "itsm.ldap.active_directory", False) else "uid"),
+        pool_size=_number(raw, "itsm.ldap.pool_size", 4),
+    )
+    if directory == "ldap":
+        if "{login}" not in ldap.user_filter:
+            raise ConfigError("itsm.ldap.user_filter: must contain {login}")
+        if not ldap.user_base:
+            raise ConfigError("itsm.ldap.user_base: required when itsm.directory = ldap")
+        if ldap.timeout <= 0:
+            raise ConfigError("itsm.ldap.timeout: must be more than 0 seconds")
+    mail = MailSettings(
+        host=_str(raw, "itsm.mail.host", "localhost"),
+        port=_number(raw, "itsm.mail.port", 25),
+        sender=_str(raw, "itsm.mail.sender", "itsm@localhost"),
+        tls=_choice(raw, "itsm.mail.tls", ("none", "starttls", "ssl"), "none"),
+        username=_str(raw, "itsm.mail.username"),
+        password=_str(raw, "itsm.mail.password"),
+        timeout=_number(raw, "itsm.mail.timeout", 10.0, float),
+    )
+    roles = {
+        role: _names(_str(raw, f"itsm.roles.{role}")) for role in ("agent", "admin", "change_board")
+    }
+    secret = _str(raw, "itsm.session.secret")
+    if not secret:
+        secret = os.environ.get("ITSM_SESSION_SECRET", "")
+    if len(secret) < 32:
+        raise ConfigError(
+            "itsm.session.secret: set a random value of at least 32 characters "
+            "(e.g. python3 -c 'import secrets; print(secrets.token_hex(32))')"
+        )
+    locales = _names(_str(raw, "itsm.locales", "en;ru").replace(",", ";")) or ("en", "ru")
+    default_locale = _str(raw, "pyramid.default_locale_name", "en") or "en"
+    return Settings(
+        directory=directory,
+        ldap=ldap,
+        mail=mail,
+        roles=roles,
+        scheduler=_choice(raw, "itsm.scheduler", ("embedded", "off"), "off"),
+        session_secret=secret,
+        session_idle_timeout=_number(raw, "itsm.session.idle_timeout", 1800),
+        session_absolute_timeout=_number(raw, "itsm.session.absolute_timeout", 43200),
+        cookie_secure=_bool(raw, "itsm.session.cookie_secure", False),
+        attachment_max_bytes=_number(raw, "itsm.attachments.max_bytes", 25 * 1024 * 1024),
+        public_url=_str(raw, "itsm.public_url", "http://localhost:6543").rstrip("/"),
+        login_max_failures=_number(raw, "itsm.login.max_failures", 5),
+        login_lock_seconds=_number(raw, "itsm.login.lock_seconds", 60),
+        default_locale=default_locale,
+        locales=locales,
+        zodb_uri=_str(raw, "zodbconn.uri"),
+        worker_lease_seconds=_number(raw, "itsm.worker.lease_seconds", 60) or 60,
+        reopen_days=_number(raw, "itsm.incidents.reopen_days", 7),
+        auto_close_days=_number(raw, "itsm.incidents.auto_close_days", 5),
+    )
+
+
+def get_settings(registry: Any) -> Settings:
+    """The parsed settings kept on the registry by :func:`includeme`."""
+    return registry.itsm_settings
+
+
+def includeme(config: Any) -> None:
+    config.registry.itsm_settings = parse(config.get_settings())

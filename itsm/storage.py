@@ -1,0 +1,35 @@
+"""The request's ZODB root, and start-up work on the database (tree, worker)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from pyramid_zodbconn import get_connection
+
+from itsm.db import get_db
+from itsm.root import ZODB_ROOT_KEY, ServiceDesk, bootstrap_database, root_factory
+
+log = logging.getLogger(__name__)
+
+
+def itsm_root(request: Any) -> ServiceDesk:
+    return get_connection(request).root()[ZODB_ROOT_KEY]
+
+
+def after_start(registry: Any) -> None:
+    """Create the tree when the database is new, then start the embedded timers if asked."""
+    db = get_db(registry)
+    created = bootstrap_database(db)
+    registry.itsm_bootstrap_created = created
+    if created:
+        log.info("created the resource tree: %s", ", ".join(created))
+    if registry.itsm_settings.scheduler == "embedded":
+        from itsm.worker.scheduler import start_embedded
+
+        start_embedded(registry, db)
+
+
+def includeme(config: Any) -> None:
+    config.add_request_method(itsm_root, "itsm_root", reify=True)
+    config.set_root_factory(root_factory)

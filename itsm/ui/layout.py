@@ -1,0 +1,80 @@
+"""What every page's layout needs: navigation by role, flash messages, the language switch."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pyramid.csrf import get_csrf_token
+from pyramid.renderers import get_renderer
+
+from itsm.i18n import LANGUAGE_NAMES, _
+
+
+@dataclass(frozen=True)
+class NavItem:
+    title: Any
+    href: str
+    active: bool = False
+
+
+class Layout:
+    """Handed to every template as ``layout``."""
+
+    def __init__(self, request: Any) -> None:
+        self.request = request
+
+    @property
+    def macro(self) -> Any:
+        return get_renderer("itsm:ui/templates/layout.pt").implementation().macros["layout"]
+
+    @property
+    def identity(self) -> Any:
+        return self.request.identity
+
+    @property
+    def locale(self) -> str:
+        return self.request.locale_name
+
+    @property
+    def languages(self) -> list[tuple[str, str]]:
+        locales = self.request.registry.itsm_settings.locales
+        return [(code, LANGUAGE_NAMES.get(code, code)) for code in locales]
+
+    @property
+    def csrf_token(self) -> str:
+        return get_csrf_token(self.request)
+
+    def flash(self) -> list[tuple[str, Any]]:
+        messages = []
+        for queue in ("success", "info", "warning", "danger"):
+            for message in self.request.session.pop_flash(queue):
+                messages.append((queue, message))
+        return messages
+
+    def nav(self) -> list[NavItem]:
+        identity = self.identity
+        if identity is None:
+            return []
+        request = self.request
+        path = request.path
+        root_url = request.application_url + "/"
+        items = [NavItem(_("Home"), root_url, path == "/")]
+        profile = request.application_url + f"/people/{identity.login}/"
+        items.append(
+            NavItem(_("My profile"), profile, path.startswith(f"/people/{identity.login}"))
+        )
+        if identity.has_role("admin") or identity.has_role("agent"):
+            people = request.application_url + "/people/"
+            items.append(NavItem(_("People"), people, path.rstrip("/") == "/people"))
+        return items
+
+    def translate(self, term: Any) -> str:
+        return self.request.localizer.translate(term)
+
+
+def add_layout(event: Any) -> None:
+    """BeforeRender subscriber: put ``layout`` into every template's namespace."""
+    request = event.get("request")
+    if request is not None and "layout" not in event:
+        event["layout"] = Layout(request)

@@ -1,0 +1,57 @@
+"""Outermost tween: a request id, security headers, and one log line per request."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from collections.abc import Callable
+from typing import Any
+
+log = logging.getLogger("itsm.request")
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; form-action 'self'; "
+    "base-uri 'self'; object-src 'none'"
+)
+
+
+def request_id(request: Any) -> str:
+    rid = request.environ.get("itsm.request_id")
+    if rid is None:
+        rid = request.environ["itsm.request_id"] = secrets.token_hex(6)
+    return rid
+
+
+def security_tween_factory(handler: Callable, registry: Any) -> Callable:
+    def tween(request: Any) -> Any:
+        start = time.perf_counter()
+        rid = request_id(request)
+        status = 500
+        try:
+            response = handler(request)
+            status = response.status_int
+        finally:
+            elapsed = (time.perf_counter() - start) * 1000
+            who = request.environ.get("itsm.identity")
+            log.info(
+                "%s %s %s %s %.1fms rid=%s",
+                request.method,
+                request.path_qs[:300],
+                status,
+                who.login if who else "-",
+                elapsed,
+                rid,
+            )
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CSP)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers["X-Request-Id"] = rid
+        if request.path.startswith("/api/") or request.identity is not None:
+            headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    return tween

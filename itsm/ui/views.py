@@ -1,0 +1,181 @@
+"""Site-wide views: home, language switch, error pages."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import urlencode
+
+from pyramid.httpexceptions import HTTPForbidden, HTTPFound, HTTPNotFound, HTTPSeeOther
+from pyramid.renderers import render_to_response
+from pyramid.view import (
+    exception_view_config,
+    forbidden_view_config,
+    notfound_view_config,
+    view_config,
+)
+
+from itsm.directory.base import DirectoryUnavailable
+from itsm.i18n import LANGUAGE_COOKIE, _
+from itsm.root import ServiceDesk
+from itsm.ui.safe_redirect import local_path
+from itsm.ui.tweens import request_id
+
+log = logging.getLogger(__name__)
+
+ROLE_TITLES = {
+    "employee": _("Employee"),
+    "agent": _("IT staff"),
+    "manager": _("Manager"),
+    "change_board": _("Change board"),
+    "admin": _("Administrator"),
+}
+
+
+@view_config(context=ServiceDesk, renderer="itsm:ui/templates/home.pt", permission="view")
+def home(context: ServiceDesk, request: Any) -> dict[str, Any]:
+    """The home page: what each role needs first."""
+    identity = request.identity
+    person = identity.person
+    people = context["people"]
+    manager = people.get(person.manager) if person.manager else None
+    sections: dict[str, Any] = {"person": person, "manager": manager, "role_titles": ROLE_TITLES}
+    if identity.has_role("manager"):
+        sections["team"] = sorted(
+            (p for p in people.values() if p.manager == person.login),
+            key=lambda p: p.display_name,
+        )
+        if not sections["team"]:
+            try:
+                logins = request.directory.reports_of(person.login)
+            except DirectoryUnavailable:
+                logins = []
+            sections["team_logins"] = logins
+    if identity.has_role("agent"):
+        groups = context["settings"]["groups"]
+        sections["groups"] = [g for name, g in groups.items() if name in person.groups]
+    if identity.has_role("admin"):
+        sections["system"] = {
+            "generation": context.generation,
+            "people": len(people),
+            "accounts": len(context.accounts),
+            "directory": request.registry.itsm_settings.directory,
+            "scheduler": request.registry.itsm_settings.scheduler,
+            "lease": context.worker_lease,
+            "outbox": context.outbox,
+        }
+    return sections
+
+
+@view_config(name="language", context=ServiceDesk, request_method="POST")
+def switch_language(context: ServiceDesk, request: Any) -> Any:
+    """Remember the chosen language: on the person when logged in, in a cookie otherwise."""
+    language = request.POST.get("language", "")
+    target = local_path(request, request.POST.get("came_from"))
+    response = HTTPSeeOther(location=target)
+    if language not in request.registry.itsm_settings.locales:
+        return response
+    identity = request.identity
+    if identity is not None and identity.person.language != language:
+        identity.person.language = language
+    response.set_cookie(
+        LANGUAGE_COOKIE,
+        language,
+        max_age=365 * 24 * 3600,
+        httponly=True,
+        samesite="Lax",
+        secure=request.registry.itsm_settings.cookie_secure,
+    )
+    return response
+
+
+def _is_api(request: Any) -> bool:
+    return request.path_info.startswith("/api/")
+
+
+@forbidden_view_config(renderer="itsm:ui/templates/error.pt")
+def forbidden(exc: HTTPForbidden, request: Any) -> Any:
+    if _is_api(request):
+        from itsm.api.errors import api_forbidden
+
+        return api_forbidden(exc, request)
+    if request.identity is None:
+        came_from = request.path_qs if request.method == "GET" else "/"
+        query = urlencode({"came_from": came_from})
+        return HTTPFound(location=f"{request.application_url}/login?{query}")
+    request.response.status = 403
+    return {
+        "title": _("Access denied"),
+        "message": _("You do not have permission to see this page."),
+        "rid": None,
+    }
+
+
+@notfound_view_config(renderer="itsm:ui/templates/error.pt")
+def notfound(exc: HTTPNotFound, request: Any) -> Any:
+    if _is_api(request):
+        from itsm.api.errors import api_error_response
+
+        return api_error_response(request, 404, "not_found", _("Not found."))
+    request.response.status = 404
+    return {
+        "title": _("Page not found"),
+        "message": _("There is nothing at this address."),
+        "rid": None,
+    }
+
+
+def _unavailable(exc: Exception, request: Any, message: Any) -> Any:
+    log.warning("unavailable: %s (rid=%s)", exc, request_id(request))
+    if request.path_info == "/healthz":
+        request.response.status = 503
+        return render_to_response(
+            "json",
+            {"status": "unavailable", "storage": {"ok": False, "error": str(exc)[:200]}},
+            request=request,
+            response=request.response,
+        )
+    if _is_api(request):
+        from itsm.api.errors import api_error_response
+
+        return api_error_response(request, 503, "unavailable", message)
+    request.response.status = 503
+    request.response.headers["Retry-After"] = "10"
+    return {"title": _("Temporarily unavailable"), "message": message, "rid": request_id(request)}
+
+
+@exception_view_config(DirectoryUnavailable, renderer="itsm:ui/templates/error.pt")
+def directory_unavailable(exc: Exception, request: Any) -> Any:
+    return _unavailable(exc, request, _("The directory is unavailable, try again shortly."))
+
+
+@exception_view_config(Exception, renderer="itsm:ui/templates/error.pt")
+def server_error(exc: Exception, request: Any) -> Any:
+    """Any other error: logged with its traceback, shown with the request id only."""
+    if _is_storage_outage(exc):
+        return _unavailable(exc, request, _("The database is unavailable, try again shortly."))
+    rid = request_id(request)
+    log.error("error in %s %s (rid=%s)", request.method, request.path, rid, exc_info=exc)
+    if _is_api(request):
+        from itsm.api.errors import api_error_response
+
+        return api_error_response(
+            request,
+            500,
+            "internal",
+            _("Something went wrong (request ${rid}).", mapping={"rid": rid}),
+        )
+    request.response.status = 500
+    return {
+        "title": _("Something went wrong"),
+        "message": _("The error was recorded. Quote this code when you contact IT."),
+        "rid": rid,
+    }
+
+
+def _is_storage_outage(exc: Exception) -> bool:
+    try:
+        from ZEO.Exceptions import ClientDisconnected
+    except ImportError:  # pragma: no cover
+        return False
+    return isinstance(exc, ClientDisconnected)

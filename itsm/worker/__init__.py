@@ -1,0 +1,11 @@
+"""The timers: job registration (``config.add_itsm_job``), the lease, the scheduler."""
+
+from typing import Any
+
+from itsm.worker.jobs import add_itsm_job
+
+
+def includeme(config: Any) -> None:
+    if not hasattr(config.registry, "itsm_jobs"):
+        config.registry.itsm_jobs = {}
+    config.add_directive("add_itsm_job", add_itsm_job)

@@ -1,0 +1,67 @@
+"""Job registration and the transaction a job runs in.
+
+Domain packages register their timers in ``includeme`` with ``config.add_itsm_job(name, func,
+seconds)``; ``func(ctx)`` gets a :class:`JobContext` and opens its own transactions through
+``ctx.transact(fn)``, each retried on conflict (ARCHITECTURE, "Rules of the house").
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import transaction
+
+from itsm.root import ZODB_ROOT_KEY
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    func: Callable[[JobContext], Any]
+    seconds: float
+
+
+class JobContext:
+    """What a job needs: settings, the database, the time, and retried transactions."""
+
+    def __init__(self, registry: Any, db: Any, now: Callable[[], datetime] | None = None) -> None:
+        self.registry = registry
+        self.db = db
+        self.settings = registry.itsm_settings
+        self._now = now or (lambda: datetime.now(UTC))
+
+    def now(self) -> datetime:
+        return self._now()
+
+    def transact(self, func: Callable[[Any], T], attempts: int = 3) -> T:
+        """Run ``func(root)`` in its own connection and transaction, retried on conflicts."""
+        return run_in_transaction(self.db, func, attempts)
+
+
+def run_in_transaction(db: Any, func: Callable[[Any], T], attempts: int = 3) -> T:
+    tm = transaction.TransactionManager(explicit=True)
+    conn = db.open(transaction_manager=tm)
+    try:
+        result: Any = None
+        for attempt in tm.attempts(attempts):
+            with attempt:
+                result = func(conn.root()[ZODB_ROOT_KEY])
+        return result
+    finally:
+        conn.close()
+
+
+def registered_jobs(registry: Any) -> list[Job]:
+    return list(getattr(registry, "itsm_jobs", {}).values())
+
+
+def add_itsm_job(config: Any, name: str, func: Callable[[JobContext], Any], seconds: float) -> None:
+    """Configurator directive: run ``func`` every ``seconds`` in the worker."""
+    config.registry.itsm_jobs[name] = Job(name, func, seconds)

@@ -1,0 +1,159 @@
+"""Fixtures shared by the whole suite: the app on a temporary FileStorage, demo data, login."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import plaster
+import pytest
+import transaction
+import webtest
+import ZODB
+import ZODB.FileStorage
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_INI = ROOT / "etc" / "test.ini"
+
+pytest_plugins = [
+    f"tests.plugins.{name}"
+    for name in ("slapd", "smtp")
+    if (ROOT / "tests" / "plugins" / f"{name}.py").exists()
+]
+
+
+def base_settings() -> dict[str, str]:
+    return dict(plaster.get_settings(str(TEST_INI), "app:main"))
+
+
+def file_uri(directory: Path) -> str:
+    return f"file://{directory}/Data.fs?blobstorage_dir={directory}/blobs"
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A FileStorage with the tree and the demo data, made once; tests get copies of it
+    (hashing six demo passwords with argon2 for every test would be slow)."""
+    from itsm.demo import load_demo
+    from itsm.root import get_or_create_root
+
+    directory = tmp_path_factory.mktemp("demo-template")
+    storage = ZODB.FileStorage.FileStorage(
+        str(directory / "Data.fs"), blob_dir=str(directory / "blobs")
+    )
+    db = ZODB.DB(storage)
+    tm = transaction.TransactionManager(explicit=True)
+    conn = db.open(transaction_manager=tm)
+    with tm:
+        root, _ = get_or_create_root(conn.root())
+        load_demo(root, with_accounts=True)
+    conn.close()
+    db.close()
+    return directory
+
+
+class AppHandle:
+    """A running app and the means to reach into its database from a test."""
+
+    def __init__(self, app: Any, settings: dict[str, str]) -> None:
+        self.wsgi = app
+        self.settings = settings
+        self.registry = app.registry
+
+    @property
+    def db(self) -> Any:
+        from itsm.db import get_db
+
+        return get_db(self.registry)
+
+    def client(self, **extra_environ: Any) -> webtest.TestApp:
+        environ = {"REMOTE_ADDR": "127.0.0.1", "HTTP_HOST": "localhost"}
+        environ.update(extra_environ)
+        return webtest.TestApp(self.wsgi, extra_environ=environ)
+
+    def read(self, func: Callable[[Any], Any]) -> Any:
+        """Run ``func(root)`` in a fresh transaction that is then aborted."""
+        tm = transaction.TransactionManager(explicit=True)
+        conn = self.db.open(transaction_manager=tm)
+        tm.begin()
+        try:
+            return func(conn.root()["itsm"])
+        finally:
+            tm.abort()
+            conn.close()
+
+    def write(self, func: Callable[[Any], Any]) -> Any:
+        """Run ``func(root)`` in a committed transaction."""
+        tm = transaction.TransactionManager(explicit=True)
+        conn = self.db.open(transaction_manager=tm)
+        try:
+            with tm:
+                return func(conn.root()["itsm"])
+        finally:
+            conn.close()
+
+    def close(self) -> None:
+        self.db.close()
+
+
+@pytest.fixture
+def make_app(tmp_path: Path, demo_template: Path) -> Iterator[Callable[..., AppHandle]]:
+    """``make_app(demo=True, **setting_overrides)``: the real app on a copy of the demo
+    database (or an empty one with ``demo=False``)."""
+    handles: list[AppHandle] = []
+
+    def factory(demo: bool = True, **overrides: str) -> AppHandle:
+        from itsm import main
+
+        directory = tmp_path / f"db{len(handles)}"
+        if demo:
+            shutil.copytree(demo_template, directory)
+        else:
+            directory.mkdir()
+        settings = base_settings()
+        settings["zodbconn.uri"] = file_uri(directory)
+        settings.update(overrides)
+        handle = AppHandle(main({}, **settings), settings)
+        handles.append(handle)
+        return handle
+
+    yield factory
+    for handle in handles:
+        handle.close()
+
+
+@pytest.fixture
+def app(make_app: Callable[..., AppHandle]) -> AppHandle:
+    return make_app()
+
+
+@pytest.fixture
+def client(app: AppHandle) -> webtest.TestApp:
+    return app.client()
+
+
+CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
+
+
+def csrf_of(response: webtest.TestResponse) -> str:
+    match = CSRF_RE.search(response.text)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+def login(client: webtest.TestApp, user: str, password: str = "demo", status: Any = 303) -> Any:
+    """Log in through the real form; returns the response to the POST."""
+    page = client.get("/login")
+    form = page.forms["login-form"]
+    form["login"] = user
+    form["password"] = password
+    return form.submit(status=status)
+
+
+def logged_in(app: AppHandle, user: str, password: str = "demo") -> webtest.TestApp:
+    client = app.client()
+    login(client, user, password)
+    return client
