@@ -31,7 +31,7 @@ def healthz(context: ServiceDesk, request: Any) -> dict[str, Any]:
     """200 when storage and directory both answer, 503 otherwise. Public: no details that
     help an attacker beyond up/down and the kind of directory."""
     storage = _check(lambda: context.generation is not None and len(context["people"]) >= 0)
-    directory = _check(request.directory.ping)
+    directory = _check(lambda: request.directory.ping())
     directory["kind"] = request.registry.itsm_settings.directory
     ok = storage["ok"] and directory["ok"]
     if not ok:

@@ -14,6 +14,13 @@ from typing import Any
 ROLES = ("employee", "agent", "manager", "change_board", "admin")
 
 
+#: Active Directory: people only (not computer accounts), by sAMAccountName or UPN.
+AD_USER_FILTER = (
+    "(&(objectCategory=person)(objectClass=user)"
+    "(|(sAMAccountName={login})(userPrincipalName={login})))"
+)
+
+
 class ConfigError(ValueError):
     """A setting is missing or has a value we cannot use."""
 

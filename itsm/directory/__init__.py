@@ -24,6 +24,14 @@ def make_directory(registry: Any, app_root: Any) -> Directory:
 
 
 def includeme(config: Any) -> None:
+    settings = config.registry.itsm_settings
+    if settings.directory == "ldap":
+        # Made once at start-up: a configuration error stops the start with a clear line
+        # instead of a 500 on the first login, and threads never race to create it.
+        from itsm.directory.ldap import LdapDirectory
+
+        config.registry.itsm_ldap_directory = LdapDirectory(settings.ldap)
+
     def directory(request: Any) -> Directory:
         return make_directory(request.registry, request.itsm_root)
 
