@@ -20,8 +20,16 @@ from itsm.settings import MailSettings
 
 log = logging.getLogger(__name__)
 
-#: Errors after which the next message would fail the same way: stop this turn.
-CONNECTION_ERRORS = (OSError, smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError)
+
+def lost_connection(exc: BaseException) -> bool:
+    """True when the connection is gone, so the next message would fail the same way.
+
+    ``smtplib.SMTPException`` is a subclass of ``OSError``: an SMTP answer such as 451 or 552
+    about one message must not be mistaken for a lost connection (the turn goes on).
+    """
+    if isinstance(exc, smtplib.SMTPServerDisconnected):
+        return True
+    return isinstance(exc, OSError) and not isinstance(exc, smtplib.SMTPException)
 
 
 def build_message(
@@ -67,9 +75,10 @@ class SmtpTransport:
             self.smtp.login(s.username, s.password)
         return self
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: EmailMessage) -> dict[str, Any]:
+        """Send; returns the recipients the server refused (when it took the others)."""
         assert self.smtp is not None
-        self.smtp.send_message(message)
+        return self.smtp.send_message(message)
 
     def __exit__(self, *exc: Any) -> None:
         if self.smtp is not None:
@@ -102,7 +111,7 @@ def deliver_outbox(ctx: Any, limit: int = 200) -> str | None:
             for key in keys:
                 mail = root.outbox.pending.get(key)
                 if mail is not None:
-                    mail.schedule_retry(error, now)
+                    mail.schedule_retry(error, now, server_down=True)
 
         ctx.transact(postpone)
         return f"mail server unavailable, {len(keys)} message(s) kept for a retry"
@@ -112,7 +121,7 @@ def deliver_outbox(ctx: Any, limit: int = 200) -> str | None:
             if message is None:
                 continue
             try:
-                transport.send(message)
+                refused = transport.send(message)
             except smtplib.SMTPRecipientsRefused as exc:
                 error = f"recipients refused: {exc.recipients}"
                 ctx.transact(lambda root, key=key, e=error: _retry(root, key, e, now))
@@ -120,11 +129,14 @@ def deliver_outbox(ctx: Any, limit: int = 200) -> str | None:
                 continue
             except (smtplib.SMTPException, OSError) as exc:
                 error = f"{type(exc).__name__}: {exc}"
-                ctx.transact(lambda root, key=key, e=error: _retry(root, key, e, now))
+                down = lost_connection(exc)
+                ctx.transact(lambda root, key=key, e=error, d=down: _retry(root, key, e, now, d))
                 failed += 1
-                if isinstance(exc, CONNECTION_ERRORS):
+                if down:
                     break
                 continue
+            if refused:
+                log.warning("outbox: %s sent, but the server refused %s", key, refused)
             ctx.transact(lambda root, key=key: root.outbox.mark_sent(key))
             sent += 1
     finally:
@@ -136,11 +148,18 @@ def _message_of(root: Any, key: str, settings: MailSettings) -> EmailMessage | N
     mail = root.outbox.pending.get(key)
     if mail is None or mail.failed:
         return None
-    return build_message(mail, settings.sender)
+    try:
+        return build_message(mail, settings.sender)
+    except (ValueError, TypeError, LookupError) as exc:
+        # It would fail the same way at every turn and, oldest first, hold up the rest of the
+        # outbox: keep it as failed (committed by this transaction) and go on.
+        mail.give_up(f"cannot build the message: {type(exc).__name__}: {exc}")
+        log.error("outbox: %s to %s cannot be built (%s); kept as failed", key, mail.to, exc)
+        return None
 
 
-def _retry(root: Any, key: str, error: str, now: Any) -> None:
+def _retry(root: Any, key: str, error: str, now: Any, server_down: bool = False) -> None:
     mail = root.outbox.pending.get(key)
     if mail is not None:
-        mail.schedule_retry(error, now)
+        mail.schedule_retry(error, now, server_down=server_down)
         log.warning("outbox: %s to %s failed (%s), attempt %d", key, mail.to, error, mail.attempts)

@@ -28,6 +28,8 @@ class OutgoingMail(Persistent):
     """One message waiting to be delivered (or given up on)."""
 
     attempts = 0
+    #: Retries because the mail server could not be reached: they delay, never give up.
+    deferrals = 0
     last_error = ""
     failed = False
     sent_at: datetime | None = None
@@ -58,13 +60,26 @@ class OutgoingMail(Persistent):
         self.ticket = ticket
         self.kind = kind
 
-    def schedule_retry(self, error: str, now: datetime) -> None:
+    def schedule_retry(self, error: str, now: datetime, *, server_down: bool = False) -> None:
+        """Try again later, with backoff. Only failures of this message count towards
+        :data:`MAX_ATTEMPTS`; a mail server that is down (``server_down``) only delays it, so
+        an outage of any length loses nothing."""
+        if server_down:
+            self.deferrals += 1
+        else:
+            self.attempts += 1
+            if self.attempts >= MAX_ATTEMPTS:
+                self.failed = True
+        self.last_error = error[:500]
+        tries = self.attempts + self.deferrals
+        delay = BACKOFF[min(tries - 1, len(BACKOFF) - 1)]
+        self.next_try = now + timedelta(seconds=delay)
+
+    def give_up(self, error: str) -> None:
+        """Keep the message as failed, for an administrator to see (it cannot be sent)."""
         self.attempts += 1
         self.last_error = error[:500]
-        if self.attempts >= MAX_ATTEMPTS:
-            self.failed = True
-        delay = BACKOFF[min(self.attempts - 1, len(BACKOFF) - 1)]
-        self.next_try = now + timedelta(seconds=delay)
+        self.failed = True
 
 
 class Outbox(Persistent):
@@ -92,6 +107,10 @@ class Outbox(Persistent):
         recipients = tuple(sorted({addr.strip() for addr in to if addr and addr.strip()}))
         if not recipients:
             return None
+        # A line break in a header (a ticket title typed with one) would make the message
+        # impossible to build at delivery: fold it to one line here.
+        subject = _one_line(subject)
+        headers = {name: _one_line(value) for name, value in (headers or {}).items()}
         now = now or datetime.now(UTC)
         key = secrets.token_hex(8)
         while key in self.pending:
@@ -134,6 +153,10 @@ class Outbox(Persistent):
     @property
     def failed(self) -> int:
         return sum(1 for m in self.pending.values() if m.failed)
+
+
+def _one_line(value: str) -> str:
+    return " ".join(str(value).split())
 
 
 def get_outbox(root: Any) -> Outbox:

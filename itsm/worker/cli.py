@@ -12,7 +12,7 @@ COMMAND = "itsm-worker"
 
 def main(argv: list[str] | None = None) -> None:
     from itsm.scripts.env import open_env
-    from itsm.worker.scheduler import Worker
+    from itsm.worker.scheduler import JobFailure, Worker
 
     parser = argparse.ArgumentParser(prog=COMMAND, description=__doc__)
     parser.add_argument("ini", help="the ini file, e.g. etc/production.ini")
@@ -21,13 +21,17 @@ def main(argv: list[str] | None = None) -> None:
     with open_env(COMMAND, args.ini) as env:
         worker = Worker(env.registry, env.db)
         if args.once:
-            results = worker.run_all_once()
-            if not results:
+            try:
+                results = worker.run_all_once()
+            finally:
+                worker.release_lease()
+            if results is None:
                 print(f"{COMMAND}: another worker holds the lease; nothing was run")
                 return
             for name, result in results.items():
                 print(f"{COMMAND}: {name}: {result or 'nothing to do'}")
-            worker.release_lease()
+            if any(isinstance(result, JobFailure) for result in results.values()):
+                raise SystemExit(1)
             return
 
         def stop(signum: int, frame: Any) -> None:
