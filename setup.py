@@ -1,6 +1,6 @@
 """Packaging for itsm, an ITIL service desk on Pyramid and ZODB."""
 
-from setuptools import find_packages, setup
+from setuptools import find_namespace_packages, setup
 
 # Lower bounds are the versions the suite was last run with; they are what we know works.
 requires = [
@@ -16,6 +16,7 @@ requires = [
     "transaction>=4.0",
     "persistent>=5.0",
     "hypatia>=0.5",
+    "PyStemmer>=3.1",  # Snowball ru/en stemming for the catalog's text index (C, has wheels)
     "deform>=3.0",
     "colander>=2.0",
     "Chameleon>=4.5",
@@ -26,6 +27,8 @@ requires = [
     "Babel>=2.14",
     "jsonschema>=4.20",
     "PasteDeploy>=3.0",
+    # IANA time zones for SLA calendars where the OS has no zoneinfo (slim images, Windows).
+    "tzdata>=2024.1",
     "plaster_pastedeploy>=1.0",
 ]
 
@@ -36,7 +39,7 @@ tests_require = [
     "hypothesis>=6.100",
     "aiosmtpd>=1.4.4",
     "playwright>=1.45",
-    "RelStorage[postgresql]>=4.0",
+    "RelStorage>=4.0",  # the PostgreSQL driver is psycopg2-binary (no compiler needed)
     "psycopg2-binary>=2.9",
     "lingua>=4.15",
     "ruff>=0.5",
@@ -50,7 +53,8 @@ setup(
     long_description_content_type="text/markdown",
     license="AGPL-3.0-or-later",
     python_requires=">=3.11",
-    packages=find_packages(exclude=["tests", "tests.*", "bench"]),
+    # Namespace discovery so templates/, static/ and locale/ ship inside built wheels too.
+    packages=find_namespace_packages(include=["itsm", "itsm.*"]),
     include_package_data=True,
     zip_safe=False,
     install_requires=requires,

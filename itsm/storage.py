@@ -13,7 +13,19 @@ from itsm.root import ZODB_ROOT_KEY, ServiceDesk, bootstrap_database, root_facto
 log = logging.getLogger(__name__)
 
 
+def storage_connected(storage: Any) -> bool:
+    """False while a client storage (ZEO) has lost its server. Objects in the connection's
+    cache would still load then, so without this check pages and /healthz served stale data
+    as if all was well; FileStorage and RelStorage have no such state."""
+    is_connected = getattr(storage, "is_connected", None)
+    return is_connected is None or bool(is_connected())
+
+
 def itsm_root(request: Any) -> ServiceDesk:
+    if not storage_connected(get_db(request.registry).storage):
+        from ZEO.Exceptions import ClientDisconnected
+
+        raise ClientDisconnected("the database server is not connected")
     return get_connection(request).root()[ZODB_ROOT_KEY]
 
 

@@ -8,12 +8,24 @@ as_root() {
 
 apt_updated=""
 apt_install() {
-  # apt_install PACKAGE... : install the Debian packages that are not installed yet.
-  local missing=()
-  for pkg in "$@"; do
+  # apt_install PACKAGE[@COMMAND]... : install the Debian packages that are not installed yet.
+  # With @COMMAND, a package whose command is already there counts as installed: node and npm
+  # from NodeSource, say, whose nodejs package conflicts with Debian's npm.
+  local missing=() spec pkg cmd
+  for spec in "$@"; do
+    pkg=${spec%%@*}
+    cmd=${spec#"$pkg"}
+    cmd=${cmd#@}
+    if [ -n "$cmd" ] && { [ -x "$cmd" ] || command -v "$cmd" >/dev/null 2>&1; }; then
+      continue
+    fi
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "Missing: ${missing[*]} (no apt-get here: install them with your package manager)" >&2
+    return 1
+  fi
   echo "Installing Debian packages: ${missing[*]}"
   if [ -z "$apt_updated" ]; then as_root apt-get update -qq; apt_updated=1; fi
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -50,7 +50,9 @@ def security_tween_factory(handler: Callable, registry: Any) -> Callable:
         headers.setdefault("X-Frame-Options", "DENY")
         headers.setdefault("Referrer-Policy", "same-origin")
         headers["X-Request-Id"] = rid
-        if request.path.startswith("/api/") or request.identity is not None:
+        # The identity as the request found it: looking it up here, after the transaction,
+        # would read the database outside it (and raise when the database is down).
+        if request.path.startswith("/api/") or request.environ.get("itsm.identity") is not None:
             headers.setdefault("Cache-Control", "no-store")
         return response
 

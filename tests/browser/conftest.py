@@ -59,19 +59,34 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(locale="en-US")
+def page_errors() -> list[str]:
+    """What went wrong in the page: script errors, console errors (CSP refusals among them)."""
+    return []
+
+
+@pytest.fixture
+def page(browser: Any, page_errors: list[str]) -> Iterator[Any]:
+    if not AXE.exists():
+        pytest.fail("axe-core is missing: run scripts/test (npm ci installs it)")
+    context = browser.new_context(locale="en-US", viewport={"width": 1280, "height": 800})
+    # An init script is exempt from the page's CSP (script-src 'self'), which would refuse
+    # axe injected as an inline <script>; the page's own scripts stay under the CSP.
+    context.add_init_script(path=str(AXE))
     page = context.new_page()
     page.set_default_timeout(10_000)
+
+    def on_console(message: Any) -> None:
+        if message.type == "error":
+            page_errors.append(f"console: {message.text} ({message.location['url']})")
+
+    page.on("console", on_console)
+    page.on("pageerror", lambda error: page_errors.append(f"page error: {error}"))
     yield page
     context.close()
 
 
 def axe_violations(page: Any, impacts: tuple[str, ...] = ("serious", "critical")) -> list[Any]:
     """Run axe-core in the page; the violations of the given impacts."""
-    if not AXE.exists():
-        pytest.fail("axe-core is missing: run scripts/test (npm ci installs it)")
-    page.add_script_tag(path=str(AXE))
     violations = page.evaluate("async () => (await axe.run()).violations")
     return [
         {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
