@@ -1,0 +1,18 @@
+"""The catalog: hypatia indexes at the root, ru/en stemming, reindexing at commit.
+
+See ARCHITECTURE.md (Search) and :mod:`itsm.search.catalog`.
+"""
+
+from typing import Any
+
+
+def catalog_search(request: Any, **kw: Any) -> tuple[int, list[Any]]:
+    """``request.catalog_search(**kw)``: :func:`itsm.search.catalog.search` on this request's
+    root. It does not filter by permission: callers restrict by requester, group, etc."""
+    from itsm.search.catalog import search
+
+    return search(request.itsm_root, **kw)
+
+
+def includeme(config: Any) -> None:
+    config.add_request_method(catalog_search, "catalog_search")

@@ -1,0 +1,462 @@
+"""The hypatia catalog at the root: indexes, docids, reindexing at commit, and queue searches.
+
+Layout on the ServiceDesk root: ``root.catalog`` (a :class:`hypatia.catalog.Catalog`, family64)
+and ``root.catalog_objects`` (an ``LOBTree`` docid -> the indexed persistent object).
+Every index reads ``obj.index_data()``; a missing key or ``None`` means "not indexed" there.
+
+Domain code never indexes directly: it calls :func:`mark_changed` after changing an object, and
+one before-commit hook per transaction reindexes each marked object once (ARCHITECTURE.md,
+rules of the house). Jobs that query what they just changed call :func:`flush` first.
+
+The discriminator classes below are pickled into the database: never move or rename them
+without an alias in ``itsm/evolve/``.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from itertools import chain, islice
+from typing import Any, overload
+
+from BTrees.LOBTree import LOBTree
+from hypatia.catalog import Catalog
+from hypatia.field import FieldIndex
+from hypatia.keyword import KeywordIndex
+from hypatia.query import And, Comparator, Eq, Le, Query
+from hypatia.query import Any as AnyOf
+from hypatia.text import TextIndex
+from hypatia.text.lexicon import Lexicon
+from hypatia.text.setops import mass_weightedIntersection
+from persistent import Persistent
+from transaction.interfaces import ITransaction
+
+from itsm.search.stemming import SnowballStemmer, StopWordRemover, WordSplitter, stem_words
+
+FIELD_INDEXES = (
+    "kind",
+    "status",
+    "open",
+    "priority",
+    "group",
+    "assignee",
+    "requester",
+    "category",
+    "created",
+    "updated",
+    "queue_rank",
+    "sla_next_check",
+    "response_due",
+    "resolution_due",
+    "breached",
+    "major",
+    "parent",
+    "number",
+    "language",
+)
+KEYWORD_INDEXES = ("cis", "watchers", "tags")
+TEXT_INDEX = "text"
+#: Every index the catalog must have, in creation order.
+INDEX_NAMES = (*FIELD_INDEXES, *KEYWORD_INDEXES, TEXT_INDEX)
+#: ``search(sort=...)`` accepts any field index, or this for text relevance.
+RELEVANCE = "relevance"
+
+#: Docids stay below 2**53 so they survive a trip through JSON and JavaScript numbers intact;
+#: the catalog's 64-bit BTrees would take more, and collisions are negligible either way.
+DOCID_MAX = 2**53 - 1
+
+
+# -- discriminators (pickled into the database) ---------------------------------------------
+
+
+class IndexDataValue:
+    """Discriminator of a field index: ``obj.index_data()[key]``, unindexed if missing/None."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    def __call__(self, obj: Any, default: Any) -> Any:
+        value = obj.index_data().get(self.key)
+        return default if value is None else value
+
+
+class IndexDataKeywords(IndexDataValue):
+    """Discriminator of a keyword index: a sequence of strings (a lone string is one keyword)."""
+
+    def __call__(self, obj: Any, default: Any) -> Any:
+        value = obj.index_data().get(self.key)
+        if value is None:
+            return default
+        if isinstance(value, str):
+            return [value]
+        return list(value)
+
+
+class IndexDataText(IndexDataValue):
+    """Discriminator of the text index: a string."""
+
+    def __call__(self, obj: Any, default: Any) -> Any:
+        value = obj.index_data().get(self.key)
+        return default if value is None else str(value)
+
+
+class _Snapshot:
+    """Hands the indexes one precomputed ``index_data()``: each of the ~23 discriminators
+    would otherwise recompute it (the text part walks the whole journal)."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, obj: Any) -> None:
+        self._data = obj.index_data()
+
+    def index_data(self) -> dict[str, Any]:
+        return self._data
+
+
+# -- the catalog ----------------------------------------------------------------------------
+
+
+def make_lexicon() -> Lexicon:
+    """The text index's lexicon: Unicode splitting, ru/en stop words, Snowball stemming."""
+    return Lexicon(WordSplitter(), StopWordRemover(), SnowballStemmer())
+
+
+def make_index(name: str) -> Any:
+    """A new, empty index called ``name`` (one of :data:`INDEX_NAMES`)."""
+    if name in FIELD_INDEXES:
+        return FieldIndex(IndexDataValue(name))
+    if name in KEYWORD_INDEXES:
+        return KeywordIndex(IndexDataKeywords(name))
+    if name == TEXT_INDEX:
+        return TextIndex(IndexDataText(name), lexicon=make_lexicon())
+    raise KeyError(f"no index called {name!r}")
+
+
+def make_catalog() -> Catalog:
+    """A new catalog with every index of :data:`INDEX_NAMES`."""
+    catalog = Catalog()
+    for name in INDEX_NAMES:
+        catalog[name] = make_index(name)
+    return catalog
+
+
+def ensure_catalog(root: Any) -> list[str]:
+    """Create the catalog and the docid map on ``root`` if missing, and add indexes that an
+    older catalog lacks (filled from the objects already indexed). Returns what it created;
+    idempotent."""
+    created: list[str] = []
+    if getattr(root, "catalog_objects", None) is None:
+        root.catalog_objects = LOBTree()
+        created.append("catalog_objects")
+    catalog = getattr(root, "catalog", None)
+    if catalog is None:
+        root.catalog = make_catalog()
+        created.append("catalog")
+        return created
+    for name in INDEX_NAMES:
+        if name not in catalog:
+            index = make_index(name)
+            catalog[name] = index
+            # A new index must know the existing objects, or queries on it miss them.
+            for docid, obj in root.catalog_objects.items():
+                index.index_doc(docid, _Snapshot(obj))
+            created.append(f"catalog index {name}")
+    return created
+
+
+def new_docid(root: Any) -> int:
+    """A random unused docid. Random, not sequential, so concurrent creators write to
+    different BTree buckets instead of conflicting on the last one (PITFALLS.md)."""
+    objects = root.catalog_objects
+    while True:
+        docid = random.randint(1, DOCID_MAX)
+        if docid not in objects:
+            return docid
+
+
+def _docid_of(obj: Any) -> int:
+    docid = getattr(obj, "docid", None)
+    if not isinstance(docid, int) or isinstance(docid, bool) or not 0 < docid <= DOCID_MAX:
+        raise ValueError(f"{obj!r} has no valid docid ({docid!r}); use new_docid(root)")
+    return docid
+
+
+def index(root: Any, obj: Any) -> None:
+    """Index ``obj`` now under ``obj.docid`` and remember it in ``root.catalog_objects``."""
+    docid = _docid_of(obj)
+    objects = root.catalog_objects
+    # Only write the map when needed: a reindex must not dirty its bucket for nothing.
+    if objects.get(docid) is not obj:
+        objects[docid] = obj
+    root.catalog.index_doc(docid, _Snapshot(obj))
+
+
+def reindex(root: Any, obj: Any) -> None:
+    """Bring the indexes up to date with ``obj`` now (indexes it if it was not)."""
+    docid = _docid_of(obj)
+    objects = root.catalog_objects
+    if objects.get(docid) is not obj:
+        objects[docid] = obj
+    root.catalog.reindex_doc(docid, _Snapshot(obj))
+
+
+def unindex(root: Any, obj: Any) -> None:
+    """Remove ``obj`` from the catalog now; a no-op if it was not indexed."""
+    docid = _docid_of(obj)
+    root.catalog.unindex_doc(docid)
+    root.catalog_objects.pop(docid, None)
+
+
+# -- reindexing at commit -------------------------------------------------------------------
+
+_PENDING = object()  # key of the per-transaction queue in Transaction.data()
+_REINDEX = "reindex"
+_UNINDEX = "unindex"
+
+
+def _transaction_of(source: Any) -> Any:
+    """The current transaction of a request, a transaction manager, a transaction, or the
+    connection of a persistent object (its connection was opened with the right manager)."""
+    if ITransaction.providedBy(source):
+        return source
+    if isinstance(source, Persistent):
+        jar = source._p_jar
+        if jar is None:
+            raise ValueError(f"{source!r} is not in a ZODB connection yet")
+        return jar.transaction_manager.get()
+    tm = getattr(source, "tm", None)  # a Pyramid request
+    if tm is not None:
+        return tm.get()
+    return source.get()
+
+
+class _Pending:
+    """The objects marked in one transaction, and whether our commit hook is registered."""
+
+    def __init__(self) -> None:
+        # Keyed by root and docid: marking an object twice reindexes it once; last action wins.
+        self.items: dict[tuple[int, int], tuple[Any, Any, str]] = {}
+        self.hooked = False
+
+
+def _pending(txn: Any) -> _Pending:
+    try:
+        return txn.data(_PENDING)
+    except KeyError:
+        pending = _Pending()
+        txn.set_data(_PENDING, pending)
+        return pending
+
+
+def _enqueue(txn: Any, root: Any, obj: Any, action: str) -> None:
+    pending = _pending(txn)
+    pending.items[(id(root), _docid_of(obj))] = (root, obj, action)
+    if not pending.hooked:
+        txn.addBeforeCommitHook(_run_queue, (txn,))
+        pending.hooked = True
+
+
+def _run_queue(txn: Any) -> int:
+    pending = _pending(txn)
+    done = 0
+    while pending.items:
+        _key, (root, obj, action) = pending.items.popitem()
+        if action == _UNINDEX:
+            unindex(root, obj)
+        else:
+            reindex(root, obj)
+        done += 1
+    # A later before-commit hook (an SLA recompute, say) may mark more objects: they then
+    # register the hook again, and the transaction runs hooks added while running hooks.
+    pending.hooked = False
+    return done
+
+
+@overload
+def mark_changed(root: Any, obj: Any, /) -> None: ...
+@overload
+def mark_changed(request_or_tm: Any, root: Any, obj: Any, /) -> None: ...
+def mark_changed(*args: Any) -> None:
+    """Reindex ``obj`` once before the current transaction commits.
+
+    ``mark_changed(request_or_tm, root, obj)`` uses the request's ``tm`` or the given
+    transaction manager; ``mark_changed(root, obj)`` uses the manager ``root``'s ZODB
+    connection was opened with (the same one in a request or a job). The first call in a
+    transaction registers the single before-commit hook.
+    """
+    source, root, obj = _mark_args(args)
+    _enqueue(_transaction_of(source), root, obj, _REINDEX)
+
+
+@overload
+def mark_removed(root: Any, obj: Any, /) -> None: ...
+@overload
+def mark_removed(request_or_tm: Any, root: Any, obj: Any, /) -> None: ...
+def mark_removed(*args: Any) -> None:
+    """Unindex ``obj`` before the current transaction commits (overrides an earlier
+    :func:`mark_changed` of it in the same transaction). Same arguments as mark_changed."""
+    source, root, obj = _mark_args(args)
+    _enqueue(_transaction_of(source), root, obj, _UNINDEX)
+
+
+def _mark_args(args: tuple[Any, ...]) -> tuple[Any, Any, Any]:
+    if len(args) == 3:
+        return args[0], args[1], args[2]
+    if len(args) == 2:
+        return args[0], args[0], args[1]
+    raise TypeError("expected (request_or_tm, root, obj) or (root, obj)")
+
+
+def flush(source: Any) -> int:
+    """Reindex what is queued in the current transaction now (a request, transaction manager,
+    transaction, or the root itself); returns how many objects. For jobs that query the
+    catalog after changing objects in the same transaction; the commit hook then finds
+    nothing left to do."""
+    txn = _transaction_of(source)
+    pending = _pending(txn)
+    hooked = pending.hooked
+    done = _run_queue(txn)
+    # Our hook is still registered and will run at commit; it must not register twice.
+    pending.hooked = hooked
+    return done
+
+
+# -- searching ------------------------------------------------------------------------------
+
+
+class AllWords(Comparator):
+    """Text query: every word of the value must occur (AND), after stemming.
+
+    The value is plain user text, never parsed as a query: quotes, ``*``, parentheses and
+    AND/OR/NOT are just characters or words. Scores are Okapi BM25, so the result can be
+    sorted by relevance.
+    """
+
+    def _apply(self, names: Any) -> Any:
+        text_index = self.index
+        okapi = text_index.index
+        family = text_index.family
+        wids = text_index.lexicon.termToWordIds(self._get_value(names))
+        wids = list(dict.fromkeys(wids))
+        # wid 0 is a word the lexicon never saw; a word no document has any more is not
+        # in _wordinfo: either way no document has all the words.
+        if not wids or any(wid not in okapi._wordinfo for wid in wids):
+            return family.IF.Bucket()
+        return mass_weightedIntersection(okapi._search_wids(wids), family)
+
+    def __str__(self) -> str:
+        return f"{self.index.qname()} has all words of {self._value!r}"
+
+
+def _match(index: Any, value: Any) -> Query | None:
+    """Eq for one value, Any for a list; None for an empty list (matches nothing)."""
+    if isinstance(value, str | int | float | bool):
+        return Eq(index, value)
+    values = list(value)
+    if not values:
+        return None
+    return Eq(index, values[0]) if len(values) == 1 else AnyOf(index, values)
+
+
+def _timestamp(value: float | datetime) -> float:
+    return value.timestamp() if isinstance(value, datetime) else float(value)
+
+
+def search(
+    root: Any,
+    *,
+    kind: str | Sequence[str] | None = None,
+    status: str | Sequence[str] | None = None,
+    open: bool | None = None,  # noqa: A002 - the index is called "open"
+    group: str | Sequence[str] | None = None,
+    assignee: str | Sequence[str] | None = None,
+    requester: str | Sequence[str] | None = None,
+    priority: int | Sequence[int] | None = None,
+    category: str | Sequence[str] | None = None,
+    watcher: str | None = None,
+    ci: str | None = None,
+    text: str | None = None,
+    due_before: float | datetime | None = None,
+    sort: str = "queue_rank",
+    reverse: bool = False,
+    page: int = 1,
+    per_page: int = 50,
+) -> tuple[int, list[Any]]:
+    """Return ``(total, objects of the page)`` matching every filter given.
+
+    A filter given a list matches any of its values; an empty list matches nothing (an agent
+    with no groups sees no group queue, not every queue). ``assignee=""`` is "unassigned".
+    ``watcher``/``ci`` match objects listing that login/CI. ``text`` must match all its
+    words, stemmed; text with no words is ignored. ``due_before`` selects
+    ``sla_next_check <= due_before``. Values must have the indexed types (priority an int,
+    timestamps floats or datetimes): the API layer converts request strings.
+
+    ``sort`` is a field index (:data:`FIELD_INDEXES`) or ``"relevance"`` (needs text; falls
+    back to queue_rank without). Objects lacking the sort value come after the others.
+    """
+    if sort != RELEVANCE and sort not in FIELD_INDEXES:
+        raise ValueError(f"cannot sort by {sort!r}")
+    if page < 1 or per_page < 1:
+        raise ValueError("page and per_page start at 1")
+    catalog = root.catalog
+    objects = root.catalog_objects
+
+    filters: list[tuple[str, Any]] = [
+        ("kind", kind),
+        ("status", status),
+        ("open", open),
+        ("group", group),
+        ("assignee", assignee),
+        ("requester", requester),
+        ("priority", priority),
+        ("category", category),
+        ("watchers", watcher),
+        ("cis", ci),
+    ]
+    queries: list[Query] = []
+    for name, value in filters:
+        if value is None:
+            continue
+        query = _match(catalog[name], value)
+        if query is None:
+            return 0, []
+        queries.append(query)
+    if due_before is not None:
+        queries.append(Le(catalog["sla_next_check"], _timestamp(due_before)))
+    has_text = bool(text and stem_words(text))
+    if has_text:
+        # Last: And stops early when the cheaper field filters already found nothing.
+        queries.append(AllWords(catalog[TEXT_INDEX], text))
+
+    if queries:
+        query = queries[0] if len(queries) == 1 else And(*queries)
+        docids = query.execute(resolver=objects.get).ids
+    else:
+        docids = catalog.family.IF.Set(objects.keys())
+    total = len(docids)
+    start = (page - 1) * per_page
+    if start >= total:
+        return total, []
+
+    limit = start + per_page
+    if sort == RELEVANCE and not has_text:
+        sort = "queue_rank"
+    ordered = _sorted(catalog, docids, sort, reverse, limit)
+    page_objects = (objects.get(docid) for docid in islice(ordered, start, limit))
+    return total, [obj for obj in page_objects if obj is not None]
+
+
+def _sorted(catalog: Any, docids: Any, sort: str, reverse: bool, limit: int) -> Iterator[int]:
+    """The first ``limit`` docids in order; those the sort index lacks come last, by docid."""
+    if sort == RELEVANCE:
+        return iter(catalog[TEXT_INDEX].sort(docids, reverse=reverse, limit=limit))
+    index = catalog[sort]
+    family = catalog.family
+    unsortable: Iterable[int] = ()
+    if index.not_indexed_count():
+        unsortable = family.IF.intersection(docids, index.not_indexed())
+    # With a limit hypatia picks forward scan, n-best or timsort by the result's size, so a
+    # first page does not sort the whole result.
+    ordered = index.sort(docids, reverse=reverse, limit=limit, raise_unsortable=False)
+    return chain(ordered, unsortable)
