@@ -10,14 +10,19 @@ from pyramid.config import Configurator
 def main(global_config: dict[str, Any], **settings: Any) -> Any:
     """The WSGI application (PasteDeploy ``egg:itsm``)."""
     settings.setdefault("tm.manager_hook", "pyramid_tm.explicit_manager")
-    settings.setdefault("retry.attempts", "3")
+    settings.setdefault("retry.attempts", "5")
+    # pyramid_tm would read the identity (from ZODB) outside the exception views: a database
+    # outage there became a traceback instead of the 503 page.
+    settings.setdefault("tm.annotate_user", "false")
     # Admin commands and itsm-worker load the app with itsm.scheduler=off in global_config.
     if "itsm.scheduler" in global_config:
         settings["itsm.scheduler"] = global_config["itsm.scheduler"]
     with Configurator(settings=settings) as config:
         config.include("itsm.settings")
         config.include("pyramid_retry")
+        config.include("itsm.retry")
         config.include("pyramid_tm")
+        config.include("itsm.writelock")
         config.include("pyramid_zodbconn")
         config.include("pyramid_chameleon")
         config.include("itsm.storage")
@@ -26,11 +31,14 @@ def main(global_config: dict[str, Any], **settings: Any) -> Any:
         config.include("itsm.directory")
         config.include("itsm.worker")
         config.include("itsm.notify")
+        config.include("itsm.search")
+        config.include("itsm.sla")
         config.include("itsm.evolve")
         config.include("itsm.ui")
         config.include("itsm.api")
         config.include("itsm.people")
         config.include("itsm.health")
+        config.include("itsm.incidents")
         app = config.make_wsgi_app()
     from itsm.storage import after_start
 

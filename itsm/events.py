@@ -41,3 +41,17 @@ class TicketTransitioned:
     after: str
     actor: str | None
     request: Any = None
+
+
+@dataclass
+class SlaAlert:
+    """The sweep found that a ticket's SLA target (``target``: response or resolution) reached
+    its warning share (``level="warning"``) or its deadline (``level="breach"``). Published once
+    per target and level; subscribers notify and escalate in the same transaction."""
+
+    ticket: Any
+    target: str
+    level: str
+    now: Any
+    root: Any
+    registry: Any

@@ -6,7 +6,8 @@ from importlib.resources import files
 from typing import Any
 
 import deform
-from pyramid.i18n import TranslationStringFactory, get_localizer
+from pyramid.events import ContextFound
+from pyramid.i18n import TranslationString, TranslationStringFactory, get_localizer
 from pyramid.threadlocal import get_current_request
 
 _ = TranslationStringFactory("itsm")
@@ -28,6 +29,38 @@ def negotiate_locale(request: Any) -> str:
     return match if match in settings.locales else settings.default_locale
 
 
+class _NestedTranslator:
+    """Translates TranslationStrings inside a message's mapping too, so a refusal such as
+    "Cannot do ${action} while the ticket is ${status}" gets "Решить" and "Назначена", not the
+    English titles (translationstring leaves mapping values as they are)."""
+
+    nested = True
+
+    def __init__(self, translator: Any) -> None:
+        self.translator = translator
+
+    def __call__(
+        self, tstring: Any, domain: Any = None, mapping: Any = None, context: Any = None
+    ) -> Any:
+        values = mapping if mapping is not None else getattr(tstring, "mapping", None)
+        if values and any(isinstance(v, TranslationString) for v in values.values()):
+            mapping = {
+                key: self(value) if isinstance(value, TranslationString) else value
+                for key, value in values.items()
+            }
+        return self.translator(tstring, domain=domain, mapping=mapping, context=context)
+
+
+def _nested_localizer(event: Any) -> None:
+    """ContextFound: give this locale's (cached, shared) localizer the nested translator once."""
+    localizer = event.request.localizer
+    if not getattr(localizer.translator, "nested", False):
+        from translationstring import Translator
+
+        inner = localizer.translator or Translator(localizer.translations)
+        localizer.translator = _NestedTranslator(inner)
+
+
 def _deform_translator(term: Any) -> Any:
     request = get_current_request()
     if request is None:
@@ -38,6 +71,7 @@ def _deform_translator(term: Any) -> Any:
 def includeme(config: Any) -> None:
     config.add_translation_dirs("colander:locale/", "deform:locale/", "itsm:locale/")
     config.set_locale_negotiator(negotiate_locale)
+    config.add_subscriber(_nested_localizer, ContextFound)
     # deform keeps one default renderer per process; ours looks in our overrides first.
     search_path = (
         str(files("itsm") / "ui" / "deform"),

@@ -2,13 +2,19 @@
 
 ``BTrees.Length`` is not used here on purpose: it resolves concurrent increments by adding them
 up, so two transactions can both read 41 and both hand out 42. A plain persistent counter makes
-concurrent creators conflict on this one small object; the loser is retried by pyramid_retry (or
-the job's retry loop) and reads the new value. The conflict stays on the counter, away from the
-containers and the root.
+concurrent creators conflict on this one small object, and the loser is retried.
+
+:func:`allocate_number` takes the number in a transaction of its own, on a connection of its
+own, committed at once (like a database sequence). Its conflict window is a few milliseconds
+instead of a whole request, so 8 or 32 concurrent creators do not exhaust the request's retries
+(measured: with the counter inside the request, 8 threads creating at once failed some
+requests after 3 attempts). The price is a gap in the numbers when the creating request fails
+later, which ITIL tools accept (a number is an identifier, not a count).
 """
 
 from __future__ import annotations
 
+import transaction
 from BTrees.OOBTree import OOBTree
 from persistent import Persistent
 
@@ -40,6 +46,21 @@ def next_number(counters: OOBTree, kind: str) -> str:
         # Created once (at bootstrap normally); creating it here writes the OOBTree once.
         counter = counters[kind] = Counter()
     return format_number(kind, counter.next())
+
+
+def allocate_number(db: object, kind: str, attempts: int = 20) -> str:
+    """Take the next number for ``kind`` in a short transaction of its own (see above)."""
+    from itsm.root import ZODB_ROOT_KEY
+
+    tm = transaction.TransactionManager(explicit=True)
+    conn = db.open(transaction_manager=tm)  # type: ignore[attr-defined]
+    try:
+        for attempt in tm.attempts(attempts):
+            with attempt:
+                number = next_number(conn.root()[ZODB_ROOT_KEY].counters, kind)
+        return number
+    finally:
+        conn.close()
 
 
 def format_number(kind: str, value: int) -> str:

@@ -43,6 +43,8 @@ class ServiceDesk(Folder):
     counters: OOBTree | None = None
     outbox: Any = None
     worker_lease: Any = None
+    catalog: Any = None
+    catalog_objects: Any = None
 
     __acl__ = [
         (Allow, "role:admin", ALL_PERMISSIONS),
@@ -73,12 +75,17 @@ class People(Folder):
 
 
 def _container_class(name: str) -> type[Folder]:
-    return {"settings": Settings, "people": People}.get(name, Folder)
+    from itsm.incidents.models import Incidents
+
+    return {"settings": Settings, "people": People, "incidents": Incidents}.get(name, Folder)
 
 
 def ensure_tree(root: ServiceDesk) -> list[str]:
     """Create whatever part of the tree is missing; return what was created (idempotent)."""
+    from itsm.incidents.models import IncidentSettings
     from itsm.notify.outbox import Outbox
+    from itsm.search.catalog import ensure_catalog
+    from itsm.sla.models import ensure_sla_settings
     from itsm.worker.lease import Lease
 
     created: list[str] = []
@@ -109,6 +116,11 @@ def ensure_tree(root: ServiceDesk) -> list[str]:
     if root.worker_lease is None:
         root.worker_lease = Lease()
         created.append("worker_lease")
+    created += ensure_catalog(root)
+    created += ensure_sla_settings(root)
+    if "incidents" not in settings:
+        settings.add("incidents", IncidentSettings())
+        created.append("/settings/incidents")
     return created
 
 

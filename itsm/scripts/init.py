@@ -31,7 +31,12 @@ def main(argv: list[str] | None = None) -> None:
                 root, tree = get_or_create_root(env.conn.root())
                 created += [f"tree {path}" for path in tree]
                 if args.demo:
-                    created += load_demo(root, with_accounts=local)
+                    created += load_demo(
+                        root,
+                        with_accounts=local,
+                        registry=env.registry,
+                        role_mapping=settings.roles,
+                    )
                 elif local and len(root.accounts) == 0:
                     admin_password = secrets.token_urlsafe(12)
                     add_account(

@@ -60,6 +60,18 @@ class Layout:
         path = request.path
         root_url = request.application_url + "/"
         items = [NavItem(_("Home"), root_url, path == "/")]
+        staff = identity.has_role("admin") or identity.has_role("agent")
+        incidents = request.application_url + "/incidents/"
+        on_incidents = path.startswith("/incidents")
+        new_incident = path.rstrip("/") == "/incidents/new"
+        items.append(NavItem(_("Report an incident"), incidents + "new", new_incident))
+        items.append(
+            NavItem(
+                _("Incidents") if staff else _("My incidents"),
+                incidents,
+                on_incidents and not new_incident,
+            )
+        )
         profile = request.application_url + f"/people/{identity.login}/"
         items.append(
             NavItem(_("My profile"), profile, path.startswith(f"/people/{identity.login}"))
@@ -68,6 +80,12 @@ class Layout:
             people = request.application_url + "/people/"
             items.append(NavItem(_("People"), people, path.rstrip("/") == "/people"))
         return items
+
+    def incident_summary(self) -> dict[str, Any]:
+        """The home page's incident block (an employee's latest, or the staff's queues)."""
+        from itsm.incidents.views import home_summary
+
+        return home_summary(self.request)
 
     def translate(self, term: Any) -> str:
         return self.request.localizer.translate(term)

@@ -153,8 +153,23 @@ def directory_unavailable(exc: Exception, request: Any) -> Any:
 def server_error(exc: Exception, request: Any) -> Any:
     """Any other error: logged with its traceback, shown with the request id only."""
     if _is_storage_outage(exc):
+        # Render as for an anonymous visitor: finding the person would need the database.
+        request.environ["itsm.identity"] = None
         return _unavailable(exc, request, _("The database is unavailable, try again shortly."))
     rid = request_id(request)
+    from pyramid_retry import is_error_retryable
+
+    if is_error_retryable(request, exc):
+        # pyramid_retry discards this response and runs the request again: not an error yet.
+        log.info(
+            "retrying %s %s after %s (rid=%s)",
+            request.method,
+            request.path,
+            type(exc).__name__,
+            rid,
+        )
+        request.response.status = 503
+        return {"title": _("Temporarily unavailable"), "message": "", "rid": rid}
     log.error("error in %s %s (rid=%s)", request.method, request.path, rid, exc_info=exc)
     if _is_api(request):
         from itsm.api.errors import api_error_response

@@ -1,0 +1,13 @@
+"""Incident management: states, intake, routing, views and API."""
+
+from typing import Any
+
+
+def includeme(config: Any) -> None:
+    from itsm.incidents.jobs import auto_close_job
+
+    config.include("itsm.incidents.api")
+    config.add_static_view("incidents-static", "itsm:incidents/static", cache_max_age=3600)
+    config.scan("itsm.incidents.views")
+    config.add_itsm_job("incidents_auto_close", auto_close_job, 3600)
+    config.add_subscriber("itsm.incidents.subscribers.on_sla_alert", "itsm.events.SlaAlert")

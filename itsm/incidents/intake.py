@@ -1,0 +1,164 @@
+"""Reporting an incident: number, priority, routing, assignment, SLA clock, first mail."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from itsm.events import ObjectCreated
+from itsm.i18n import _
+from itsm.incidents import clocks, notices
+from itsm.incidents.assignment import pick_assignee, rotate_in_own_transaction
+from itsm.incidents.models import Incident, IncidentSettings
+from itsm.incidents.routing import classify
+from itsm.incidents.workflow import NEW
+from itsm.numbering import allocate_number
+from itsm.search.catalog import mark_changed, new_docid, search
+from itsm.tickets.context import ActionContext
+from itsm.tickets.journal import Attachment
+from itsm.tickets.priority import priority_of
+
+SETTINGS_NAME = "incidents"
+
+
+class IntakeError(ValueError):
+    """The report cannot be accepted; ``fields`` says which inputs are wrong."""
+
+    def __init__(self, message: Any, fields: dict[str, Any]) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fields = fields
+
+
+def incident_settings(root: Any) -> IncidentSettings:
+    """The stored settings (made by the tree bootstrap); defaults, unstored, before that, so
+    that reading never writes."""
+    settings = root["settings"].get(SETTINGS_NAME)
+    return settings if settings is not None else IncidentSettings()
+
+
+def open_load(root: Any, login: str) -> int:
+    total, _items = search(root, kind="incident", open=True, assignee=login, per_page=1)
+    return total
+
+
+def validate(title: str, description: str, impact: str, urgency: str) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    if not title.strip():
+        fields["title"] = _("Required")
+    elif len(title) > 200:
+        fields["title"] = _("At most ${n} characters.", mapping={"n": 200})
+    if len(description) > 20000:
+        fields["description"] = _("At most ${n} characters.", mapping={"n": 20000})
+    for name, value in (("impact", impact), ("urgency", urgency)):
+        if value not in ("high", "medium", "low"):
+            fields[name] = _("Choose one of the options.")
+    return fields
+
+
+def create_incident(
+    ctx: ActionContext,
+    *,
+    requester: str,
+    title: str,
+    description: str = "",
+    impact: str = "low",
+    urgency: str = "medium",
+    category: str | None = None,
+    cis: Iterable[str] = (),
+    channel: str = "portal",
+    attachments: Iterable[Attachment] = (),
+) -> Incident:
+    """Create, route, assign and start the clocks of a new incident; queue the mails."""
+    errors = validate(title, description, impact, urgency)
+    if errors:
+        raise IntakeError(_("Some fields are not valid."), errors)
+    root, now = ctx.root, ctx.now
+    settings = incident_settings(root)
+    number = allocate_number(root._p_jar.db(), "incident")
+    incident = Incident(number, int(number.split("-")[1]), new_docid(root), now)
+    incident.title = title.strip()
+    incident.description = description.strip()
+    incident.requester = requester
+    incident.channel = channel
+    incident.impact, incident.urgency = impact, urgency
+    incident.priority = priority_of(impact, urgency, settings.matrix)
+    incident.status = NEW
+    incident.cis = tuple(dict.fromkeys(c for c in cis if c))
+    incident.attachments = tuple(attachments)
+    person = root["people"].get(requester)
+    decision = classify(
+        settings.rules,
+        f"{incident.title}\n{incident.description}",
+        department=person.department if person else "",
+        default_group=settings.default_group,
+        default_category=settings.default_category,
+    )
+    incident.category = category or decision.category
+    incident.group = decision.group
+    root["incidents"].add(number, incident)
+    incident.history.record(now, ctx.actor, "created", note=channel)
+    reasons = [_routing_reason(decision)]
+    group = root["settings"]["groups"].get(incident.group)
+    if group is not None:
+        choice = pick_assignee(
+            group,
+            root["people"].values(),
+            lambda login: open_load(root, login),
+            lambda available: rotate_in_own_transaction(
+                root._p_jar.db(), group.__name__, available
+            ),
+        )
+        reasons.append(_assignment_reason(choice))
+        if choice.assignee:
+            incident.assignee = choice.assignee
+            incident.status = "assigned"
+            incident.history.record(
+                now,
+                None,
+                "transition",
+                field="assign",
+                before=NEW,
+                after="assigned",
+                note=choice.assignee,
+            )
+    incident.routing_note = " ".join(ctx_translate(ctx, r) for r in reasons if r)
+    clocks.start(root, incident, now)
+    mark_changed(root, incident)
+    notices.received(ctx, incident)
+    if incident.assignee:
+        notices.assigned(ctx, incident)
+    ctx.notify(ObjectCreated(incident, ctx.request))
+    return incident
+
+
+def ctx_translate(ctx: ActionContext, term: Any) -> str:
+    """Routing notes are stored in the desk's default language, once."""
+    from pyramid.i18n import make_localizer
+    from pyramid.interfaces import ITranslationDirectories
+
+    dirs = ctx.registry.queryUtility(ITranslationDirectories, default=[])
+    return make_localizer(ctx.settings.default_locale, dirs).translate(term)
+
+
+def _routing_reason(decision: Any) -> Any:
+    if decision.rule is None:
+        return _(
+            "No routing rule matched, so it went to ${group}.", mapping={"group": decision.group}
+        )
+    return _(
+        "Rule “${rule}” matched “${word}”, so it went to ${group}.",
+        mapping={"rule": decision.rule, "word": decision.matched, "group": decision.group},
+    )
+
+
+def _assignment_reason(choice: Any) -> Any:
+    if choice.assignee is None:
+        return _("Nobody in the group is available; it waits in the group's queue.")
+    if choice.strategy == "round_robin":
+        return _("Round robin picked ${who}.", mapping={"who": choice.assignee})
+    loads = ", ".join(f"{login}: {n}" for login, n in sorted(choice.loads.items()))
+    return _(
+        "${who} had the least open work (${loads}).",
+        mapping={"who": choice.assignee, "loads": loads},
+    )

@@ -1,0 +1,113 @@
+"""Incidents, their container, and the incident settings kept under ``/settings``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from persistent import Persistent
+from pyramid.authorization import ALL_PERMISSIONS, Allow, Authenticated, Deny, Everyone
+
+from itsm.folder import Folder
+from itsm.incidents.workflow import OPEN_STATES, WORKFLOW
+from itsm.tickets.models import Ticket
+from itsm.tickets.priority import DEFAULT_MATRIX
+
+
+class Incident(Ticket):
+    """Something is broken; the desk restores service."""
+
+    kind = "incident"
+    workflow = WORKFLOW
+    sla: Any = None  # itsm.sla.state.TicketSla
+    escalation_level = 0
+    category_corrected_by: str | None = None
+
+    @property
+    def __acl__(self) -> list[tuple[str, str, Any]]:
+        acl: list[tuple[str, str, Any]] = [
+            (Allow, "role:admin", ALL_PERMISSIONS),
+            (Allow, "role:agent", ("view", "comment", "work", "internal")),
+        ]
+        if self.requester:
+            acl.append((Allow, f"user:{self.requester}", ("view", "comment", "confirm")))
+        for login in self.watchers:
+            acl.append((Allow, f"user:{login}", ("view", "comment")))
+        acl.append((Deny, Everyone, ALL_PERMISSIONS))
+        return acl
+
+    @property
+    def status_title(self) -> Any:
+        from itsm.incidents.workflow import STATE_TITLES
+
+        return STATE_TITLES.get(self.status, self.status)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATES
+
+    def index_data(self) -> dict[str, Any]:
+        data = super().index_data()
+        sla = self.sla
+        data.update(
+            open=self.is_open,
+            number=self.number,
+            major=bool(self.major),
+            parent=self.parent or "",
+            sla_next_check=sla.next_check_at() if sla is not None and self.is_open else None,
+            response_due=_ts(sla.response_due) if sla is not None else None,
+            resolution_due=_ts(sla.resolution_due) if sla is not None else None,
+            breached=bool(sla is not None and (sla.breached_response or sla.breached_resolution)),
+        )
+        return data
+
+
+def _ts(value: Any) -> float | None:
+    return value.timestamp() if value is not None else None
+
+
+class Incidents(Folder):
+    """``/incidents``: everyone who logs in may report; each incident has its own ACL."""
+
+    __acl__ = [
+        (Allow, "role:admin", ALL_PERMISSIONS),
+        (Allow, "role:agent", ("view", "create", "work")),
+        (Allow, Authenticated, ("view", "create")),
+        (Deny, Everyone, ALL_PERMISSIONS),
+    ]
+
+
+class CannedReply(Persistent):
+    """A reply template with placeholders: ${name}, ${number}, ${title}, ${agent}."""
+
+    def __init__(
+        self, key: str, title: str, body: str, title_ru: str = "", body_ru: str = ""
+    ) -> None:
+        self.key = key
+        self.title = title
+        self.body = body
+        self.title_ru = title_ru
+        self.body_ru = body_ru
+
+    def localized(self, language: str) -> tuple[str, str]:
+        if language == "ru" and self.body_ru:
+            return self.title_ru or self.title, self.body_ru
+        return self.title, self.body
+
+
+class IncidentSettings(Persistent):
+    """``/settings/incidents``: the matrix, routing rules and canned replies. The reopen window
+    and auto-close delay are ini settings (``itsm.incidents.reopen_days``, ``auto_close_days``)."""
+
+    __parent__: Any = None
+    __name__: str | None = None
+    default_group = "Service Desk"
+    default_category = "general"
+    categories: tuple[str, ...] = ("general", "network", "hardware", "software", "access", "email")
+
+    def __init__(self) -> None:
+        self.matrix = dict(DEFAULT_MATRIX)
+        self.rules: tuple[Any, ...] = ()  # itsm.incidents.routing.RoutingRule, in order
+        self.canned: dict[str, CannedReply] = {}
+
+    def set_rules(self, rules: Any) -> None:
+        self.rules = tuple(rules)

@@ -1,0 +1,100 @@
+"""The mails an incident sends, all through the outbox (same transaction as the change)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from itsm.notify.notifications import queue_notification
+from itsm.tickets.context import ActionContext
+
+
+def _send(
+    ctx: ActionContext,
+    incident: Any,
+    recipients: Iterable[str | None],
+    event: str,
+    *,
+    essential: bool = True,
+    **values: Any,
+) -> None:
+    logins = [r for r in dict.fromkeys(recipients) if r and r != ctx.actor]
+    if not logins:
+        return
+    queue_notification(
+        ctx.root,
+        ctx.registry,
+        recipients=logins,
+        template="ticket_event",
+        ticket=incident,
+        essential=essential,
+        now=ctx.now,
+        event=event,
+        actor=ctx.actor,
+        **values,
+    )
+
+
+def received(ctx: ActionContext, incident: Any) -> None:
+    # Sent even when the requester reported it themselves: the mail carries the number.
+    queue_notification(
+        ctx.root,
+        ctx.registry,
+        recipients=[incident.requester],
+        template="ticket_event",
+        ticket=incident,
+        essential=True,
+        now=ctx.now,
+        event="received",
+        actor=ctx.actor,
+    )
+
+
+def assigned(ctx: ActionContext, incident: Any) -> None:
+    _send(ctx, incident, [incident.assignee], "assigned")
+
+
+def answered(ctx: ActionContext, incident: Any, body: str) -> None:
+    _send(ctx, incident, [incident.requester, *incident.watchers], "answered", body=body)
+
+
+def requester_replied(ctx: ActionContext, incident: Any, body: str) -> None:
+    _send(ctx, incident, [incident.assignee], "requester_replied", essential=False, body=body)
+
+
+def waiting(ctx: ActionContext, incident: Any, reason: str) -> None:
+    _send(ctx, incident, [incident.requester], "waiting", body=reason)
+
+
+def resolved(ctx: ActionContext, incident: Any) -> None:
+    _send(
+        ctx,
+        incident,
+        [incident.requester, *incident.watchers],
+        "resolved",
+        body=incident.resolution,
+    )
+
+
+def closed(ctx: ActionContext, incident: Any) -> None:
+    _send(ctx, incident, [incident.requester], "closed", essential=False)
+
+
+def cancelled(ctx: ActionContext, incident: Any, reason: str) -> None:
+    _send(ctx, incident, [incident.requester], "cancelled", body=reason)
+
+
+def reopened(ctx: ActionContext, incident: Any) -> None:
+    _send(ctx, incident, [incident.assignee], "reopened")
+
+
+def escalated(
+    ctx: ActionContext, incident: Any, recipients: Iterable[str | None], why: str
+) -> None:
+    _send(ctx, incident, recipients, "escalated", body=why)
+
+
+def sla_alert(
+    ctx: ActionContext, incident: Any, recipients: Iterable[str | None], what: str
+) -> None:
+    _send(ctx, incident, recipients, what)

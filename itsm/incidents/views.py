@@ -1,0 +1,896 @@
+"""Incident pages: report, "my incidents" and the queues, the incident and what people do to it.
+
+Views stay thin: read the form, call a domain function (``intake``, ``actions``), redirect with
+a flash. A refusal by the domain (``TransitionError``) re-renders the incident with its message
+and the typed text kept, in a doomed transaction, so nothing half-done is committed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote
+
+import deform
+from pyramid.csrf import get_csrf_token
+from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
+from pyramid.response import FileIter, Response
+from pyramid.view import view_config
+
+from itsm.i18n import _
+from itsm.incidents import actions
+from itsm.incidents.intake import IntakeError, create_incident
+from itsm.incidents.models import Incident, Incidents, IncidentSettings
+from itsm.incidents.queries import QUEUES, SORTS, list_incidents
+from itsm.incidents.schemas import (
+    IMPACT_CHOICES,
+    MAX_FILES,
+    URGENCY_CHOICES,
+    human_size,
+    report_form,
+    upload_size,
+)
+from itsm.incidents.workflow import (
+    CANCELLED,
+    CLOSED,
+    NEXT_STEP,
+    OPEN_STATES,
+    RESOLUTION_CODES,
+    STATE_TITLES,
+    STATES,
+    WORKFLOW,
+)
+from itsm.tickets.context import ActionContext
+from itsm.tickets.journal import AttachmentTooLarge, make_attachment
+from itsm.tickets.workflow import TransitionError
+
+PER_PAGE = 50
+KB_API = "/api/v1/kb"
+INCIDENT_PT = "itsm:incidents/templates/incident.pt"
+PRIORITY_TITLES = {
+    1: _("1 · Critical"),
+    2: _("2 · High"),
+    3: _("3 · Medium"),
+    4: _("4 · Low"),
+    5: _("5 · Planning"),
+}
+LEVEL_TITLES = {"high": _("High"), "medium": _("Medium"), "low": _("Low")}
+KIND_TITLES = {
+    "reply": _("Reply"),
+    "note": _("Internal note"),
+    "worklog": _("Work log"),
+    "system": _("Desk"),
+}
+SLA_KIND_TITLES = {"response": _("First response"), "resolution": _("Resolution")}
+SLA_STATE_TITLES = {
+    "running": _("Running"),
+    "warning": _("Due soon"),
+    "paused": _("Paused"),
+    "breached": _("Breached"),
+    "met": _("Met"),
+}
+ESCALATION_MODES = {
+    "functional": _("Functional: to the next support tier"),
+    "hierarchical": _("Hierarchical: notify the group lead"),
+}
+#: What the flash says after each action.
+DONE = {
+    "take": _("You took the incident."),
+    "assign": _("The incident is assigned."),
+    "start": _("Work started."),
+    "wait": _("Waiting for the requester; the SLA clock is paused."),
+    "resume": _("Work resumed."),
+    "resolve": _("The incident is resolved."),
+    "close": _("Thank you! The incident is closed."),
+    "reopen": _("The incident is reopened."),
+    "cancel": _("The incident is cancelled."),
+    "escalate": _("The incident is escalated."),
+    "merge": _("The incident is merged."),
+    "reply": _("Your reply is sent."),
+    "note": _("The internal note is saved."),
+    "worklog": _("The work is logged."),
+    "fields": _("The changes are saved."),
+    "link": _("The configuration items are linked."),
+    "major": _("This is now a major incident."),
+}
+#: Inputs each transition form may send (the rest of the POST is ignored).
+TRANSITION_FIELDS = ("assignee", "group", "resolution_code", "resolution", "reason", "into", "mode")
+#: Content types a browser may be handed as they are; anything else is application/octet-stream.
+INERT_TYPES = frozenset(
+    {
+        "application/pdf",
+        "application/zip",
+        "application/msword",
+        "application/vnd.ms-excel",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        "application/vnd.oasis.opendocument.text",
+        "application/vnd.oasis.opendocument.spreadsheet",
+        "image/png",
+        "image/jpeg",
+        "image/gif",
+        "image/webp",
+        "text/plain",
+        "text/csv",
+        "message/rfc822",
+    }
+)
+
+
+# -- small helpers ------------------------------------------------------------------------------
+
+
+def read_settings(root: Any) -> IncidentSettings:
+    """The incident settings without creating them: a GET must not write."""
+    return root["settings"].get("incidents") or IncidentSettings()
+
+
+def translate(request: Any, term: Any) -> str:
+    return request.localizer.translate(term)
+
+
+def flash(request: Any, term: Any, queue: str = "success") -> None:
+    # The session is JSON: a TranslationString would lose its mapping, so translate now.
+    request.session.flash(translate(request, term), queue)
+
+
+def is_staff(request: Any) -> bool:
+    identity = request.identity
+    return identity is not None and (identity.has_role("agent") or identity.has_role("admin"))
+
+
+def display_time(value: datetime | None) -> str:
+    """UTC, minute precision; itsm.js shows ``<time data-local>`` in the reader's zone."""
+    if value is None:
+        return "—"
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def iso_time(value: datetime | None) -> str:
+    return value.astimezone(UTC).isoformat() if value is not None else ""
+
+
+def duration(seconds: float) -> Any:
+    """Business time as "2 d 3 h", "3 h 20 min" or "12 min" (days of 24 hours)."""
+    minutes = int(abs(seconds) // 60)
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return _("${d} d ${h} h", mapping={"d": days, "h": hours})
+    if hours:
+        return _("${h} h ${m} min", mapping={"h": hours, "m": mins})
+    return _("${m} min", mapping={"m": mins})
+
+
+def split_numbers(text: str) -> list[str]:
+    """ "INC-1, inc-2 ;INC-3" -> ["INC-1", "INC-2", "INC-3"]."""
+    return [
+        p.strip().upper() for p in text.replace(";", ",").replace("\n", ",").split(",") if p.strip()
+    ]
+
+
+def uploads(request: Any, name: str) -> list[Any]:
+    """The files sent in a multiple file input (webob gives "" for an empty one)."""
+    return [
+        f for f in request.POST.getall(name) if getattr(f, "filename", None) and hasattr(f, "file")
+    ]
+
+
+def store_uploads(request: Any, files: Iterable[Any]) -> list[Any]:
+    """Files as attachments (blobs); AttachmentTooLarge for one over the limit."""
+    max_bytes = request.registry.itsm_settings.attachment_max_bytes
+    return [make_attachment(f.filename, f.file, max_bytes, f.type or "") for f in files]
+
+
+def too_large_message(request: Any, names: Iterable[str]) -> Any:
+    return _(
+        "Too large: ${names}. Each file may have at most ${size}. Choose the files again.",
+        mapping={
+            "names": ", ".join(names),
+            "size": human_size(request.registry.itsm_settings.attachment_max_bytes),
+        },
+    )
+
+
+def check_uploads(request: Any, files: list[Any]) -> Any:
+    """An error message for the file input, or None."""
+    if len(files) > MAX_FILES:
+        return _("At most ${n} files at a time.", mapping={"n": MAX_FILES})
+    max_bytes = request.registry.itsm_settings.attachment_max_bytes
+    too_big = [f.filename for f in files if upload_size(f) > max_bytes]
+    return too_large_message(request, too_big) if too_big else None
+
+
+class People:
+    """Display names of logins, read once per request."""
+
+    def __init__(self, root: Any) -> None:
+        self.people = root["people"]
+        self._names: dict[str | None, str] = {}
+
+    def name(self, login: str | None) -> str:
+        if not login:
+            return ""
+        if login not in self._names:
+            person = self.people.get(login)
+            self._names[login] = person.display_name if person is not None else login
+        return self._names[login]
+
+    def agents(self) -> list[Any]:
+        return sorted(
+            (p for p in self.people.values() if "agent" in p.roles),
+            key=lambda p: p.display_name.casefold(),
+        )
+
+
+def sla_badge(incident: Any, now: datetime, request: Any) -> dict[str, Any] | None:
+    """The clock that matters now (response until answered, then resolution) for a list row."""
+    sla = incident.sla
+    if sla is None:
+        return None
+    kind = "response" if sla.finished_at("response") is None else "resolution"
+    if incident.status not in OPEN_STATES:
+        kind = "resolution"
+    return clock_info(sla, kind, now, request)
+
+
+def clock_info(sla: Any, kind: str, now: datetime, request: Any) -> dict[str, Any]:
+    """One SLA clock for display: its state and the time left (or over), in business time."""
+    state = sla.state(kind, now)
+    remaining = sla.remaining(kind, now)
+    # Translated now: a mapping value that is itself a TranslationString stays untranslated.
+    time = translate(request, duration(remaining))
+    if state in ("running", "warning"):
+        text = _("${time} left", mapping={"time": time})
+    elif state == "breached" and remaining < 0:
+        text = _("${time} over", mapping={"time": time})
+    elif state == "paused":
+        text = _("Paused, ${time} left", mapping={"time": time})
+    else:  # met, or breached and stopped: the badge says it all
+        text = None
+    return {
+        "kind": kind,
+        "title": SLA_KIND_TITLES[kind],
+        "state": state,
+        "state_title": SLA_STATE_TITLES.get(state, state),
+        "text": text,
+        "due": sla.due(kind),
+        "finished": sla.finished_at(kind),
+    }
+
+
+# -- report -------------------------------------------------------------------------------------
+
+
+@view_config(
+    context=Incidents,
+    name="new",
+    permission="create",
+    renderer="itsm:incidents/templates/new.pt",
+    require_csrf=False,
+)
+def report(context: Incidents, request: Any) -> Any:
+    """The report form. CSRF is checked by hand so that a stale token keeps the typed text."""
+    form = report_form(request, request.resource_url(context, "new"))
+    if request.method != "POST":
+        return _report_page(request, form.render())
+    try:
+        appstruct = form.validate(request.POST.items())
+    except deform.ValidationFailure as failure:
+        request.response.status = 400
+        # deform marks the fields; files cannot be kept (a browser never pre-fills a file input).
+        sent_files = uploads(request, "upload")
+        error = _("Please choose the files again.") if sent_files else None
+        return _report_page(request, failure.render(), error)
+    typed = {k: appstruct[k] for k in ("title", "description", "impact", "urgency")}
+    if appstruct["csrf_token"] != get_csrf_token(request):
+        request.response.status = 400
+        error = _("Your session expired. Please send the form again (and choose the files again).")
+        return _report_page(request, form.render(typed), error)
+    ctx = ActionContext.from_request(request)
+    try:
+        files = store_uploads(request, appstruct["attachments"])
+        incident = create_incident(
+            ctx,
+            requester=ctx.actor,
+            title=appstruct["title"],
+            description=appstruct["description"],
+            impact=appstruct["impact"],
+            urgency=appstruct["urgency"],
+            channel="portal",
+            attachments=files,
+        )
+    except (IntakeError, AttachmentTooLarge) as error:
+        request.tm.doom()
+        request.response.status = 400
+        if isinstance(error, AttachmentTooLarge):
+            fields = {"attachments": too_large_message(request, [str(error)])}
+        else:
+            fields = error.fields
+        html = _failed_form(form, typed, fields)
+        return _report_page(request, html, _("Please correct the marked fields."))
+    flash(request, _("Incident ${number} is registered.", mapping={"number": incident.number}))
+    return HTTPSeeOther(location=request.resource_url(incident))
+
+
+def _report_page(request: Any, form: str, error: Any = None) -> dict[str, Any]:
+    return {"form": form, "error": error, "kb_url": kb_url(request), "staff": is_staff(request)}
+
+
+def kb_url(request: Any) -> str | None:
+    """Where incidents.js asks for matching knowledge articles, once the KB's API exists."""
+    spec = getattr(request.registry, "itsm_openapi", None)
+    if spec is not None and KB_API in spec.paths:
+        return request.application_url + KB_API
+    return None
+
+
+def _failed_form(form: deform.Form, appstruct: dict[str, Any], fields: Mapping[str, Any]) -> str:
+    """Render ``form`` with the domain's field errors, as deform does with its own."""
+    import colander
+
+    invalid = colander.Invalid(form.schema, _("Some fields are not valid."))
+    names = {child.name for child in form.schema.children}
+    for name, message in fields.items():
+        invalid[name if name in names else "title"] = message
+    cstruct = form.schema.serialize(appstruct)
+    form.widget.handle_error(form, invalid)
+    return form.render(cstruct)
+
+
+# -- lists --------------------------------------------------------------------------------------
+
+
+@dataclass
+class ListFilters:
+    """The list's query string, cleaned: only known keys with valid values reach the catalog."""
+
+    queue: str = "mine"
+    status: str = ""
+    priority: str = ""
+    group: str = ""
+    assignee: str = ""
+    category: str = ""
+    q: str = ""
+    sort: str = "priority"
+    page: int = 1
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_request(cls, request: Any, staff: bool, settings: IncidentSettings) -> ListFilters:
+        get = request.GET
+        filters = cls()
+        queue = get.get("queue", "mine")
+        filters.queue = queue if queue in QUEUES or queue == "all" else "mine"
+        status = get.get("status", "")
+        filters.status = status if status in STATES else ""
+        priority = get.get("priority", "")
+        filters.priority = priority if priority in ("1", "2", "3", "4", "5") else ""
+        groups = request.itsm_root["settings"]["groups"]
+        group = get.get("group", "")
+        filters.group = group if group in groups else ""
+        assignee = get.get("assignee", "").strip()
+        filters.assignee = assignee[:100]
+        category = get.get("category", "")
+        filters.category = category if category in settings.categories else ""
+        filters.q = get.get("q", "").strip()[:200]
+        sort = get.get("sort", "")
+        filters.sort = sort if sort in SORTS else ("priority" if staff else "updated")
+        try:
+            filters.page = max(1, min(int(get.get("page", "1")), 100_000))
+        except ValueError:
+            filters.page = 1
+        return filters
+
+    def params(self, staff: bool) -> dict[str, str]:
+        """What ``list_incidents`` reads."""
+        params: dict[str, str] = {"sort": self.sort}
+        if self.q:
+            params["q"] = self.q
+        if self.status:
+            params["status"] = self.status
+        if staff:
+            params["queue"] = "" if self.queue == "all" else self.queue
+            for name in ("priority", "group", "assignee", "category"):
+                value = getattr(self, name)
+                if value:
+                    params[name] = value
+        return params
+
+    def query(self, staff: bool, **changes: Any) -> dict[str, str]:
+        """The query string of a link that keeps the filters (``changes`` override)."""
+        names = ("queue", "status", "priority", "group", "assignee", "category", "q", "sort")
+        if not staff:
+            names = ("status", "q", "sort")
+        values: dict[str, Any] = {name: getattr(self, name) for name in names}
+        values.update(changes)
+        page = values.pop("page", 1)
+        query = {k: str(v) for k, v in values.items() if v not in ("", None)}
+        if page != 1:
+            query["page"] = str(page)
+        return query
+
+
+@view_config(
+    context=Incidents,
+    permission="view",
+    request_method="GET",
+    renderer="itsm:incidents/templates/list.pt",
+)
+def incident_list(context: Incidents, request: Any) -> dict[str, Any]:
+    """Employees: their incidents. IT staff: the queues, with filters and sorting."""
+    root = request.itsm_root
+    staff = is_staff(request)
+    settings = read_settings(root)
+    filters = ListFilters.from_request(request, staff, settings)
+    params = filters.params(staff)
+    total, items = list_incidents(request, params, page=filters.page, per_page=PER_PAGE)
+    pages = max(1, math.ceil(total / PER_PAGE))
+    now = datetime.now(UTC)
+    people = People(root)
+    counts: dict[str, int] = {}
+    if staff:
+        for queue in QUEUES:
+            counts[queue], _items = list_incidents(request, {"queue": queue}, page=1, per_page=1)
+    groups = root["settings"]["groups"]
+    return {
+        "staff": staff,
+        "filters": filters,
+        "total": total,
+        "items": items,
+        "page": filters.page,
+        "pages": pages,
+        "queues": QUEUES,
+        "counts": counts,
+        "sorts": SORT_TITLES,
+        "states": [(s, STATE_TITLES[s]) for s in STATES],
+        "state_titles": STATE_TITLES,
+        "next_step": NEXT_STEP,
+        "priorities": PRIORITY_TITLES,
+        "groups": [(name, g.localized_title(request.locale_name)) for name, g in groups.items()],
+        "agents": people.agents() if staff else [],
+        "categories": settings.categories,
+        "people": people,
+        "now": now,
+        "sla_badge": lambda incident: sla_badge(incident, now, request),
+        "display_time": display_time,
+        "iso_time": iso_time,
+        "page_url": lambda **changes: request.resource_url(
+            context, query=filters.query(staff, **changes)
+        ),
+    }
+
+
+SORT_TITLES = {
+    "priority": _("Priority, then age"),
+    "newest": _("Newest first"),
+    "oldest": _("Oldest first"),
+    "updated": _("Recently updated"),
+    "due": _("Resolution due"),
+}
+
+
+def home_summary(request: Any) -> dict[str, Any]:
+    """The incident block of the home page: an employee's latest five, or staff queue counts."""
+    if request.identity is None:
+        return {}
+    if is_staff(request):
+        counts = {}
+        for queue in QUEUES:
+            counts[queue], _items = list_incidents(request, {"queue": queue}, page=1, per_page=1)
+        return {"staff": True, "queues": QUEUES, "counts": counts}
+    total, items = list_incidents(request, {"sort": "updated"}, page=1, per_page=5)
+    return {
+        "staff": False,
+        "total": total,
+        "items": items,
+        "state_titles": STATE_TITLES,
+        "next_step": NEXT_STEP,
+        "display_time": display_time,
+        "iso_time": iso_time,
+    }
+
+
+# -- the incident -------------------------------------------------------------------------------
+
+
+class Submitted:
+    """What a failed form sent, so the page shows it again with the domain's messages."""
+
+    def __init__(
+        self,
+        form: str | None = None,
+        values: Mapping[str, Any] | None = None,
+        errors: Mapping[str, Any] | None = None,
+        message: Any = None,
+    ) -> None:
+        self.form = form
+        self.values = dict(values or {})
+        self.errors = dict(errors or {})
+        self.message = message
+
+    def value(self, form: str, name: str, default: Any = "") -> Any:
+        return self.values.get(name, default) if form == self.form else default
+
+    def error(self, form: str, name: str) -> Any:
+        return self.errors.get(name) if form == self.form else None
+
+    def open(self, form: str) -> bool:
+        """Whether the folded form ``form`` should unfold (it failed)."""
+        return form == self.form
+
+
+def incident_values(
+    context: Incident, request: Any, submitted: Submitted | None = None
+) -> dict[str, Any]:
+    """Everything the incident page shows, for this reader."""
+    root = request.itsm_root
+    ctx = ActionContext.from_request(request)
+    now = ctx.now
+    staff = bool(request.has_permission("work", context))
+    internal = bool(request.has_permission("internal", context))
+    settings = read_settings(root)
+    people = People(root)
+    available = {t.name: t for t in WORKFLOW.available(context.status, ctx.roles_on(context))}
+    groups = root["settings"]["groups"]
+    sla = context.sla
+    kinds = ("response", "resolution")
+    clocks = [clock_info(sla, kind, now, request) for kind in kinds] if sla else []
+    timeline = sla.timeline() if sla is not None else []
+    language = request.locale_name
+    canned = sorted(
+        ((key, reply.localized(language)[0]) for key, reply in settings.canned.items()),
+        key=lambda item: str(item[1]).casefold(),
+    )
+    me = ctx.actor
+    return {
+        "incident": context,
+        "staff": staff,
+        "internal": internal,
+        "is_requester": me == context.requester,
+        "entries": context.journal.visible(internal),
+        "report_files": context.attachments,
+        "available": available,
+        "can_take": staff
+        and "agent" in ctx.roles
+        and "assign" in available
+        and (context.assignee != me or "start" in available),
+        "can_reply": bool(request.has_permission("comment", context))
+        and context.status not in (CLOSED, CANCELLED),
+        "clocks": clocks,
+        "timeline": timeline,
+        "history": list(context.history) if staff else [],
+        "people": people,
+        "agents": people.agents() if staff else [],
+        "groups": [(name, g.localized_title(language)) for name, g in groups.items()],
+        "group_title": (
+            groups[context.group].localized_title(language)
+            if context.group in groups
+            else (context.group or "")
+        ),
+        "categories": settings.categories,
+        "canned": canned,
+        "resolution_codes": RESOLUTION_CODES,
+        "escalation_modes": ESCALATION_MODES,
+        "impacts": IMPACT_CHOICES,
+        "urgencies": URGENCY_CHOICES,
+        "level_titles": LEVEL_TITLES,
+        "kind_titles": KIND_TITLES,
+        "state_titles": STATE_TITLES,
+        "next_step": NEXT_STEP,
+        "priorities": PRIORITY_TITLES,
+        "submitted": submitted or Submitted(),
+        "display_time": display_time,
+        "iso_time": iso_time,
+        "human_size": human_size,
+        "history_value": history_value,
+        "history_action": history_action,
+        "history_field": history_field,
+        "max_size": human_size(request.registry.itsm_settings.attachment_max_bytes),
+        "action_url": lambda name: request.resource_url(context, "@@" + name),
+        "attachment_url": lambda entry_id, n: request.resource_url(
+            context, "@@attachment", query={"entry": entry_id, "n": n}
+        ),
+    }
+
+
+def history_value(value: Any, record: Any = None) -> Any:
+    """A history record's before/after as text (statuses by their titles)."""
+    if record is not None and record.action == "transition" and value in STATE_TITLES:
+        return STATE_TITLES[value]
+    if record is not None and record.action == "journal" and isinstance(value, int):
+        return f"#{value}"
+    if value is None or value == "" or value == ():
+        return "—"
+    if isinstance(value, datetime):
+        return display_time(value)
+    if isinstance(value, tuple | list):
+        return ", ".join(history_value(v) for v in value) or "—"
+    if isinstance(value, bool):
+        return "✓" if value else "✗"
+    return str(value)
+
+
+HISTORY_ACTIONS = {
+    "created": _("Reported"),
+    "field": _("Changed"),
+    "transition": _("Status"),
+    "journal": _("Journal"),
+    "escalation": _("Escalated"),
+    "sla": _("SLA"),
+    "link": _("Linked"),
+}
+
+
+def history_action(action: str) -> Any:
+    return HISTORY_ACTIONS.get(action, action)
+
+
+FIELD_TITLES = {
+    "title": _("Title"),
+    "description": _("Description"),
+    "impact": _("Impact"),
+    "urgency": _("Urgency"),
+    "priority": _("Priority"),
+    "category": _("Category"),
+    "group": _("Group"),
+    "assignee": _("Assignee"),
+    "requester": _("Requester"),
+    "cis": _("Configuration items"),
+    "watchers": _("Watchers"),
+    "channel": _("Channel"),
+    "resolution_code": _("Resolution code"),
+    "resolution": _("Resolution"),
+    "parent": _("Part of"),
+    "merged_into": _("Merged into"),
+    "major": _("Major incident"),
+}
+
+
+def history_field(record: Any) -> Any:
+    """The field, transition or journal kind a history record is about, for people."""
+    name = record.field or ""
+    if record.action == "journal":
+        return KIND_TITLES.get(name, name)
+    if record.action == "transition" and name in WORKFLOW.transitions:
+        return WORKFLOW.transitions[name].title or name
+    if record.action == "escalation":
+        return ESCALATION_MODES.get(name, name)
+    return FIELD_TITLES.get(name, name)
+
+
+@view_config(context=Incident, permission="view", request_method="GET", renderer=INCIDENT_PT)
+def incident_page(context: Incident, request: Any) -> dict[str, Any]:
+    return incident_values(context, request)
+
+
+def _refused(
+    context: Incident, request: Any, form: str, error: TransitionError, values: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The incident again, with the refusal and the typed text; nothing of it is committed."""
+    request.tm.doom()
+    request.response.status = error.status
+    submitted = Submitted(form, values, error.fields, error.message)
+    return incident_values(context, request, submitted)
+
+
+def _invalid(
+    context: Incident, request: Any, form: str, fields: Mapping[str, Any], values: Mapping[str, Any]
+) -> dict[str, Any]:
+    request.tm.doom()
+    request.response.status = 400
+    submitted = Submitted(form, values, fields, _("Some fields are not valid."))
+    return incident_values(context, request, submitted)
+
+
+def _back(request: Any, context: Incident, message: Any) -> HTTPSeeOther:
+    flash(request, message)
+    return HTTPSeeOther(location=request.resource_url(context))
+
+
+@view_config(
+    context=Incident,
+    name="reply",
+    request_method="POST",
+    permission="comment",
+    renderer=INCIDENT_PT,
+)
+def reply(context: Incident, request: Any) -> Any:
+    """A public reply (anyone who may comment), an internal note or logged work (IT staff).
+
+    With ``apply_canned`` it only fills the reply box with a canned reply and shows the page."""
+    post = request.POST
+    ctx = ActionContext.from_request(request)
+    kind = post.get("kind", "reply")
+    body = post.get("body", "")
+    values = {
+        "kind": kind,
+        "body": body,
+        "minutes": post.get("minutes", ""),
+        "canned": post.get("canned", ""),
+    }
+    if post.get("apply_canned") is not None:
+        if not request.has_permission("work", context):
+            raise HTTPNotFound()
+        try:
+            text = actions.canned_text(ctx, context, post.get("canned", ""), request.locale_name)
+        except TransitionError as error:
+            return _refused(context, request, "reply", error, values)
+        values["body"] = f"{body.rstrip()}\n\n{text}".lstrip() if body.strip() else text
+        values["kind"] = "reply"
+        return incident_values(context, request, Submitted("reply", values))
+    try:
+        minutes = int(post.get("minutes") or 0)
+        if not 0 <= minutes <= 10_000:
+            raise ValueError
+    except ValueError:
+        return _invalid(context, request, "reply", {"minutes": _("A number of minutes.")}, values)
+    files = uploads(request, "files")
+    problem = check_uploads(request, files)
+    if problem:
+        return _invalid(context, request, "reply", {"files": problem}, values)
+    try:
+        attachments = store_uploads(request, files)
+        actions.add_entry(ctx, context, kind, body, minutes=minutes, attachments=attachments)
+    except AttachmentTooLarge as error:
+        return _invalid(
+            context, request, "reply", {"files": too_large_message(request, [str(error)])}, values
+        )
+    except TransitionError as error:
+        return _refused(context, request, "reply", error, values)
+    return _back(request, context, DONE.get(kind, DONE["reply"]))
+
+
+@view_config(
+    context=Incident,
+    name="transition",
+    request_method="POST",
+    permission="view",
+    renderer=INCIDENT_PT,
+)
+def transition(context: Incident, request: Any) -> Any:
+    """Fire one transition (the workflow checks who may), or "take": assign to me, then start."""
+    post = request.POST
+    name = post.get("name", "")
+    values = {k: post.get(k, "").strip() for k in TRANSITION_FIELDS}
+    fields = {k: v for k, v in values.items() if v}
+    ctx = ActionContext.from_request(request)
+    form = name
+    if name in ("reopen", "wait") and not fields.get("reason"):
+        return _invalid(context, request, form, {"reason": _("Required")}, values)
+    try:
+        if name == "take":
+            if context.assignee != ctx.actor or context.status not in ("assigned", "in_progress"):
+                actions.transition(ctx, context, "assign", {"assignee": ctx.actor})
+            if context.status in WORKFLOW.transitions["start"].sources:
+                actions.transition(ctx, context, "start", {})
+        else:
+            actions.transition(ctx, context, name, fields)
+            if name == "reopen":
+                # The reason goes into the journal, where the assignee reads it.
+                kind = "reply" if ctx.actor == context.requester else "note"
+                actions.add_entry(ctx, context, kind, fields["reason"])
+    except TransitionError as error:
+        return _refused(context, request, form, error, values)
+    if name == "merge" and context.merged_into:
+        message = _(
+            "The incident is merged into ${number}.", mapping={"number": context.merged_into}
+        )
+        return _back(request, context, message)
+    return _back(request, context, DONE.get(name, _("Done.")))
+
+
+@view_config(
+    context=Incident, name="fields", request_method="POST", permission="work", renderer=INCIDENT_PT
+)
+def change_fields(context: Incident, request: Any) -> Any:
+    post = request.POST
+    values = {k: post.get(k, "").strip() for k in actions.EDITABLE}
+    changes = {k: v for k, v in values.items() if v}
+    if "title" in post and not values["title"]:
+        changes["title"] = ""  # refused by the domain with "Required"
+    ctx = ActionContext.from_request(request)
+    try:
+        changed = actions.update_fields(ctx, context, changes)
+    except TransitionError as error:
+        return _refused(context, request, "fields", error, values)
+    return _back(request, context, DONE["fields"] if changed else _("Nothing changed."))
+
+
+@view_config(
+    context=Incident, name="link", request_method="POST", permission="work", renderer=INCIDENT_PT
+)
+def link(context: Incident, request: Any) -> Any:
+    text = request.POST.get("cis", "")
+    ctx = ActionContext.from_request(request)
+    try:
+        actions.link_cis(ctx, context, split_numbers(text))
+    except TransitionError as error:
+        return _refused(context, request, "link", error, {"cis": text})
+    return _back(request, context, DONE["link"])
+
+
+@view_config(
+    context=Incident, name="major", request_method="POST", permission="work", renderer=INCIDENT_PT
+)
+def major(context: Incident, request: Any) -> Any:
+    text = request.POST.get("children", "")
+    ctx = ActionContext.from_request(request)
+    wanted = split_numbers(text)
+    try:
+        added = actions.make_major(ctx, context, wanted)
+    except TransitionError as error:
+        return _refused(context, request, "major", error, {"children": text})
+    skipped = [n for n in wanted if n not in added and n not in context.children]
+    if skipped:
+        flash(
+            request,
+            _(
+                "Not added (unknown, closed, or this incident): ${numbers}",
+                mapping={"numbers": ", ".join(skipped)},
+            ),
+            "warning",
+        )
+    return _back(request, context, DONE["major"])
+
+
+@view_config(context=Incident, name="reply", request_method="GET", permission="view")
+@view_config(context=Incident, name="transition", request_method="GET", permission="view")
+@view_config(context=Incident, name="fields", request_method="GET", permission="view")
+@view_config(context=Incident, name="link", request_method="GET", permission="view")
+@view_config(context=Incident, name="major", request_method="GET", permission="view")
+def action_get(context: Incident, request: Any) -> HTTPSeeOther:
+    """An action's address opened directly (a reload after a refusal): back to the incident."""
+    return HTTPSeeOther(location=request.resource_url(context))
+
+
+# -- attachments --------------------------------------------------------------------------------
+
+
+def safe_content_type(content_type: str) -> str:
+    base = (content_type or "").split(";", 1)[0].strip().lower()
+    return base if base in INERT_TYPES else "application/octet-stream"
+
+
+def content_disposition(filename: str) -> str:
+    ascii_name = "".join(c if 32 <= ord(c) < 127 and c not in '"\\;' else "_" for c in filename)
+    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+@view_config(context=Incident, name="attachment", request_method="GET", permission="view")
+def attachment(context: Incident, request: Any) -> Response:
+    """Stream one attachment: ``entry=0`` for files sent with the report, else a journal entry.
+
+    Internal entries are 404 for readers without the "internal" permission (no hint they exist).
+    """
+    try:
+        entry_id = int(request.GET.get("entry", ""))
+        index = int(request.GET.get("n", ""))
+    except ValueError:
+        raise HTTPNotFound() from None
+    if entry_id == 0:
+        files = context.attachments
+    else:
+        entry = context.journal.get(entry_id)
+        if entry is None:
+            raise HTTPNotFound()
+        if not entry.public and not request.has_permission("internal", context):
+            raise HTTPNotFound()
+        files = entry.attachments
+    if not 0 <= index < len(files):
+        raise HTTPNotFound()
+    file = files[index]
+    response = Response(content_type=safe_content_type(file.content_type))
+    if response.content_type == "text/plain" or response.content_type == "text/csv":
+        response.charset = "utf-8"
+    response.app_iter = FileIter(file.blob.open("r"))
+    response.content_length = file.size
+    response.headers["Content-Disposition"] = content_disposition(file.filename)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

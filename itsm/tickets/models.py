@@ -1,0 +1,130 @@
+"""The ticket core shared by incidents, requests, changes and problems."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from persistent import Persistent
+
+from itsm.tickets.history import History
+from itsm.tickets.journal import Journal
+
+#: Fields whose changes :meth:`Ticket.update` records in the history.
+TRACKED_FIELDS = (
+    "title",
+    "description",
+    "impact",
+    "urgency",
+    "priority",
+    "category",
+    "group",
+    "assignee",
+    "requester",
+    "cis",
+    "watchers",
+    "channel",
+    "resolution_code",
+    "resolution",
+    "parent",
+    "merged_into",
+    "major",
+)
+
+
+class Ticket(Persistent):
+    """One unit of work with a number, a requester, a status, a journal and a history.
+
+    Attributes have class-level defaults so records made by older versions gain new fields
+    without a migration. Containers of growing data (journal, history) are BTree-backed.
+    """
+
+    __parent__: Any = None
+    __name__: str | None = None
+
+    kind = "ticket"
+    number = ""
+    seq = 0
+    docid = 0
+    title = ""
+    description = ""
+    requester = ""
+    channel = "portal"  # portal | api | email | phone
+    status = ""
+    impact = "medium"
+    urgency = "medium"
+    priority = 3
+    category = ""
+    group: str | None = None
+    assignee: str | None = None
+    created: datetime | None = None
+    updated: datetime | None = None
+    first_response_at: datetime | None = None
+    resolved_at: datetime | None = None
+    closed_at: datetime | None = None
+    resolution_code = ""
+    resolution = ""
+    cis: tuple[str, ...] = ()
+    watchers: tuple[str, ...] = ()
+    parent: str | None = None  # the major incident this one belongs to
+    children: tuple[str, ...] = ()
+    merged_into: str | None = None
+    major = False
+    routing_note = ""  # why it went to this group and person
+    reopen_count = 0
+    attachments: tuple[Any, ...] = ()  # files attached when the ticket was reported
+
+    def __init__(self, number: str, seq: int, docid: int, created: datetime) -> None:
+        self.number = number
+        self.seq = seq
+        self.docid = docid
+        self.created = created
+        self.updated = created
+        self.journal = Journal()
+        self.history = History()
+
+    def update(self, changes: Mapping[str, Any], actor: str | None, now: datetime) -> dict:
+        """Set fields, recording each real change in the history; returns what changed."""
+        changed = {}
+        for key, value in changes.items():
+            if key not in TRACKED_FIELDS:
+                raise KeyError(f"{key!r} is not a ticket field")
+            before = getattr(self, key)
+            if before == value:
+                continue
+            setattr(self, key, value)
+            changed[key] = (before, value)
+            self.history.record(now, actor, "field", field=key, before=before, after=value)
+        if changed:
+            self.updated = now
+        return changed
+
+    def involves(self, login: str) -> bool:
+        """The requester and watchers may read the ticket."""
+        return login == self.requester or login in self.watchers
+
+    def index_data(self) -> dict[str, Any]:
+        """What the catalog indexes (see itsm.search.catalog)."""
+        created = self.created.timestamp() if self.created else 0.0
+        return {
+            "kind": self.kind,
+            "status": self.status,
+            "priority": self.priority,
+            "group": self.group or "",
+            "assignee": self.assignee or "",
+            "requester": self.requester,
+            "category": self.category,
+            "created": created,
+            "updated": self.updated.timestamp() if self.updated else created,
+            # Priority first, then age: one sortable number for the queues.
+            "queue_rank": self.priority * 10_000_000_000 + created,
+            "cis": list(self.cis),
+            "watchers": list(self.watchers),
+            "text": self.search_text(),
+        }
+
+    def search_text(self) -> str:
+        parts = [self.number, self.title, self.description]
+        parts += [entry.body for entry in self.journal if entry.public]
+        return "\n".join(p for p in parts if p)
