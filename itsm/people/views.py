@@ -55,6 +55,10 @@ def save_preferences(context: Person, request: Any) -> Any:
     mute = request.POST.get("mute_optional_mail") == "on"
     if context.mute_optional_mail != mute:
         context.mute_optional_mail = mute
+    if context.has_role("agent"):
+        away = request.POST.get("away") == "on"
+        if context.away != away:
+            context.away = away
     request.session.flash(_("Your preferences are saved."), "success")
     return HTTPSeeOther(location=request.resource_url(context))
 

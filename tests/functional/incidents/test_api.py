@@ -206,3 +206,20 @@ def test_refusals_speak_the_callers_language_with_translated_titles(api):
     )
     message = response.json["error"]["message"]
     assert "«Подтвердить и закрыть»" in message and "«Назначена»" in message
+
+
+def test_an_agent_marked_away_gets_no_new_incidents(app, api):
+    from tests.conftest import csrf_of, logged_in
+
+    agent2 = logged_in(app, "agent2")
+    page = agent2.get("/people/agent2/")
+    agent2.post(
+        "/people/agent2/preferences",
+        {"csrf_token": csrf_of(page), "language": "", "away": "on"},
+        status=303,
+    )
+    assert app.read(lambda root: root["people"]["agent2"].away) is True
+    body = api("employee").report("VPN is down again")
+    assert body["group"] == "Network" and body["assignee"] is None and body["status"] == "new"
+    note = api("agent").get(f"/api/v1/incidents/{body['number']}").json["routing_note"]
+    assert "available" in note
