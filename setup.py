@@ -32,6 +32,9 @@ requires = [
     "plaster_pastedeploy>=1.0",
 ]
 
+# scripts/run: a local SMTP sink so the demo's notifications can be read in var/mail.log.
+dev_require = ["aiosmtpd>=1.4.4"]
+
 tests_require = [
     "pytest>=8.0",
     "pytest-xdist>=3.5",
@@ -58,7 +61,7 @@ setup(
     include_package_data=True,
     zip_safe=False,
     install_requires=requires,
-    extras_require={"test": tests_require},
+    extras_require={"test": tests_require, "dev": dev_require},
     entry_points={
         "paste.app_factory": ["main = itsm:main"],
         "console_scripts": [

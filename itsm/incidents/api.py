@@ -72,6 +72,10 @@ def _ok(code: str, description: str, schema: dict | None = None) -> dict:
     return {code: body}
 
 
+def _json_body(schema: dict) -> dict:
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
 def _refuse(error: TransitionError) -> ApiError:
     return ApiError(error.status, error.code, error.message, error.fields)
 
@@ -157,10 +161,7 @@ CREATE_SCHEMA = {
         "path": BASE,
         "summary": "Report an incident",
         "tags": ["incidents"],
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": CREATE_SCHEMA}},
-        },
+        "requestBody": _json_body(CREATE_SCHEMA),
         "responses": _ok("201", "The new incident", INCIDENT_REF),
     },
 )
@@ -264,10 +265,7 @@ PATCH_SCHEMA = {
         "summary": "Change fields (IT staff): title, category, impact, urgency, CIs, major",
         "tags": ["incidents"],
         "parameters": [NUMBER_PARAM],
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": PATCH_SCHEMA}},
-        },
+        "requestBody": _json_body(PATCH_SCHEMA),
         "responses": _ok("200", "The incident", INCIDENT_REF),
     },
 )
@@ -313,10 +311,7 @@ TRANSITION_SCHEMA = {
         "reopen, cancel, escalate, merge)",
         "tags": ["incidents"],
         "parameters": [NUMBER_PARAM],
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": TRANSITION_SCHEMA}},
-        },
+        "requestBody": _json_body(TRANSITION_SCHEMA),
         "responses": _ok("200", "The incident after the transition", INCIDENT_REF),
     },
 )
@@ -372,10 +367,7 @@ JOURNAL_SCHEMA = {
         "summary": "Add a public reply, an internal note (IT staff) or logged work",
         "tags": ["incidents"],
         "parameters": [NUMBER_PARAM],
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": JOURNAL_SCHEMA}},
-        },
+        "requestBody": _json_body(JOURNAL_SCHEMA),
         "responses": _ok("201", "The new entry"),
     },
 )
