@@ -39,6 +39,10 @@ def main(global_config: dict[str, Any], **settings: Any) -> Any:
         config.include("itsm.people")
         config.include("itsm.health")
         config.include("itsm.incidents")
+        config.include("itsm.kb")
+        config.include("itsm.selfservice")
+        config.include("itsm.cmdb")
+        config.include("itsm.admin")
         app = config.make_wsgi_app()
     from itsm.storage import after_start
 

@@ -75,9 +75,39 @@ class People(Folder):
 
 
 def _container_class(name: str) -> type[Folder]:
+    from itsm import containers
     from itsm.incidents.models import Incidents
 
-    return {"settings": Settings, "people": People, "incidents": Incidents}.get(name, Folder)
+    return {
+        "settings": Settings,
+        "people": People,
+        "incidents": Incidents,
+        "kb": containers.KnowledgeBase,
+        "cmdb": containers.Cmdb,
+        "catalog": containers.ServiceCatalog,
+        "requests": containers.Requests,
+        "changes": containers.Changes,
+        "problems": containers.Problems,
+    }.get(name, Folder)
+
+
+def retype_containers(root: ServiceDesk) -> list[str]:
+    """Give plain-Folder containers (made by older versions) their typed class, keeping their
+    items; returns the names changed. Used by evolve step 2."""
+    changed = []
+    for name in CONTAINERS:
+        old = root.get(name)
+        cls = _container_class(name)
+        if old is None or type(old) is cls or cls is Folder:
+            continue
+        new = cls()
+        new.data, new._count = old.data, old._count
+        for item in new.data.values():
+            item.__parent__ = new
+        root.data[name] = new
+        new.__parent__, new.__name__ = root, name
+        changed.append(name)
+    return changed
 
 
 def ensure_tree(root: ServiceDesk) -> list[str]:

@@ -14,7 +14,16 @@ def step_1_baseline(root: Any) -> None:
     """Generation 1 is the first released layout: nothing to change."""
 
 
+def step_2_typed_containers(root: Any) -> None:
+    """Top-level containers get their own classes (views and ACLs per type)."""
+    from itsm.root import ensure_tree, retype_containers
+
+    retype_containers(root)
+    ensure_tree(root)
+
+
 #: (generation, what it does, function)
 STEPS: tuple[tuple[int, str, Callable[[Any], None]], ...] = (
     (1, "baseline layout", step_1_baseline),
+    (2, "typed containers, catalog, SLA and incident settings", step_2_typed_containers),
 )

@@ -69,8 +69,37 @@ def test_itsm_evolve_command(tmp_path):
         [sys.executable, "-m", "itsm.scripts.evolve", str(ini)], capture_output=True, text=True
     )
     assert first.returncode == 0, first.stderr
-    assert "generation 0 -> 1" in first.stdout
+    assert "generation 0 -> 2" in first.stdout
     second = subprocess.run(
         [sys.executable, "-m", "itsm.scripts.evolve", str(ini)], capture_output=True, text=True
     )
     assert "nothing to do" in second.stdout
+
+
+def test_step_2_gives_an_old_tree_its_typed_containers_and_keeps_their_items(tmp_path):
+    from itsm.containers import KnowledgeBase
+    from itsm.evolve.steps import STEPS
+    from itsm.folder import Folder
+    from itsm.incidents.models import Incidents
+
+    db = make_db(tmp_path / "Data.fs")
+    tm = transaction.TransactionManager(explicit=True)
+    conn = db.open(transaction_manager=tm)
+    with tm:
+        root, _ = get_or_create_root(conn.root())
+        # What generation 1 made: plain folders, with something inside.
+        for name in ("incidents", "kb"):
+            plain = Folder()
+            root.data[name] = plain
+            plain.__parent__, plain.__name__ = root, name
+        item = Folder()
+        root["kb"].add("KB-000001", item)
+        root.generation = 1
+    done = evolve(lambda: conn.root()["itsm"], tm, STEPS)
+    with tm:
+        root = conn.root()["itsm"]
+        assert done == [2] and root.generation == 2
+        assert type(root["incidents"]) is Incidents and type(root["kb"]) is KnowledgeBase
+        assert root["kb"]["KB-000001"].__parent__ is root["kb"] and len(root["kb"]) == 1
+    conn.close()
+    db.close()

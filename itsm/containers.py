@@ -1,0 +1,59 @@
+"""The typed top-level containers of the tree, so views and ACLs can be registered per type.
+
+Each domain package refines its container's ``__acl__`` here (one class per container); the
+classes stay in this module so a package can move without renaming pickled classes.
+"""
+
+from __future__ import annotations
+
+from pyramid.authorization import ALL_PERMISSIONS, Allow, Authenticated, Deny, Everyone
+
+from itsm.folder import Folder
+
+_STAFF_EDIT = [
+    (Allow, "role:admin", ALL_PERMISSIONS),
+    (Allow, "role:agent", ("view", "create", "edit", "work")),
+    (Allow, Authenticated, "view"),
+    (Deny, Everyone, ALL_PERMISSIONS),
+]
+
+
+class KnowledgeBase(Folder):
+    """``/kb``: knowledge articles; each article's ACL decides who reads it."""
+
+    __acl__ = list(_STAFF_EDIT)
+
+
+class Cmdb(Folder):
+    """``/cmdb``: configuration items; employees see their own through each CI's ACL."""
+
+    __acl__ = list(_STAFF_EDIT)
+
+
+class ServiceCatalog(Folder):
+    """``/catalog``: service catalog items."""
+
+    __acl__ = list(_STAFF_EDIT)
+
+
+class Requests(Folder):
+    """``/requests``: service requests."""
+
+    __acl__ = [
+        (Allow, "role:admin", ALL_PERMISSIONS),
+        (Allow, "role:agent", ("view", "create", "work")),
+        (Allow, Authenticated, ("view", "create")),
+        (Deny, Everyone, ALL_PERMISSIONS),
+    ]
+
+
+class Changes(Folder):
+    """``/changes``: requests for change."""
+
+    __acl__ = list(_STAFF_EDIT)
+
+
+class Problems(Folder):
+    """``/problems``: problems and known errors."""
+
+    __acl__ = list(_STAFF_EDIT)
