@@ -79,6 +79,8 @@ class Layout:
         if identity.has_role("admin") or identity.has_role("agent"):
             people = request.application_url + "/people/"
             items.append(NavItem(_("People"), people, path.rstrip("/") == "/people"))
+            settings = request.application_url + "/settings/"
+            items.append(NavItem(_("Settings"), settings, path.startswith("/settings")))
         return items
 
     def incident_summary(self) -> dict[str, Any]:
