@@ -24,6 +24,22 @@
     if (!url) return;  // no knowledge base yet
     var timer = null;
     var last = "";
+    // Deflection: a suggestion was opened and the form is then left without sending it.
+    var opened = {};
+    var sent = false;
+    var form = input.form;
+    if (form) form.addEventListener("submit", function () { sent = true; });
+    window.addEventListener("pagehide", function () {
+      if (sent) return;
+      var tokenInput = document.querySelector("input[name=csrf_token]");
+      Object.keys(opened).forEach(function (number) {
+        fetch(url + "/" + encodeURIComponent(number) + "/deflections", {
+          method: "POST", credentials: "same-origin", keepalive: true,
+          headers: { "Accept": "application/json", "X-CSRF-Token": tokenInput ? tokenInput.value : "" }
+        }).catch(function () {});
+      });
+      opened = {};
+    });
     function show(items) {
       box.replaceChildren();
       items.slice(0, 5).forEach(function (item) {
@@ -34,6 +50,9 @@
         link.href = href.charAt(0) === "/" && href.charAt(1) !== "/" ? href : "#";
         link.target = "_blank";
         link.rel = "noopener";
+        if (item.number) {
+          link.addEventListener("click", function () { opened[item.number] = true; });
+        }
         box.appendChild(link);
       });
     }
