@@ -76,6 +76,7 @@ class Settings:
     worker_lease_seconds: int = 60
     reopen_days: int = 7
     auto_close_days: int = 5
+    password_reset_ttl_minutes: int = 15
 
 
 def _bool(raw: Mapping[str, Any], key: str, default: bool) -> bool:
@@ -202,6 +203,7 @@ def parse(raw: Mapping[str, Any]) -> Settings:
         worker_lease_seconds=_number(raw, "itsm.worker.lease_seconds", 60) or 60,
         reopen_days=_number(raw, "itsm.incidents.reopen_days", 7),
         auto_close_days=_number(raw, "itsm.incidents.auto_close_days", 5),
+        password_reset_ttl_minutes=_number(raw, "itsm.password_reset.ttl_minutes", 15) or 15,
     )
 
 

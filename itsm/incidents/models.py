@@ -21,6 +21,9 @@ class Incident(Ticket):
     sla: Any = None  # itsm.sla.state.TicketSla
     escalation_level = 0
     category_corrected_by: str | None = None
+    kb_links: tuple = ()  # numbers of knowledge articles linked by IT staff (itsm.kb)
+    survey: Any = None  # itsm.selfservice.satisfaction.Survey, made on resolve
+    satisfaction: tuple[int, str, Any] | None = None  # (score 1-5, comment, at)
 
     @property
     def __acl__(self) -> list[tuple[str, str, Any]]:
@@ -57,6 +60,7 @@ class Incident(Ticket):
             response_due=_ts(sla.response_due) if sla is not None else None,
             resolution_due=_ts(sla.resolution_due) if sla is not None else None,
             breached=bool(sla is not None and (sla.breached_response or sla.breached_resolution)),
+            satisfaction=self.satisfaction[0] if self.satisfaction else None,
         )
         return data
 

@@ -67,6 +67,22 @@ def waiting(ctx: ActionContext, incident: Any, reason: str) -> None:
 
 
 def resolved(ctx: ActionContext, incident: Any) -> None:
+    # A satisfaction survey made in this transaction (itsm.selfservice.satisfaction) leaves
+    # its plain token in memory only: the link goes to the requester alone, never to watchers.
+    token = getattr(getattr(incident, "survey", None), "_v_token", None)
+    if token:
+        survey_url = f"{ctx.settings.public_url}/survey?token={token}"
+        _send(
+            ctx,
+            incident,
+            [incident.requester],
+            "resolved",
+            body=incident.resolution,
+            survey_url=survey_url,
+        )
+        watchers = [w for w in incident.watchers if w != incident.requester]
+        _send(ctx, incident, watchers, "resolved", body=incident.resolution)
+        return
     _send(
         ctx,
         incident,

@@ -55,7 +55,16 @@ def incident_json(incident: Any, now: datetime) -> dict[str, Any]:
         "escalation_level": incident.escalation_level,
         "routing_note": incident.routing_note,
         "sla": sla_json(incident, now),
+        "satisfaction": _satisfaction(incident),
     }
+
+
+def _satisfaction(incident: Any) -> dict[str, Any] | None:
+    rating = getattr(incident, "satisfaction", None)
+    if rating is None:
+        return None
+    score, comment, at = rating
+    return {"score": score, "comment": comment, "at": iso(at)}
 
 
 def entry_json(entry: Any) -> dict[str, Any]:

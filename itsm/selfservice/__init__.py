@@ -4,4 +4,13 @@ from typing import Any
 
 
 def includeme(config: Any) -> None:
-    pass
+    from itsm.selfservice.portal import add_portal_waiting, incidents_waiting
+
+    config.add_directive("add_portal_waiting", add_portal_waiting)
+    config.add_portal_waiting(incidents_waiting)
+    config.add_subscriber(
+        "itsm.selfservice.satisfaction.on_transitioned", "itsm.events.TicketTransitioned"
+    )
+    config.include("itsm.selfservice.api")
+    config.scan("itsm.selfservice.portal")
+    config.include("itsm.selfservice.password_views")

@@ -34,12 +34,15 @@ ROLE_TITLES = {
 
 @view_config(context=ServiceDesk, renderer="itsm:ui/templates/home.pt", permission="view")
 def home(context: ServiceDesk, request: Any) -> dict[str, Any]:
-    """The home page: what each role needs first."""
+    """The home page: the employee portal (itsm.selfservice.portal), then each role's part."""
     identity = request.identity
     person = identity.person
     people = context["people"]
     manager = people.get(person.manager) if person.manager else None
     sections: dict[str, Any] = {"person": person, "manager": manager, "role_titles": ROLE_TITLES}
+    from itsm.selfservice.portal import portal_sections
+
+    sections.update(portal_sections(request))
     if identity.has_role("manager"):
         sections["team"] = sorted(
             (p for p in people.values() if p.manager == person.login),

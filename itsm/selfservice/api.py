@@ -1,0 +1,345 @@
+"""``/api/v1/announcements``, ``/api/v1/surveys`` and ``/api/v1/incidents/{number}/satisfaction``:
+the portal's operations with the same permissions as its pages."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from pyramid.httpexceptions import HTTPNotFound
+from pyramid.view import view_config
+
+from itsm.api.errors import ApiError
+from itsm.api.openapi import json_body
+from itsm.i18n import _
+from itsm.selfservice import announcements as board_ops
+from itsm.selfservice import satisfaction
+from itsm.selfservice.announcements import (
+    AUDIENCES,
+    SEVERITIES,
+    AnnouncementBoard,
+    AnnouncementInvalid,
+    announcement_json,
+)
+
+ANNOUNCEMENTS = "/api/v1/announcements"
+SURVEYS = "/api/v1/surveys"
+SATISFACTION = "/api/v1/incidents/{number}/satisfaction"
+ANNOUNCEMENT_REF = {"$ref": "#/components/schemas/Announcement"}
+ID_PARAM = {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+NUMBER_PARAM = {"name": "number", "in": "path", "required": True, "schema": {"type": "string"}}
+TIME = {"type": "string", "format": "date-time"}
+ANNOUNCEMENT_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "string"},
+        "title": {"type": "string"},
+        "body": {"type": "string", "description": "Plain text"},
+        "severity": {"type": "string", "enum": list(SEVERITIES)},
+        "audience": {"type": "string", "enum": list(AUDIENCES)},
+        "starts": TIME,
+        "expires": TIME,
+        "state": {"type": "string", "enum": ["scheduled", "current", "expired"]},
+        "author": {"type": ["string", "null"]},
+        "created": TIME,
+        "updated": {"type": ["string", "null"]},
+    },
+}
+_FIELDS = {
+    "title": {"type": "string", "minLength": 1, "maxLength": board_ops.TITLE_MAX},
+    "body": {"type": "string", "maxLength": board_ops.BODY_MAX},
+    "severity": {"type": "string", "enum": list(SEVERITIES)},
+    "audience": {"type": "string", "enum": list(AUDIENCES)},
+    "starts": {"type": "string", "description": "ISO 8601; default now"},
+    "expires": {"type": "string", "description": "ISO 8601; default a week after the start"},
+}
+CREATE_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["title"],
+    "properties": _FIELDS,
+}
+PATCH_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {**_FIELDS, "expire_now": {"type": "boolean"}},
+}
+SCORE_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["score"],
+    "properties": {
+        "score": {"type": "integer", "minimum": 1, "maximum": 5},
+        "comment": {"type": "string", "maxLength": satisfaction.COMMENT_MAX},
+    },
+}
+SURVEY_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["token", "score"],
+    "properties": {
+        "token": {"type": "string", "maxLength": 200},
+        **SCORE_SCHEMA["properties"],
+    },
+}
+SATISFACTION_RESULT = {
+    "type": "object",
+    "properties": {
+        "number": {"type": "string"},
+        "score": {"type": "integer"},
+        "comment": {"type": "string"},
+        "at": TIME,
+    },
+}
+
+
+def _ok(code: str, description: str, schema: dict | None = None) -> dict:
+    body: dict[str, Any] = {"description": description}
+    if schema is not None:
+        body["content"] = {"application/json": {"schema": schema}}
+    return {code: body}
+
+
+def _json_body(schema: dict) -> dict:
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+def board_factory(request: Any) -> AnnouncementBoard:
+    return AnnouncementBoard(request.itsm_root)
+
+
+def _announcement(request: Any) -> Any:
+    announcement = AnnouncementBoard(request.itsm_root).get(request.matchdict["id"])
+    if announcement is None:
+        raise HTTPNotFound()
+    return announcement
+
+
+def _invalid(error: AnnouncementInvalid) -> ApiError:
+    return ApiError(400, "invalid", error.message, error.fields)
+
+
+@view_config(
+    route_name="api.announcements",
+    request_method="GET",
+    renderer="json",
+    permission="view",
+    openapi={
+        "path": ANNOUNCEMENTS,
+        "summary": "Announcements shown now; IT staff may ask for all of them (?all=1)",
+        "tags": ["portal"],
+        "parameters": [{"name": "all", "in": "query", "schema": {"type": "boolean"}}],
+        "responses": _ok(
+            "200",
+            "Announcements",
+            {
+                "type": "object",
+                "properties": {
+                    "items": {"type": "array", "items": ANNOUNCEMENT_REF},
+                    "total": {"type": "integer"},
+                },
+            },
+        ),
+    },
+)
+def list_announcements(context: AnnouncementBoard, request: Any) -> dict[str, Any]:
+    now = datetime.now(UTC)
+    wants_all = request.GET.get("all", "").lower() in ("1", "true")
+    if wants_all and request.has_permission("post", context):
+        items = context.all()
+    else:
+        items = context.current(now)
+    return {"items": [announcement_json(a, now) for a in items], "total": len(items)}
+
+
+@view_config(
+    route_name="api.announcements",
+    request_method="POST",
+    renderer="json",
+    permission="post",
+    openapi={
+        "path": ANNOUNCEMENTS,
+        "summary": "Post an announcement (IT staff)",
+        "tags": ["portal"],
+        "requestBody": _json_body(CREATE_SCHEMA),
+        "responses": _ok("201", "The new announcement", ANNOUNCEMENT_REF),
+    },
+)
+def create_announcement(context: AnnouncementBoard, request: Any) -> dict[str, Any]:
+    now = datetime.now(UTC)
+    try:
+        announcement = board_ops.post(
+            request.itsm_root, json_body(request), request.identity.login, now
+        )
+    except AnnouncementInvalid as error:
+        raise _invalid(error) from None
+    request.response.status = 201
+    request.response.location = f"{request.application_url}{ANNOUNCEMENTS}/{announcement.key}"
+    return announcement_json(announcement, now)
+
+
+@view_config(
+    route_name="api.announcement",
+    request_method="GET",
+    renderer="json",
+    permission="post",
+    openapi={
+        "path": ANNOUNCEMENTS + "/{id}",
+        "summary": "One announcement (IT staff)",
+        "tags": ["portal"],
+        "parameters": [ID_PARAM],
+        "responses": _ok("200", "The announcement", ANNOUNCEMENT_REF),
+    },
+)
+def get_announcement(context: AnnouncementBoard, request: Any) -> dict[str, Any]:
+    return announcement_json(_announcement(request), datetime.now(UTC))
+
+
+@view_config(
+    route_name="api.announcement",
+    request_method="PATCH",
+    renderer="json",
+    permission="post",
+    openapi={
+        "path": ANNOUNCEMENTS + "/{id}",
+        "summary": "Change an announcement, or take it down with expire_now (IT staff)",
+        "tags": ["portal"],
+        "parameters": [ID_PARAM],
+        "requestBody": _json_body(PATCH_SCHEMA),
+        "responses": _ok("200", "The announcement", ANNOUNCEMENT_REF),
+    },
+)
+def patch_announcement(context: AnnouncementBoard, request: Any) -> dict[str, Any]:
+    announcement = _announcement(request)
+    body = dict(json_body(request))
+    expire = body.pop("expire_now", False)
+    now = datetime.now(UTC)
+    actor = request.identity.login
+    try:
+        if body:
+            board_ops.edit(announcement, body, actor, now)
+    except AnnouncementInvalid as error:
+        raise _invalid(error) from None
+    if expire:
+        board_ops.expire_now(announcement, actor, now)
+    return announcement_json(announcement, now)
+
+
+@view_config(
+    route_name="api.announcement",
+    request_method="DELETE",
+    renderer="json",
+    permission="post",
+    openapi={
+        "path": ANNOUNCEMENTS + "/{id}",
+        "summary": "Delete an announcement (IT staff)",
+        "tags": ["portal"],
+        "parameters": [ID_PARAM],
+        "responses": {"204": {"description": "Deleted"}},
+    },
+)
+def delete_announcement(context: AnnouncementBoard, request: Any) -> Any:
+    board_ops.remove(request.itsm_root, _announcement(request))
+    request.response.status = 204
+    return request.response
+
+
+def _satisfaction_json(ticket: Any) -> dict[str, Any]:
+    score, comment, at = ticket.satisfaction
+    return {"number": ticket.number, "score": score, "comment": comment, "at": at.isoformat()}
+
+
+def _refused(refused: satisfaction.SurveyRefused) -> ApiError:
+    return ApiError(refused.status, refused.code, refused.message, refused.fields)
+
+
+@view_config(
+    route_name="api.incident.satisfaction",
+    request_method="GET",
+    renderer="json",
+    permission="view",
+    openapi={
+        "path": SATISFACTION,
+        "summary": "The requester's rating of an incident (404 while there is none)",
+        "tags": ["incidents", "portal"],
+        "parameters": [NUMBER_PARAM],
+        "responses": _ok("200", "The rating", SATISFACTION_RESULT),
+    },
+)
+def incident_rating(context: Any, request: Any) -> dict[str, Any]:
+    if getattr(context, "satisfaction", None) is None:
+        raise ApiError(404, "not_found", _("This ticket has not been rated."))
+    return _satisfaction_json(context)
+
+
+@view_config(
+    route_name="api.incident.satisfaction",
+    request_method="POST",
+    renderer="json",
+    permission="confirm",
+    openapi={
+        "path": SATISFACTION,
+        "summary": "Rate a resolved or closed incident, once (its requester)",
+        "tags": ["incidents", "portal"],
+        "parameters": [NUMBER_PARAM],
+        "requestBody": _json_body(SCORE_SCHEMA),
+        "responses": _ok("201", "The rating", SATISFACTION_RESULT),
+    },
+)
+def rate_incident(context: Any, request: Any) -> dict[str, Any]:
+    if request.identity.login != context.requester:
+        raise ApiError(403, "forbidden", _("Only the requester can rate the ticket."))
+    body = json_body(request)
+    try:
+        satisfaction.record(
+            request.itsm_root,
+            context,
+            body["score"],
+            body.get("comment", ""),
+            datetime.now(UTC),
+        )
+    except satisfaction.SurveyRefused as refused:
+        raise _refused(refused) from None
+    request.response.status = 201
+    return _satisfaction_json(context)
+
+
+@view_config(
+    route_name="api.surveys",
+    request_method="POST",
+    renderer="json",
+    require_csrf=False,
+    openapi={
+        "path": SURVEYS,
+        "summary": "Answer the survey of a mailed link (no login: the token is the credential)",
+        "tags": ["portal"],
+        "security": [],
+        "requestBody": _json_body(SURVEY_SCHEMA),
+        "responses": _ok("201", "The rating", SATISFACTION_RESULT),
+    },
+)
+def answer_survey(request: Any) -> dict[str, Any]:
+    body = json_body(request)
+    try:
+        ticket = satisfaction.answer_by_token(
+            request.itsm_root,
+            body["token"],
+            body["score"],
+            body.get("comment", ""),
+            datetime.now(UTC),
+        )
+    except satisfaction.SurveyRefused as refused:
+        raise _refused(refused) from None
+    request.response.status = 201
+    return _satisfaction_json(ticket)
+
+
+def includeme(config: Any) -> None:
+    from itsm.incidents.api import incident_factory
+
+    config.add_route("api.announcements", ANNOUNCEMENTS, factory=board_factory)
+    config.add_route("api.announcement", ANNOUNCEMENTS + "/{id}", factory=board_factory)
+    config.add_route("api.surveys", SURVEYS)
+    config.add_route("api.incident.satisfaction", SATISFACTION, factory=incident_factory)
+    config.registry.itsm_openapi.add_schema("Announcement", ANNOUNCEMENT_SCHEMA)
+    config.scan("itsm.selfservice.api")

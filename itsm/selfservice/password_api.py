@@ -1,0 +1,149 @@
+"""``POST /api/v1/password-reset`` and ``POST /api/v1/password-reset/confirm``.
+
+Public (nobody is logged in when they forget a password) and without CSRF tokens: there is no
+ambient credential for a foreign page to ride on, and the bodies must be JSON, which a foreign
+page cannot send without a CORS preflight.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pyramid.response import Response
+from pyramid.view import view_config
+
+from itsm.api import API_PREFIX
+from itsm.api.errors import api_error_response
+from itsm.api.openapi import json_body
+from itsm.directory.base import DirectoryUnavailable, PasswordRejected
+from itsm.i18n import _
+from itsm.selfservice.password import (
+    INVALID_TOKEN,
+    InvalidToken,
+    TooManyRequests,
+    confirm_reset,
+    refusal_message,
+    request_reset,
+)
+
+BASE = API_PREFIX + "/password-reset"
+ERROR_SCHEMA = {"$ref": "#/components/schemas/Error"}
+
+
+def _response(code: str, description: str, schema: dict | None = None) -> dict:
+    body: dict[str, Any] = {"description": description}
+    if schema is not None:
+        body["content"] = {"application/json": {"schema": schema}}
+    return {code: body}
+
+
+def _json_body(schema: dict) -> dict:
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+REQUEST_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["login"],
+    "properties": {"login": {"type": "string", "minLength": 1, "maxLength": 256}},
+}
+CONFIRM_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["token", "password"],
+    "properties": {
+        "token": {"type": "string", "minLength": 1, "maxLength": 200},
+        "password": {"type": "string", "minLength": 1, "maxLength": 1024},
+    },
+}
+STATUS_SCHEMA = {"type": "object", "properties": {"status": {"type": "string"}}}
+
+
+def _too_many(request: Any) -> Response:
+    message = _("Too many requests from your address. Try again later.")
+    response = api_error_response(request, 429, "too_many_requests", message)
+    response.headers["Retry-After"] = "900"
+    return response
+
+
+def _unavailable(request: Any) -> Response:
+    return api_error_response(
+        request, 503, "unavailable", _("The directory is unavailable, try again shortly.")
+    )
+
+
+@view_config(
+    route_name="api.password_reset",
+    request_method="POST",
+    renderer="json",
+    require_csrf=False,
+    openapi={
+        "path": BASE,
+        "summary": "Ask for a password-reset mail (the same answer for any login)",
+        "tags": ["password"],
+        "security": [],
+        "requestBody": _json_body(REQUEST_SCHEMA),
+        "responses": {
+            **_response("202", "Accepted: a mail goes to the directory's address if it exists"),
+            **_response("429", "Too many requests from this client address", ERROR_SCHEMA),
+        },
+    },
+)
+def request_view(context: Any, request: Any) -> Any:
+    # Refusals are returned, not raised: a raised error aborts the transaction, and the
+    # attempt's audit record must be kept.
+    try:
+        request_reset(request, json_body(request)["login"])
+    except TooManyRequests:
+        return _too_many(request)
+    except DirectoryUnavailable:
+        return _unavailable(request)
+    request.response.status = 202
+    return {"status": "accepted"}
+
+
+@view_config(
+    route_name="api.password_reset.confirm",
+    request_method="POST",
+    renderer="json",
+    require_csrf=False,
+    openapi={
+        "path": BASE + "/confirm",
+        "summary": "Set a new password with the token from the reset mail",
+        "tags": ["password"],
+        "security": [],
+        "requestBody": _json_body(CONFIRM_SCHEMA),
+        "responses": {
+            **_response("200", "The password is changed", STATUS_SCHEMA),
+            **_response(
+                "400",
+                "Invalid or expired token (fields.token), or the directory refused the "
+                "password (fields.password has its reason)",
+                ERROR_SCHEMA,
+            ),
+            **_response("429", "Too many bad tokens from this client address", ERROR_SCHEMA),
+        },
+    },
+)
+def confirm_view(context: Any, request: Any) -> Any:
+    body = json_body(request)
+    try:
+        confirm_reset(request, body["token"], body["password"])
+    except InvalidToken:
+        return api_error_response(
+            request, 400, "invalid_token", INVALID_TOKEN, {"token": INVALID_TOKEN}
+        )
+    except TooManyRequests:
+        return _too_many(request)
+    except PasswordRejected as refused:
+        message = refusal_message(refused)
+        return api_error_response(request, 400, "password_rejected", message, {"password": message})
+    except DirectoryUnavailable:
+        return _unavailable(request)
+    return {"status": "changed"}
+
+
+def includeme(config: Any) -> None:
+    config.add_route("api.password_reset", BASE)
+    config.add_route("api.password_reset.confirm", BASE + "/confirm")
+    config.scan("itsm.selfservice.password_api")
