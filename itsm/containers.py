@@ -31,9 +31,14 @@ class Cmdb(Folder):
 
 
 class ServiceCatalog(Folder):
-    """``/catalog``: service catalog items."""
+    """``/catalog``: service catalog items (itsm.requests.catalog); everyone who logs in may
+    browse and order, administrators maintain them."""
 
-    __acl__ = list(_STAFF_EDIT)
+    __acl__ = [
+        (Allow, "role:admin", ALL_PERMISSIONS),
+        (Allow, Authenticated, ("view", "order")),
+        (Deny, Everyone, ALL_PERMISSIONS),
+    ]
 
 
 class Requests(Folder):

@@ -54,6 +54,15 @@ FIELD_INDEXES = (
     "parent",
     "number",
     "language",
+    "audience",  # knowledge articles: everyone | staff
+    "satisfaction",  # tickets: the requester's score 1-5 (itsm.selfservice.satisfaction)
+    # configuration items (itsm.cmdb)
+    "ci_class",
+    "owner",
+    "location",
+    "department",
+    "serial",
+    "warranty_end",
 )
 KEYWORD_INDEXES = ("cis", "watchers", "tags")
 TEXT_INDEX = "text"
@@ -378,6 +387,12 @@ def search(
     ci: str | None = None,
     text: str | None = None,
     due_before: float | datetime | None = None,
+    ci_class: str | Sequence[str] | None = None,
+    owner: str | Sequence[str] | None = None,
+    location: str | Sequence[str] | None = None,
+    department: str | Sequence[str] | None = None,
+    serial: str | Sequence[str] | None = None,
+    warranty_before: int | None = None,
     sort: str = "queue_rank",
     reverse: bool = False,
     page: int = 1,
@@ -389,8 +404,10 @@ def search(
     with no groups sees no group queue, not every queue). ``assignee=""`` is "unassigned".
     ``watcher``/``ci`` match objects listing that login/CI. ``text`` must match all its
     words, stemmed; text with no words is ignored. ``due_before`` selects
-    ``sla_next_check <= due_before``. Values must have the indexed types (priority an int,
-    timestamps floats or datetimes): the API layer converts request strings.
+    ``sla_next_check <= due_before``. ``ci_class``, ``owner``, ``location``, ``department``,
+    ``serial`` filter configuration items; ``warranty_before`` (a ``date.toordinal()``)
+    selects ``warranty_end <= warranty_before``. Values must have the indexed types (priority
+    an int, timestamps floats or datetimes): the API layer converts request strings.
 
     ``sort`` is a field index (:data:`FIELD_INDEXES`) or ``"relevance"`` (needs text; falls
     back to queue_rank without). Objects lacking the sort value come after the others.
@@ -413,6 +430,11 @@ def search(
         ("category", category),
         ("watchers", watcher),
         ("cis", ci),
+        ("ci_class", ci_class),
+        ("owner", owner),
+        ("location", location),
+        ("department", department),
+        ("serial", serial),
     ]
     queries: list[Query] = []
     for name, value in filters:
@@ -424,6 +446,8 @@ def search(
         queries.append(query)
     if due_before is not None:
         queries.append(Le(catalog["sla_next_check"], _timestamp(due_before)))
+    if warranty_before is not None:
+        queries.append(Le(catalog["warranty_end"], int(warranty_before)))
     has_text = bool(text and stem_words(text))
     if has_text:
         # Last: And stops early when the cheaper field filters already found nothing.

@@ -1,0 +1,51 @@
+"""Filtered lists of CIs from the catalog; employees see only their own ("My equipment")."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from itsm.cmdb.register import CmdbError
+from itsm.i18n import _
+from itsm.search.catalog import search
+
+#: Query parameters of the list page, the API and the CSV export.
+FILTERS = ("class", "status", "owner", "department", "location", "warranty_before", "q", "mine")
+
+
+def is_staff(request: Any) -> bool:
+    identity = request.identity
+    return bool(identity and (identity.has_role("agent") or identity.has_role("admin")))
+
+
+def list_cis(
+    request: Any, params: Mapping[str, str], *, page: int = 1, per_page: int = 50
+) -> tuple[int, list[Any]]:
+    """What the caller may see, filtered by ``params`` (see :data:`FILTERS`), by number."""
+    query: dict[str, Any] = {"kind": "ci"}
+    for param, key in (
+        ("class", "ci_class"),
+        ("owner", "owner"),
+        ("department", "department"),
+        ("location", "location"),
+    ):
+        if params.get(param):
+            query[key] = params[param]
+    if params.get("status"):
+        query["status"] = [s for s in params["status"].split(",") if s]
+    if params.get("q"):
+        query["text"] = params["q"]
+    if params.get("warranty_before"):
+        try:
+            query["warranty_before"] = date.fromisoformat(params["warranty_before"]).toordinal()
+        except ValueError:
+            raise CmdbError(
+                _("Some fields are not valid."), {"warranty_before": _("A date: YYYY-MM-DD.")}
+            ) from None
+    if not is_staff(request) or params.get("mine"):
+        login = request.identity.login
+        if query.get("owner", login) != login:
+            return 0, []  # an employee asking for someone else's equipment
+        query["owner"] = login
+    return search(request.itsm_root, sort="number", page=max(1, page), per_page=per_page, **query)

@@ -1,0 +1,430 @@
+"""CMDB pages: the list (``/cmdb/``, "My equipment" for employees), CSV export, a CI's page,
+and the IT staff's forms (register, edit, lifecycle, handover, relations)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from datetime import date
+from typing import Any
+
+import colander
+import deform
+from pyramid.csrf import get_csrf_token
+from pyramid.httpexceptions import HTTPForbidden, HTTPSeeOther
+from pyramid.response import Response
+from pyramid.view import view_config
+
+from itsm.cmdb import lifecycle, relations
+from itsm.cmdb.classes import CiClass, CmdbSettings, cmdb_settings
+from itsm.cmdb.impact import impact_of
+from itsm.cmdb.models import RELATION_TITLES, RELATION_TYPES, ConfigurationItem
+from itsm.cmdb.queries import FILTERS, is_staff, list_cis
+from itsm.cmdb.register import EDITABLE, CmdbError, create_ci, find_class, update_ci
+from itsm.cmdb.schemas import ci_schema
+from itsm.cmdb.serialize import CSV_COLUMNS, csv_row, plain
+from itsm.cmdb.workflow import STATE_TITLES, STATES, WORKFLOW
+from itsm.containers import Cmdb
+from itsm.i18n import _
+from itsm.incidents.models import Incident
+from itsm.tickets.context import ActionContext
+from itsm.tickets.workflow import TransitionError
+
+PER_PAGE = 50
+EXPORT_BATCH = 500
+
+
+def _translate(request: Any, term: Any) -> str:
+    return request.localizer.translate(term)
+
+
+def _flash(request: Any, term: Any, queue: str = "success") -> None:
+    request.session.flash(_translate(request, term), queue)
+
+
+def _filters(request: Any) -> dict[str, str]:
+    return {name: request.GET.get(name, "").strip() for name in FILTERS}
+
+
+@view_config(
+    context=Cmdb, permission="view", request_method="GET", renderer="itsm:cmdb/templates/list.pt"
+)
+def ci_list(context: Cmdb, request: Any) -> dict[str, Any]:
+    """IT staff: every CI, filtered. Employees: "My equipment" (their own, always)."""
+    filters = _filters(request)
+    raw_page = request.GET.get("page", "1")
+    page = max(1, int(raw_page)) if raw_page.isdigit() else 1
+    error = None
+    try:
+        total, items = list_cis(request, filters, page=page, per_page=PER_PAGE)
+    except CmdbError as exc:
+        total, items, error = 0, [], exc.message
+    query = {k: v for k, v in filters.items() if v}
+    settings = cmdb_settings(request.itsm_root)
+    return {
+        "staff": is_staff(request),
+        "filters": filters,
+        "items": items,
+        "total": total,
+        "page": page,
+        "pages": max(1, math.ceil(total / PER_PAGE)),
+        "error": error,
+        "classes": settings.names(),
+        "states": [(s, STATE_TITLES[s]) for s in STATES],
+        "export_url": request.resource_url(context, "export.csv", query=query),
+        "page_url": lambda n: request.resource_url(context, query={**query, "page": n}),
+    }
+
+
+@view_config(context=Cmdb, name="export.csv", permission="view", request_method="GET")
+def export_csv(context: Cmdb, request: Any) -> Response:
+    """The whole filtered list (not just one page) as CSV, UTF-8 with a BOM for Excel."""
+    filters = _filters(request)
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out, delimiter=";")
+    writer.writerow([*CSV_COLUMNS, "fields"])
+    page = 1
+    while True:
+        try:
+            total, items = list_cis(request, filters, page=page, per_page=EXPORT_BATCH)
+        except CmdbError:
+            total, items = 0, []
+        for ci in items:
+            writer.writerow(csv_row(ci))
+        if page * EXPORT_BATCH >= total:
+            break
+        page += 1
+    response = Response(out.getvalue(), charset="utf-8", content_type="text/csv")
+    response.content_disposition = 'attachment; filename="cmdb.csv"'
+    return response
+
+
+def _csrf_node() -> colander.SchemaNode:
+    @colander.deferred
+    def token(node: Any, kw: Any) -> str:
+        return kw["csrf_token"]
+
+    return colander.SchemaNode(
+        colander.String(),
+        name="csrf_token",
+        widget=deform.widget.HiddenWidget(),
+        default=token,
+        missing="",
+        title="",
+    )
+
+
+def _form(request: Any, ci_class: Any, action: str, *, with_status: bool) -> deform.Form:
+    schema = ci_schema(ci_class, request.locale_name, with_status=with_status)
+    if not with_status:
+        del schema["owner"]
+    schema.add(_csrf_node())
+    schema = schema.bind(csrf_token=get_csrf_token(request))
+    return deform.Form(
+        schema, action=action, formid="ci-form", buttons=(deform.Button("submit", _("Save")),)
+    )
+
+
+def _raw(appstruct: dict[str, Any]) -> dict[str, Any]:
+    raw = {k: v for k, v in appstruct.items() if k != "csrf_token"}
+    raw["fields"] = {k: plain(v) for k, v in (raw.get("fields") or {}).items()}
+    for key, value in list(raw.items()):
+        if key != "fields":
+            raw[key] = plain(value)
+    return raw
+
+
+def _form_page(request: Any, title: Any, form_html: str, error: Any = None, **extra: Any) -> dict:
+    return {"title": title, "form": form_html, "error": error, **extra}
+
+
+@view_config(context=Cmdb, name="new", permission="create", renderer="itsm:cmdb/templates/form.pt")
+def new_ci(context: Cmdb, request: Any) -> Any:
+    """Register a CI: first the class, then its generated form."""
+    settings = cmdb_settings(request.itsm_root)
+    class_name = request.params.get("class", "")
+    if class_name not in settings.classes:
+        return _form_page(request, _("Register a configuration item"), "", classes=settings.names())
+    ci_class = settings.get(class_name)
+    action = request.resource_url(context, "new", query={"class": class_name})
+    form = _form(request, ci_class, action, with_status=True)
+    title = _("New ${cls}", mapping={"cls": class_name})
+    if request.method != "POST":
+        return _form_page(request, title, form.render())
+    try:
+        appstruct = form.validate(request.POST.items())
+    except deform.ValidationFailure as failure:
+        request.response.status = 400
+        return _form_page(request, title, failure.render())
+    ctx = ActionContext.from_request(request)
+    try:
+        ci = create_ci(
+            ctx,
+            class_name,
+            _raw(appstruct),
+            resolve_owner=request.find_person,
+            language=request.locale_name,
+        )
+    except CmdbError as error:
+        request.tm.doom()
+        request.response.status = error.status
+        return _form_page(request, title, form.render(appstruct), _errors(request, error))
+    _flash(request, _("${number} is registered.", mapping={"number": ci.number}))
+    return HTTPSeeOther(location=request.resource_url(ci))
+
+
+def _errors(request: Any, error: CmdbError) -> str:
+    return error.text(lambda term: _translate(request, term))
+
+
+def ci_values(context: ConfigurationItem, request: Any, error: Any = None) -> dict[str, Any]:
+    root = request.itsm_root
+    staff = bool(request.has_permission("work", context))
+    try:
+        ci_class = find_class(root, context.ci_class)
+        field_defs = {f.name: f for f in ci_class.fields}
+    except CmdbError:
+        field_defs = {}
+    language = request.locale_name
+    field_rows = []
+    for key, value in context.fields.items():
+        definition = field_defs.get(key)
+        title = key
+        if definition is not None:
+            title = (
+                definition.title_ru
+                if language == "ru" and definition.title_ru
+                else definition.title
+            )
+        field_rows.append((title, plain(value)))
+    roles = ActionContext.from_request(request).roles
+    return {
+        "ci": context,
+        "staff": staff,
+        "error": error,
+        "field_rows": field_rows,
+        "state_titles": STATE_TITLES,
+        "neighbours": relations.neighbours(root, context),
+        "impact": impact_of(root, context) if staff else None,
+        "history": list(context.history) if staff else [],
+        "owners": context.owners(),
+        "transitions": [t for t in WORKFLOW.available(context.status, roles) if t.name != "deploy"]
+        if staff
+        else [],
+        "can_hand_over": staff and context.status in ("in_stock", "deployed", "in_repair"),
+        "relation_types": [(t, RELATION_TITLES[t][0]) for t in RELATION_TYPES],
+        "plain": plain,
+        "seats": seats_of(context),
+        "today": date.today().isoformat(),
+    }
+
+
+def seats_of(ci: ConfigurationItem) -> tuple[int, int] | None:
+    """A licence's ``(used, total)``: used = its ``licensed_to`` relations; None if no seats."""
+    total = ci.fields.get("seats")
+    if not isinstance(total, int):
+        return None
+    used = sum(1 for type_, _number in ci.outgoing if type_ == "licensed_to")
+    return used, total
+
+
+@view_config(
+    context=ConfigurationItem,
+    permission="view",
+    request_method="GET",
+    renderer="itsm:cmdb/templates/ci.pt",
+)
+def ci_page(context: ConfigurationItem, request: Any) -> dict[str, Any]:
+    return ci_values(context, request)
+
+
+@view_config(
+    context=ConfigurationItem,
+    name="edit",
+    permission="edit",
+    renderer="itsm:cmdb/templates/form.pt",
+)
+def edit_ci(context: ConfigurationItem, request: Any) -> Any:
+    try:
+        ci_class = find_class(request.itsm_root, context.ci_class)
+    except CmdbError as error:
+        return _form_page(request, context.title, "", _errors(request, error))
+    form = _form(request, ci_class, request.resource_url(context, "edit"), with_status=False)
+    title = _("Edit ${number}", mapping={"number": context.number})
+    if request.method != "POST":
+        current = {key: getattr(context, key) for key in EDITABLE}
+        current = {k: (colander.null if v is None else v) for k, v in current.items()}
+        current["fields"] = dict(context.fields)
+        return _form_page(request, title, form.render(current))
+    try:
+        appstruct = form.validate(request.POST.items())
+    except deform.ValidationFailure as failure:
+        request.response.status = 400
+        return _form_page(request, title, failure.render())
+    ctx = ActionContext.from_request(request)
+    raw = _raw(appstruct)
+    raw["fields"] = {d.name: raw["fields"].get(d.name) for d in ci_class.fields}
+    try:
+        changes = update_ci(ctx, context, raw, language=request.locale_name)
+    except CmdbError as error:
+        request.tm.doom()
+        request.response.status = error.status
+        return _form_page(request, title, form.render(appstruct), _errors(request, error))
+    _flash(
+        request,
+        _("Saved.") if changes else _("Nothing changed."),
+        "success" if changes else "info",
+    )
+    return HTTPSeeOther(location=request.resource_url(context))
+
+
+def _refused(context: Any, request: Any, error: Any) -> dict[str, Any]:
+    request.tm.doom()
+    request.response.status = error.status
+    message = _translate(request, error.message)
+    if error.fields:
+        message += " " + "; ".join(
+            f"{k}: {_translate(request, v)}" for k, v in error.fields.items()
+        )
+    return ci_values(context, request, message)
+
+
+@view_config(
+    context=ConfigurationItem,
+    name="transition",
+    request_method="POST",
+    permission="edit",
+    renderer="itsm:cmdb/templates/ci.pt",
+)
+def transition(context: ConfigurationItem, request: Any) -> Any:
+    """A lifecycle move, or a handover (``name=handover`` with ``owner`` and ``date``)."""
+    name = request.POST.get("name", "")
+    on = None
+    if request.POST.get("date"):
+        try:
+            on = date.fromisoformat(request.POST["date"])
+        except ValueError:
+            on = None
+    ctx = ActionContext.from_request(request)
+    try:
+        if name == "handover":
+            lifecycle.hand_over(
+                ctx, context, request.POST.get("owner", "").strip(), on, request.find_person
+            )
+        else:
+            lifecycle.transition(ctx, context, name, {"date": on})
+    except (CmdbError, TransitionError) as error:
+        return _refused(context, request, error)
+    _flash(request, _("Done."))
+    return HTTPSeeOther(location=request.resource_url(context))
+
+
+@view_config(
+    context=ConfigurationItem,
+    name="relate",
+    request_method="POST",
+    permission="edit",
+    renderer="itsm:cmdb/templates/ci.pt",
+)
+def relate(context: ConfigurationItem, request: Any) -> Any:
+    ctx = ActionContext.from_request(request)
+    post = request.POST
+    try:
+        if post.get("remove"):
+            relations.remove_relation(ctx, context, post.get("type", ""), post.get("target", ""))
+        else:
+            relations.add_relation(ctx, context, post.get("type", ""), post.get("target", ""))
+    except CmdbError as error:
+        return _refused(context, request, error)
+    _flash(request, _("Relations updated."))
+    return HTTPSeeOther(location=request.resource_url(context))
+
+
+@view_config(context=ConfigurationItem, name="graph.svg", permission="work", request_method="GET")
+def graph_svg(context: ConfigurationItem, request: Any) -> Response:
+    """Two levels of relations around the CI (IT staff: it shows other people's CIs)."""
+    from itsm.cmdb.graph import render_svg
+
+    svg = render_svg(
+        request.itsm_root, context, request.resource_url, lambda t: _translate(request, t)
+    )
+    response = Response(svg, charset="utf-8", content_type="image/svg+xml")
+    response.headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return response
+
+
+@view_config(context=Incident, name="notify-affected", request_method="POST", permission="work")
+def notify_affected_view(context: Incident, request: Any) -> Any:
+    """One action on an incident: mail everyone its CIs' failure affects."""
+    from itsm.cmdb.notices import notify_affected
+
+    impact = notify_affected(
+        ActionContext.from_request(request), context, request.POST.get("message", "")
+    )
+    _flash(
+        request,
+        _("${n} affected people notified.", mapping={"n": len(impact.people)}),
+        "success" if impact.people else "info",
+    )
+    return HTTPSeeOther(location=request.resource_url(context))
+
+
+def parse_field_lines(text: str) -> list[dict[str, Any]]:
+    """Lines ``name | title | type | required | choice, choice | Русское название`` → field
+    definitions (missing parts take their defaults)."""
+    fields = []
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        parts = [p.strip() for p in line.split("|")] + [""] * 6
+        fields.append(
+            {
+                "name": parts[0],
+                "title": parts[1] or parts[0],
+                "type": parts[2] or "string",
+                "required": parts[3].lower() in ("required", "yes", "true", "1", "да"),
+                "choices": [c.strip() for c in parts[4].split(",") if c.strip()],
+                "title_ru": parts[5],
+            }
+        )
+    return fields
+
+
+@view_config(
+    context=CmdbSettings,
+    permission="view",
+    renderer="itsm:cmdb/templates/classes.pt",
+)
+def classes_page(context: CmdbSettings, request: Any) -> Any:
+    """``/settings/ci-classes``: the classes; administrators add or change one."""
+    error = None
+    if request.method == "POST":
+        if not request.has_permission("edit", context):
+            raise HTTPForbidden()
+        post = request.POST
+        try:
+            ci_class = CiClass.from_json(
+                {
+                    "name": post.get("name", "").strip(),
+                    "title_ru": post.get("title_ru", "").strip(),
+                    "serial_required": bool(post.get("serial_required")),
+                    "fields": parse_field_lines(post.get("fields", "")),
+                }
+            )
+            if not ci_class.name:
+                raise ValueError("name")
+        except (ValueError, KeyError) as exc:
+            request.tm.doom()
+            request.response.status = 400
+            error = _("The class is not valid: ${detail}", mapping={"detail": str(exc)})
+        else:
+            context.put(ci_class)
+            _flash(request, _("Class ${name} is saved.", mapping={"name": ci_class.name}))
+            return HTTPSeeOther(location=request.resource_url(context))
+    return {
+        "classes": [context.get(name) for name in context.names()],
+        "admin": bool(request.has_permission("edit", context)),
+        "error": error,
+    }
