@@ -30,6 +30,10 @@ requires = [
     # IANA time zones for SLA calendars where the OS has no zoneinfo (slim images, Windows).
     "tzdata>=2024.1",
     "plaster_pastedeploy>=1.0",
+    # Knowledge articles: Markdown (CommonMark, raw HTML off) rendered, then sanitised by nh3
+    # (Rust ammonia: an allow-list of tags, attributes and URL schemes; bleach is deprecated).
+    "markdown-it-py>=3.0",
+    "nh3>=0.2.14",
 ]
 
 # scripts/run: a local SMTP sink so the demo's notifications can be read in var/mail.log.
@@ -69,6 +73,7 @@ setup(
             "itsm-token = itsm.scripts.token:main",
             "itsm-evolve = itsm.scripts.evolve:main",
             "itsm-worker = itsm.worker.cli:main",
+            "itsm-import = itsm.cmdb.importer:main",
         ],
     },
 )

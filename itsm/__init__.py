@@ -42,6 +42,8 @@ def main(global_config: dict[str, Any], **settings: Any) -> Any:
         config.include("itsm.kb")
         config.include("itsm.selfservice")
         config.include("itsm.cmdb")
+        config.include("itsm.approvals")
+        config.include("itsm.requests")
         config.include("itsm.admin")
         app = config.make_wsgi_app()
     from itsm.storage import after_start

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from itsm.cmdb.demo import load_cmdb_demo
 from itsm.directory.local import add_account
+from itsm.kb.demo import load_kb_demo
 from itsm.people.groups import SupportGroup
+from itsm.requests.demo import load_demo_catalog
 
 DEMO_PASSWORD = "demo"  # noqa: S105 - documented demo credential, printed by itsm-init
 
@@ -164,6 +167,9 @@ def load_demo(
                 created.append(f"account {login}")
         created += _demo_people(root, role_mapping or DEMO_ROLES)
     created += _demo_incident_settings(root)
+    created += load_demo_catalog(root)
+    created += load_cmdb_demo(root)
+    created += load_kb_demo(root, registry)
     if registry is not None:
         created += _demo_incidents(root, registry)
     return created

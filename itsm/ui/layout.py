@@ -72,6 +72,17 @@ class Layout:
                 on_incidents and not new_incident,
             )
         )
+        items.append(NavItem(_("Knowledge base"), root_url + "kb/", path.startswith("/kb")))
+        staff = identity.has_role("agent") or identity.has_role("admin")
+        items.append(
+            NavItem(
+                _("CMDB") if staff else _("My equipment"),
+                root_url + "cmdb/",
+                path.startswith("/cmdb"),
+            )
+        )
+        items.append(NavItem(_("Requests"), root_url + "catalog/", path[:4] in ("/cat", "/req")))
+        items.append(NavItem(_("Approvals"), root_url + "approvals/", path[:10] == "/approvals"))
         profile = request.application_url + f"/people/{identity.login}/"
         items.append(
             NavItem(_("My profile"), profile, path.startswith(f"/people/{identity.login}"))

@@ -1,0 +1,246 @@
+"""``/api/v1/approvals``: what waits for the caller, and deciding it."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from pyramid.httpexceptions import HTTPNotFound
+from pyramid.view import view_config
+
+from itsm.api.errors import ApiError
+from itsm.api.openapi import json_body
+from itsm.approvals.decisions import decide, find_step, waiting_for
+from itsm.approvals.delegation import clear_delegation, delegation_of, set_delegation
+from itsm.approvals.models import PENDING
+from itsm.approvals.serialize import step_json
+from itsm.i18n import _
+from itsm.search.catalog import search
+from itsm.tickets.context import ActionContext
+from itsm.tickets.workflow import TransitionError
+
+BASE = "/api/v1/approvals"
+STEP_REF = {"$ref": "#/components/schemas/Approval"}
+STEP_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "string", "example": "REQ-000001-1"},
+        "ticket": {"type": "string"},
+        "title": {"type": "string"},
+        "requester": {"type": "string"},
+        "kind": {"type": "string", "enum": ["manager", "group", "people"]},
+        "group": {"type": ["string", "null"]},
+        "approvers": {"type": "array", "items": {"type": "string"}},
+        "mode": {"type": "string", "enum": ["any", "all"]},
+        "status": {"type": "string"},
+        "decisions": {"type": "array", "items": {"type": "object"}},
+    },
+}
+ID_PARAM = {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+DECIDE_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["decision"],
+    "properties": {
+        "decision": {"type": "string", "enum": ["approve", "reject"]},
+        "reason": {"type": "string", "maxLength": 2000},
+    },
+}
+
+
+def step_factory(request: Any) -> Any:
+    step = find_step(request.itsm_root, request.matchdict["id"])
+    if step is None:
+        raise HTTPNotFound()
+    return step
+
+
+def _ok(code: str, description: str, schema: dict | None = None) -> dict:
+    body: dict[str, Any] = {"description": description}
+    if schema is not None:
+        body["content"] = {"application/json": {"schema": schema}}
+    return {code: body}
+
+
+@view_config(
+    route_name="api.approvals",
+    request_method="GET",
+    renderer="json",
+    permission="view",
+    openapi={
+        "path": BASE,
+        "summary": "Approvals waiting for the caller (mine=1, the default); IT staff may list "
+        "every open approval with mine=0",
+        "tags": ["approvals"],
+        "parameters": [
+            {"name": "mine", "in": "query", "schema": {"type": "integer", "enum": [0, 1]}}
+        ],
+        "responses": _ok(
+            "200",
+            "Open approval steps",
+            {
+                "type": "object",
+                "properties": {
+                    "items": {"type": "array", "items": STEP_REF},
+                    "total": {"type": "integer"},
+                },
+            },
+        ),
+    },
+)
+def list_view(context: Any, request: Any) -> dict[str, Any]:
+    identity = request.identity
+    staff = identity.has_role("agent") or identity.has_role("admin")
+    if request.GET.get("mine", "1") == "0" and staff:
+        _total, steps = search(
+            request.itsm_root, kind="approval", status=PENDING, sort="created", per_page=200
+        )
+    else:
+        steps = waiting_for(request.itsm_root, identity.login, identity.person.groups)
+    items = [step_json(s) for s in steps]
+    return {"items": items, "total": len(items)}
+
+
+@view_config(
+    route_name="api.approval",
+    request_method="GET",
+    renderer="json",
+    permission="view",
+    openapi={
+        "path": BASE + "/{id}",
+        "summary": "One approval step",
+        "tags": ["approvals"],
+        "parameters": [ID_PARAM],
+        "responses": _ok("200", "The step", STEP_REF),
+    },
+)
+def get_view(context: Any, request: Any) -> dict[str, Any]:
+    return step_json(context)
+
+
+@view_config(
+    route_name="api.approval",
+    request_method="POST",
+    renderer="json",
+    permission="decide",
+    openapi={
+        "path": BASE + "/{id}",
+        "summary": "Approve or reject (a rejection needs a reason)",
+        "tags": ["approvals"],
+        "parameters": [ID_PARAM],
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": DECIDE_SCHEMA}},
+        },
+        "responses": _ok("200", "The step after the decision", STEP_REF),
+    },
+)
+def decide_view(context: Any, request: Any) -> dict[str, Any]:
+    body = json_body(request)
+    ctx = ActionContext.from_request(request)
+    try:
+        decide(ctx, context, body["decision"], body.get("reason", ""), via="api")
+    except TransitionError as error:
+        raise ApiError(error.status, error.code, error.message, error.fields) from None
+    return step_json(context)
+
+
+DELEGATIONS = "/api/v1/delegations"
+DELEGATION_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["deputy", "start", "end"],
+    "properties": {
+        "deputy": {"type": "string", "minLength": 1},
+        "start": {"type": "string", "format": "date", "example": "2026-12-01"},
+        "end": {"type": "string", "format": "date", "example": "2026-12-14"},
+    },
+}
+
+
+def _delegation_json(delegation: Any) -> dict[str, Any] | None:
+    if delegation is None:
+        return None
+    return {
+        "deputy": delegation.deputy,
+        "start": delegation.start.isoformat(),
+        "end": delegation.end.isoformat(),
+    }
+
+
+@view_config(
+    route_name="api.delegations",
+    request_method="GET",
+    renderer="json",
+    permission="view",
+    openapi={
+        "path": DELEGATIONS,
+        "summary": "My deputy for approvals while I am away (null: none)",
+        "tags": ["approvals"],
+        "responses": _ok("200", "The delegation"),
+    },
+)
+def delegation_view(context: Any, request: Any) -> dict[str, Any]:
+    found = delegation_of(request.itsm_root, request.identity.login)
+    return {"delegation": _delegation_json(found)}
+
+
+@view_config(
+    route_name="api.delegations",
+    request_method="PUT",
+    renderer="json",
+    permission="view",
+    openapi={
+        "path": DELEGATIONS,
+        "summary": "Name a deputy who approves in my place from start to end (inclusive)",
+        "tags": ["approvals"],
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": DELEGATION_SCHEMA}},
+        },
+        "responses": _ok("200", "The delegation"),
+    },
+)
+def set_delegation_view(context: Any, request: Any) -> dict[str, Any]:
+    body = json_body(request)
+    login = request.identity.login
+    fields: dict[str, Any] = {}
+    dates = {}
+    for name in ("start", "end"):
+        try:
+            dates[name] = date.fromisoformat(body[name])
+        except ValueError:
+            fields[name] = _("Invalid date.")
+    if body["deputy"] == login or body["deputy"] not in request.itsm_root["people"]:
+        fields["deputy"] = _("Unknown person.")
+    if not fields and dates["end"] < dates["start"]:
+        fields["end"] = _("The end comes before the start.")
+    if fields:
+        raise ApiError(400, "invalid", _("Some fields are not valid."), fields)
+    made = set_delegation(request.itsm_root, login, body["deputy"], dates["start"], dates["end"])
+    return {"delegation": _delegation_json(made)}
+
+
+@view_config(
+    route_name="api.delegations",
+    request_method="DELETE",
+    renderer="json",
+    permission="view",
+    openapi={
+        "path": DELEGATIONS,
+        "summary": "Stop delegating",
+        "tags": ["approvals"],
+        "responses": _ok("200", "No delegation"),
+    },
+)
+def clear_delegation_view(context: Any, request: Any) -> dict[str, Any]:
+    clear_delegation(request.itsm_root, request.identity.login)
+    return {"delegation": None}
+
+
+def includeme(config: Any) -> None:
+    config.add_route("api.delegations", DELEGATIONS)
+    config.add_route("api.approvals", BASE)
+    config.add_route("api.approval", BASE + "/{id}", factory=step_factory)
+    config.registry.itsm_openapi.add_schema("Approval", STEP_SCHEMA)
+    config.scan("itsm.approvals.api")

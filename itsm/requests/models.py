@@ -1,0 +1,112 @@
+"""Service requests and their fulfilment tasks, on the ticket core."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from BTrees.OOBTree import OOBTree
+from pyramid.authorization import ALL_PERMISSIONS, Allow, Deny, Everyone
+
+from itsm.requests.workflow import (
+    OPEN_STATES,
+    STATE_TITLES,
+    TASK_OPEN_STATES,
+    TASK_STATE_TITLES,
+    TASK_WORKFLOW,
+    WORKFLOW,
+)
+from itsm.tickets.models import Ticket
+
+
+class ServiceRequest(Ticket):
+    """Someone asks for a standard service from the catalog (``/requests/REQ-000001``)."""
+
+    kind = "request"
+    workflow = WORKFLOW
+    item = ""  # the catalog item's slug
+    answers: dict[str, Any] = {}  # noqa: RUF012 - replaced whole, never mutated
+    price: float | None = None
+    due: datetime | None = None
+    approval: Any = None  # itsm.approvals.models.ApprovalProcess
+    tasks: Any = None  # OOBTree task number -> FulfilmentTask
+    draft_reminded_at: datetime | None = None
+
+    def __init__(self, number: str, seq: int, docid: int, created: datetime) -> None:
+        super().__init__(number, seq, docid, created)
+        self.tasks = OOBTree()
+
+    @property
+    def __acl__(self) -> list[tuple[str, str, Any]]:
+        acl: list[tuple[str, str, Any]] = [
+            (Allow, "role:admin", ALL_PERMISSIONS),
+            (Allow, "role:agent", ("view", "comment", "work")),
+        ]
+        if self.requester:
+            acl.append((Allow, f"user:{self.requester}", ("view", "comment", "withdraw")))
+        for login in self.watchers:
+            acl.append((Allow, f"user:{login}", "view"))
+        if self.approval is not None:
+            acl += [(Allow, f"user:{a}", "view") for a in sorted(self.approval.approver_logins())]
+            acl += [(Allow, f"group:{g}", "view") for g in sorted(self.approval.approver_groups())]
+        acl.append((Deny, Everyone, ALL_PERMISSIONS))
+        return acl
+
+    @property
+    def status_title(self) -> Any:
+        return STATE_TITLES.get(self.status, self.status)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATES
+
+    def task_list(self) -> list[FulfilmentTask]:
+        return list(self.tasks.values()) if self.tasks is not None else []
+
+    def index_data(self) -> dict[str, Any]:
+        data = super().index_data()
+        data.update(open=self.is_open, number=self.number, parent=self.parent or "")
+        return data
+
+
+class FulfilmentTask(Ticket):
+    """One step of delivering a request, worked by a group; waits for its dependencies."""
+
+    kind = "task"
+    workflow = TASK_WORKFLOW
+    key = ""  # the checklist entry it was made from
+    depends_on: tuple[str, ...] = ()  # task numbers
+    done_at: datetime | None = None
+
+    @property
+    def request(self) -> ServiceRequest:
+        return self.__parent__
+
+    @property
+    def __acl__(self) -> list[tuple[str, str, Any]]:
+        acl: list[tuple[str, str, Any]] = [
+            (Allow, "role:admin", ALL_PERMISSIONS),
+            (Allow, "role:agent", ("view", "work")),
+        ]
+        requester = self.__parent__.requester if self.__parent__ is not None else None
+        if requester:
+            acl.append((Allow, f"user:{requester}", "view"))
+        acl.append((Deny, Everyone, ALL_PERMISSIONS))
+        return acl
+
+    @property
+    def status_title(self) -> Any:
+        return TASK_STATE_TITLES.get(self.status, self.status)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in TASK_OPEN_STATES
+
+    def index_data(self) -> dict[str, Any]:
+        data = super().index_data()
+        data.update(
+            open=self.is_open,
+            number=self.number,
+            parent=self.__parent__.number if self.__parent__ is not None else "",
+        )
+        return data

@@ -1,0 +1,100 @@
+"""Catalog items, requests and tasks as JSON."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+
+def iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def item_json(item: Any) -> dict[str, Any]:
+    return {
+        "id": item.slug,
+        "name": item.name,
+        "name_ru": item.name_ru,
+        "description": item.description,
+        "description_ru": item.description_ru,
+        "category": item.category,
+        "icon": item.icon,
+        "price": item.price,
+        "delivery_days": item.delivery_days,
+        "needs_approval": bool(item.approval),
+        "approval": [dict(s) for s in item.approval],
+        "bundle": [c["item"] for c in item.bundle],
+        "fields": [
+            {
+                **{k: v for k, v in f.items() if k != "choices"},
+                "required": bool(f.get("required")),
+                **({"choices": [list(c) for c in f["choices"]]} if "choices" in f else {}),
+            }
+            for f in item.fields
+        ],
+        "tasks": [
+            {
+                "key": t["key"],
+                "group": t.get("group"),
+                "title": t.get("title", ""),
+                "depends_on": list(t.get("depends_on", ())),
+            }
+            for t in item.tasks
+        ],
+    }
+
+
+def task_json(task: Any) -> dict[str, Any]:
+    return {
+        "id": task.number,
+        "number": task.number,
+        "request": task.request.number,
+        "key": task.key,
+        "title": task.title,
+        "description": task.description,
+        "group": task.group,
+        "assignee": task.assignee,
+        "status": task.status,
+        "depends_on": list(task.depends_on),
+        "created": iso(task.created),
+        "done_at": iso(task.done_at),
+    }
+
+
+def request_json(request: Any) -> dict[str, Any]:
+    approval = request.approval
+    return {
+        "number": request.number,
+        "item": request.item,
+        "title": request.title,
+        "status": request.status,
+        "requester": request.requester,
+        "fields": dict(request.answers),
+        "price": request.price,
+        "due": iso(request.due),
+        "created": iso(request.created),
+        "updated": iso(request.updated),
+        "resolved_at": iso(request.resolved_at),
+        "parent": request.parent,
+        "children": list(request.children),
+        "approval": None
+        if approval is None
+        else {
+            "status": approval.status,
+            "steps": [
+                {
+                    "id": s.id,
+                    "kind": s.kind,
+                    "group": s.group,
+                    "approvers": list(s.approvers),
+                    "status": s.status,
+                    "decisions": [
+                        {"login": d.login, "decision": d.decision, "reason": d.reason}
+                        for d in s.decisions
+                    ],
+                }
+                for s in approval.steps
+            ],
+        },
+        "tasks": [t.number for t in request.task_list()],
+    }

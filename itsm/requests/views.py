@@ -1,0 +1,160 @@
+"""Portal pages: the catalog with search, an item's order form, my requests, a request."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import deform
+from pyramid.csrf import get_csrf_token
+from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound, HTTPSeeOther
+from pyramid.view import view_config
+
+from itsm.containers import Requests, ServiceCatalog
+from itsm.i18n import _
+from itsm.incidents.views import flash, is_staff, translate
+from itsm.requests import actions, catalog
+from itsm.requests.catalog import CatalogItem
+from itsm.requests.forms import form_for
+from itsm.requests.fulfilment import work_task
+from itsm.requests.intake import OrderError, create_request
+from itsm.requests.models import ServiceRequest
+from itsm.requests.workflow import NEXT_STEP, STATE_TITLES, TASK_STATE_TITLES
+from itsm.search.catalog import search
+from itsm.tickets.context import ActionContext
+from itsm.tickets.workflow import TransitionError
+
+PER_PAGE = 50
+
+
+@view_config(
+    context=ServiceCatalog,
+    request_method="GET",
+    permission="view",
+    renderer="itsm:requests/templates/catalog.pt",
+)
+def catalog_view(context: ServiceCatalog, request: Any) -> dict[str, Any]:
+    q = request.GET.get("q", "")
+    person = request.identity.person
+    found = [i for i in catalog.find(request.itsm_root, q) if i.may_order(person)]
+    return {"items": found, "q": q, "locale": request.locale_name}
+
+
+@view_config(
+    context=CatalogItem,
+    request_method=("GET", "POST"),
+    permission="order",
+    renderer="itsm:requests/templates/order.pt",
+)
+def order_view(context: CatalogItem, request: Any) -> Any:
+    """The item's form, generated from its field definitions; "save as draft" or "send"."""
+    root = request.itsm_root
+    if not context.may_order(request.identity.person):
+        raise HTTPForbidden()
+    form = form_for(context, root["people"], request.locale_name, request, get_csrf_token(request))
+    values = {"item": context, "locale": request.locale_name, "error": None}
+    if request.method != "POST":
+        return {**values, "form": form.render()}
+    try:
+        appstruct = form.validate(request.POST.items())
+    except deform.ValidationFailure as failure:
+        request.response.status = 400
+        return {**values, "form": failure.render()}
+    appstruct.pop("csrf_token", None)
+    answers = {k: v for k, v in form.schema.serialize(appstruct).items() if k != "csrf_token"}
+    ctx = ActionContext.from_request(request)
+    try:
+        created = create_request(
+            ctx, context, answers, requester=ctx.actor, draft="draft" in request.POST
+        )
+    except OrderError as error:
+        request.tm.doom()
+        request.response.status = error.status
+        return {**values, "form": form.render(appstruct), "error": error.message}
+    if created.status == "draft":
+        flash(request, _("Draft ${number} saved.", mapping={"number": created.number}))
+    else:
+        flash(request, _("Request ${number} is registered.", mapping={"number": created.number}))
+    return HTTPSeeOther(location=request.resource_url(created))
+
+
+@view_config(
+    context=Requests,
+    request_method="GET",
+    permission="view",
+    renderer="itsm:requests/templates/list.pt",
+)
+def list_view(context: Requests, request: Any) -> dict[str, Any]:
+    """My requests (IT staff: every request, newest first)."""
+    identity = request.identity
+    staff = is_staff(request)
+    page = max(1, int(request.GET.get("page", "1") or 1))
+    query: dict[str, Any] = {"kind": "request"}
+    if not staff or request.GET.get("mine"):
+        query["requester"] = identity.login
+    total, found = search(
+        request.itsm_root, sort="created", reverse=True, page=page, per_page=PER_PAGE, **query
+    )
+    return {
+        "requests": found,
+        "total": total,
+        "staff": staff,
+        "state_titles": STATE_TITLES,
+        "next_step": NEXT_STEP,
+    }
+
+
+@view_config(
+    context=ServiceRequest,
+    request_method="GET",
+    permission="view",
+    renderer="itsm:requests/templates/request.pt",
+)
+def request_view(context: ServiceRequest, request: Any) -> dict[str, Any]:
+    item = request.itsm_root["catalog"].get(context.item)
+    titles = {}
+    if item is not None:
+        for field in item.fields:
+            titles[field["name"]] = (
+                field.get("title_ru") if request.locale_name == "ru" else None
+            ) or field.get("title", field["name"])
+    return {
+        "ticket": context,
+        "item": item,
+        "titles": titles,
+        "state_titles": STATE_TITLES,
+        "task_titles": TASK_STATE_TITLES,
+        "next_step": NEXT_STEP,
+        "may_withdraw": bool(request.has_permission("withdraw", context)),
+        "may_work": bool(request.has_permission("work", context)),
+    }
+
+
+@view_config(context=ServiceRequest, name="transition", request_method="POST", permission="view")
+def transition_view(context: ServiceRequest, request: Any) -> HTTPSeeOther:
+    """Send a draft, cancel with a reason, confirm (close)."""
+    ctx = ActionContext.from_request(request)
+    fields = {k: request.POST[k] for k in ("reason",) if request.POST.get(k)}
+    try:
+        actions.transition(ctx, context, request.POST.get("name", ""), fields)
+    except (TransitionError, OrderError) as error:
+        request.tm.doom()
+        flash(request, translate(request, error.message), "danger")
+    else:
+        flash(request, _("Done."))
+    return HTTPSeeOther(location=request.resource_url(context))
+
+
+@view_config(context=ServiceRequest, name="task", request_method="POST", permission="work")
+def task_view(context: ServiceRequest, request: Any) -> HTTPSeeOther:
+    """IT staff work a task from the request page: start, done."""
+    task = context.tasks.get(request.POST.get("task", ""))
+    if task is None:
+        raise HTTPNotFound()
+    try:
+        work_task(ActionContext.from_request(request), task, request.POST.get("name", ""))
+    except TransitionError as error:
+        request.tm.doom()
+        flash(request, translate(request, error.message), "danger")
+    else:
+        flash(request, _("Done."))
+    return HTTPSeeOther(location=request.resource_url(context))
