@@ -80,3 +80,9 @@ def api_http_exception(exc: HTTPException, request: Any) -> Response:
         return exc
     code = STATUS_CODES.get(exc.code, "error")
     return api_error_response(request, exc.code, code, exc.title)
+
+
+def refusal(error: Any) -> ApiError:
+    """The API error for a domain refusal that carries ``status``, ``code``, ``message`` and
+    ``fields`` (workflow TransitionError and its kind)."""
+    return ApiError(error.status, error.code, error.message, error.fields)

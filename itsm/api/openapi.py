@@ -180,3 +180,16 @@ openapi_deriver.options = ("openapi",)  # type: ignore[attr-defined]
 def json_body(request: Any) -> dict[str, Any]:
     """The validated JSON body of an API request."""
     return request.environ.get("itsm.json", {})
+
+
+def response(code: str, description: str, schema: dict | None = None) -> dict[str, Any]:
+    """An operation's ``responses`` entry, with a JSON schema when given."""
+    body: dict[str, Any] = {"description": description}
+    if schema is not None:
+        body["content"] = {"application/json": {"schema": schema}}
+    return {code: body}
+
+
+def json_request(schema: dict) -> dict[str, Any]:
+    """A required JSON ``requestBody`` with ``schema``."""
+    return {"required": True, "content": {"application/json": {"schema": schema}}}

@@ -10,6 +10,7 @@ from pyramid.view import view_config
 
 from itsm.api.errors import ApiError
 from itsm.api.openapi import json_body
+from itsm.api.openapi import response as _ok
 from itsm.approvals.decisions import decide, find_step, waiting_for
 from itsm.approvals.delegation import clear_delegation, delegation_of, set_delegation
 from itsm.approvals.models import PENDING
@@ -53,13 +54,6 @@ def step_factory(request: Any) -> Any:
     if step is None:
         raise HTTPNotFound()
     return step
-
-
-def _ok(code: str, description: str, schema: dict | None = None) -> dict:
-    body: dict[str, Any] = {"description": description}
-    if schema is not None:
-        body["content"] = {"application/json": {"schema": schema}}
-    return {code: body}
 
 
 @view_config(

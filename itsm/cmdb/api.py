@@ -8,7 +8,10 @@ from pyramid.httpexceptions import HTTPNotFound
 from pyramid.view import view_config
 
 from itsm.api.errors import ApiError
+from itsm.api.errors import refusal as _refuse
 from itsm.api.openapi import json_body
+from itsm.api.openapi import json_request as _json_body
+from itsm.api.openapi import response as _ok
 from itsm.cmdb import lifecycle, relations
 from itsm.cmdb.classes import CiClass, cmdb_settings, ensure_cmdb_settings
 from itsm.cmdb.impact import impact_of
@@ -120,21 +123,6 @@ def ci_factory(request: Any) -> Any:
 
 def settings_factory(request: Any) -> Any:
     return request.itsm_root["settings"]
-
-
-def _ok(code: str, description: str, schema: dict | None = None) -> dict:
-    body: dict[str, Any] = {"description": description}
-    if schema is not None:
-        body["content"] = {"application/json": {"schema": schema}}
-    return {code: body}
-
-
-def _json_body(schema: dict) -> dict:
-    return {"required": True, "content": {"application/json": {"schema": schema}}}
-
-
-def _refuse(error: CmdbError | TransitionError) -> ApiError:
-    return ApiError(error.status, error.code, error.message, error.fields)
 
 
 def _language(request: Any) -> str:

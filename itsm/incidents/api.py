@@ -9,7 +9,10 @@ from pyramid.httpexceptions import HTTPNotFound
 from pyramid.view import view_config
 
 from itsm.api.errors import ApiError
+from itsm.api.errors import refusal as _refuse
 from itsm.api.openapi import json_body
+from itsm.api.openapi import json_request as _json_body
+from itsm.api.openapi import response as _ok
 from itsm.i18n import _
 from itsm.incidents import actions
 from itsm.incidents.intake import IntakeError, create_incident
@@ -63,21 +66,6 @@ def incident_factory(request: Any) -> Any:
     if incident is None:
         raise HTTPNotFound()
     return incident
-
-
-def _ok(code: str, description: str, schema: dict | None = None) -> dict:
-    body: dict[str, Any] = {"description": description}
-    if schema is not None:
-        body["content"] = {"application/json": {"schema": schema}}
-    return {code: body}
-
-
-def _json_body(schema: dict) -> dict:
-    return {"required": True, "content": {"application/json": {"schema": schema}}}
-
-
-def _refuse(error: TransitionError) -> ApiError:
-    return ApiError(error.status, error.code, error.message, error.fields)
 
 
 @view_config(

@@ -10,7 +10,10 @@ from pyramid.httpexceptions import HTTPNotFound
 from pyramid.view import view_config
 
 from itsm.api.errors import ApiError
+from itsm.api.errors import refusal as _refuse
 from itsm.api.openapi import json_body
+from itsm.api.openapi import json_request as _json_body
+from itsm.api.openapi import response as _ok
 from itsm.i18n import _
 from itsm.kb import authoring, feedback
 from itsm.kb.models import AUDIENCES, LANGUAGES
@@ -89,21 +92,6 @@ def article_factory(request: Any) -> Any:
     if article is None:
         raise HTTPNotFound()
     return article
-
-
-def _ok(code: str, description: str, schema: dict | None = None) -> dict:
-    body: dict[str, Any] = {"description": description}
-    if schema is not None:
-        body["content"] = {"application/json": {"schema": schema}}
-    return {code: body}
-
-
-def _json_body(schema: dict) -> dict:
-    return {"required": True, "content": {"application/json": {"schema": schema}}}
-
-
-def _refuse(error: TransitionError) -> ApiError:
-    return ApiError(error.status, error.code, error.message, error.fields)
 
 
 def _staff(request: Any) -> bool:

@@ -8,7 +8,10 @@ from pyramid.httpexceptions import HTTPNotFound
 from pyramid.view import view_config
 
 from itsm.api.errors import ApiError
+from itsm.api.errors import refusal as _refuse
 from itsm.api.openapi import json_body
+from itsm.api.openapi import json_request as _json_body
+from itsm.api.openapi import response as _ok
 from itsm.i18n import _
 from itsm.requests import actions, catalog
 from itsm.requests.fulfilment import find_task, work_task
@@ -71,23 +74,8 @@ NUMBER_PARAM = {"name": "number", "in": "path", "required": True, "schema": {"ty
 ID_PARAM = {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
 
 
-def _ok(code: str, description: str, schema: dict | None = None) -> dict:
-    body: dict[str, Any] = {"description": description}
-    if schema is not None:
-        body["content"] = {"application/json": {"schema": schema}}
-    return {code: body}
-
-
-def _json_body(schema: dict) -> dict:
-    return {"required": True, "content": {"application/json": {"schema": schema}}}
-
-
 def _page(items: list, total: int, page: int, per_page: int) -> dict[str, Any]:
     return {"items": items, "total": total, "page": page, "per_page": per_page}
-
-
-def _refuse(error: TransitionError) -> ApiError:
-    return ApiError(error.status, error.code, error.message, error.fields)
 
 
 def catalog_factory(request: Any) -> Any:

@@ -11,6 +11,8 @@ from pyramid.view import view_config
 
 from itsm.api.errors import ApiError
 from itsm.api.openapi import json_body
+from itsm.api.openapi import json_request as _json_body
+from itsm.api.openapi import response as _ok
 from itsm.i18n import _
 from itsm.selfservice import announcements as board_ops
 from itsm.selfservice import satisfaction
@@ -91,17 +93,6 @@ SATISFACTION_RESULT = {
         "at": TIME,
     },
 }
-
-
-def _ok(code: str, description: str, schema: dict | None = None) -> dict:
-    body: dict[str, Any] = {"description": description}
-    if schema is not None:
-        body["content"] = {"application/json": {"schema": schema}}
-    return {code: body}
-
-
-def _json_body(schema: dict) -> dict:
-    return {"required": True, "content": {"application/json": {"schema": schema}}}
 
 
 def board_factory(request: Any) -> AnnouncementBoard:

@@ -15,6 +15,7 @@ from pyramid.view import view_config
 from itsm.api import API_PREFIX
 from itsm.api.errors import api_error_response
 from itsm.api.openapi import json_body
+from itsm.api.openapi import json_request as _json_body
 from itsm.directory.base import DirectoryUnavailable, PasswordRejected
 from itsm.i18n import _
 from itsm.selfservice.password import (
@@ -35,10 +36,6 @@ def _response(code: str, description: str, schema: dict | None = None) -> dict:
     if schema is not None:
         body["content"] = {"application/json": {"schema": schema}}
     return {code: body}
-
-
-def _json_body(schema: dict) -> dict:
-    return {"required": True, "content": {"application/json": {"schema": schema}}}
 
 
 REQUEST_SCHEMA = {
