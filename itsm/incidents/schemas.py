@@ -22,6 +22,8 @@ URGENCY_CHOICES = (
     ("low", _("It can wait")),
 )
 MAX_FILES = 10
+#: At most this many configuration items a report may be about (``?ci=`` in its link).
+MAX_CIS = 20
 
 
 @colander.deferred
@@ -158,6 +160,12 @@ class ReportSchema(colander.Schema):
         missing=[],
         validator=deferred_files_validator,
         widget=MultiFileWidget(),
+    )
+    ci = colander.SchemaNode(
+        colander.String(),
+        widget=deform.widget.HiddenWidget(),
+        missing="",  # "CI-000001,CI-000002": what the report is about; the view checks them
+        title="",
     )
     csrf_token = colander.SchemaNode(
         colander.String(),

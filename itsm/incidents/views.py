@@ -27,6 +27,7 @@ from itsm.incidents.models import Incident, Incidents, IncidentSettings
 from itsm.incidents.queries import QUEUES, SORTS, list_incidents
 from itsm.incidents.schemas import (
     IMPACT_CHOICES,
+    MAX_CIS,
     MAX_FILES,
     URGENCY_CHOICES,
     human_size,
@@ -274,10 +275,14 @@ def clock_info(sla: Any, kind: str, now: datetime, request: Any) -> dict[str, An
     require_csrf=False,
 )
 def report(context: Incidents, request: Any) -> Any:
-    """The report form. CSRF is checked by hand so that a stale token keeps the typed text."""
+    """The report form. CSRF is checked by hand so that a stale token keeps the typed text.
+
+    ``?ci=CI-000001`` (from the CMDB's "Report a problem") says what the report is about; the
+    numbers ride along in a hidden field and are checked again when the form is sent."""
     form = report_form(request, request.resource_url(context, "new"))
     if request.method != "POST":
-        return _report_page(request, form.render())
+        cis = report_cis(request, request.GET.getall("ci"))
+        return _report_page(request, form.render({"ci": ci_field(cis)}), cis=cis)
     try:
         appstruct = form.validate(request.POST.items())
     except deform.ValidationFailure as failure:
@@ -285,12 +290,15 @@ def report(context: Incidents, request: Any) -> Any:
         # deform marks the fields; files cannot be kept (a browser never pre-fills a file input).
         sent_files = uploads(request, "upload")
         error = _("Please choose the files again.") if sent_files else None
-        return _report_page(request, failure.render(), error)
+        cis = report_cis(request, request.POST.getall("ci"))
+        return _report_page(request, failure.render(), error, cis=cis)
+    cis = report_cis(request, [appstruct["ci"]])
     typed = {k: appstruct[k] for k in ("title", "description", "impact", "urgency")}
+    typed["ci"] = ci_field(cis)
     if appstruct["csrf_token"] != get_csrf_token(request):
         request.response.status = 400
         error = _("Your session expired. Please send the form again (and choose the files again).")
-        return _report_page(request, form.render(typed), error)
+        return _report_page(request, form.render(typed), error, cis=cis)
     ctx = ActionContext.from_request(request)
     try:
         files = store_uploads(request, appstruct["attachments"])
@@ -303,6 +311,7 @@ def report(context: Incidents, request: Any) -> Any:
             urgency=appstruct["urgency"],
             channel="portal",
             attachments=files,
+            cis=[ci.number for ci in cis],
         )
     except (IntakeError, AttachmentTooLarge) as error:
         request.tm.doom()
@@ -312,13 +321,47 @@ def report(context: Incidents, request: Any) -> Any:
         else:
             fields = error.fields
         html = _failed_form(form, typed, fields)
-        return _report_page(request, html, _("Please correct the marked fields."))
+        return _report_page(request, html, _("Please correct the marked fields."), cis=cis)
     flash(request, _("Incident ${number} is registered.", mapping={"number": incident.number}))
     return HTTPSeeOther(location=request.resource_url(incident))
 
 
-def _report_page(request: Any, form: str, error: Any = None) -> dict[str, Any]:
-    return {"form": form, "error": error, "kb_url": kb_url(request), "staff": is_staff(request)}
+def report_cis(request: Any, values: Iterable[str]) -> list[Any]:
+    """The configuration items a report is about: ``values`` are CI numbers, each value one or
+    several ("CI-000001,CI-000002"). Unknown numbers are dropped, and so are CIs an employee
+    does not own (staff may name any)."""
+    numbers: dict[str, None] = {}
+    for value in values:
+        for part in split_numbers(str(value)):
+            if len(part) <= 20 and len(numbers) < MAX_CIS:
+                numbers[part] = None
+    if not numbers:
+        return []
+    cmdb = request.itsm_root["cmdb"]
+    identity = request.identity
+    login = identity.login if identity is not None else None
+    staff = is_staff(request)
+    found = (cmdb.get(number) for number in numbers)
+    return [ci for ci in found if ci is not None and (staff or (login and ci.owner == login))]
+
+
+def ci_field(cis: Iterable[Any]) -> str:
+    """The hidden ``ci`` field's value."""
+    return ",".join(ci.number for ci in cis)
+
+
+def _report_page(
+    request: Any, form: str, error: Any = None, cis: Iterable[Any] = ()
+) -> dict[str, Any]:
+    return {
+        "form": form,
+        "error": error,
+        "kb_url": kb_url(request),
+        "staff": is_staff(request),
+        "about": [
+            {"number": ci.number, "name": ci.name, "url": request.resource_url(ci)} for ci in cis
+        ],
+    }
 
 
 def kb_url(request: Any) -> str | None:

@@ -471,3 +471,69 @@ def test_agent_escalates_and_cancels(app, employee, agent):
     act(agent, number, "transition", name="cancel", reason="Reported twice")
     assert status_of(app, number) == "cancelled"
     assert 'name="name" value="resolve"' not in page(agent, number).text
+
+
+# -- reporting about a configuration item -------------------------------------------------------
+
+
+def ci_owned_by(app: Any, login: str) -> tuple[str, str]:
+    """The number and name of a demo CI ``login`` owns."""
+
+    def first(root: Any) -> tuple[str, str]:
+        owned = sorted((ci.number, ci.name) for ci in root["cmdb"].values() if ci.owner == login)
+        assert owned, f"the demo gives {login} no CI"
+        return owned[0]
+
+    return app.read(first)
+
+
+def report_about(client: webtest.TestApp, query: str, title: str) -> tuple[Any, str]:
+    """Open the report form as the CMDB's link does (``?ci=…``), send it; the form and the
+    new incident's number."""
+    shown = client.get(f"/incidents/new?{query}")
+    form = shown.forms["report-form"]
+    form["title"] = title
+    response = form.submit("submit", status=303)
+    match = re.search(r"/incidents/(INC-\d{6})/$", response.headers["Location"])
+    assert match, response.headers["Location"]
+    return shown, match.group(1)
+
+
+def about_block(response: Any) -> str:
+    """The form's "About: CI-…" line."""
+    text = response.text
+    start = text.index('id="report-about"')
+    return text[start : text.index("</p>", start)]
+
+
+def test_report_from_a_ci_links_it_and_ignores_a_ci_of_someone_else(app, employee, api):
+    mine, my_name = ci_owned_by(app, "employee")
+    theirs, their_name = ci_owned_by(app, "employee2")
+
+    shown, number = report_about(employee, f"ci={mine}", "My laptop does not start")
+    about = about_block(shown)
+    assert "About:" in about and mine in about and my_name in about
+    assert shown.forms["report-form"]["ci"].value == mine
+    assert api("employee").get(f"/api/v1/incidents/{number}").json["cis"] == [mine]
+
+    # Another employee's CI and an unknown number are dropped, on the form and when sent.
+    query = f"ci={theirs}&ci=CI-999999,{mine}"
+    shown, number = report_about(employee, query, "Something else is broken")
+    assert shown.forms["report-form"]["ci"].value == mine
+    about = about_block(shown)
+    assert mine in about and theirs not in about and their_name not in about
+    assert api("employee").get(f"/api/v1/incidents/{number}").json["cis"] == [mine]
+
+    # A forged hidden field is checked again when the form is sent.
+    form = employee.get(f"/incidents/new?ci={mine}").forms["report-form"]
+    form["title"] = "Forged"
+    form["ci"] = f"{theirs},{mine}"
+    response = form.submit("submit", status=303)
+    number = response.headers["Location"].rstrip("/").rsplit("/", 1)[1]
+    assert app.read(lambda root: root["incidents"][number].cis) == (mine,)
+
+    # Without ?ci= the form is about nothing; staff may name anyone's CI.
+    assert 'id="report-about"' not in employee.get("/incidents/new").text
+    staff_form = logged_in(app, "agent").get(f"/incidents/new?ci={theirs}")
+    assert their_name in about_block(staff_form)
+    assert staff_form.forms["report-form"]["ci"].value == theirs
