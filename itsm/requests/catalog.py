@@ -48,6 +48,7 @@ class CatalogItem(Persistent):
     price: float | None = None
     delivery_days = 5
     active = True
+    orders: Any = None  # BTrees.Length: concurrent orders merge instead of conflicting
 
     def __init__(self, slug: str, name: str, **values: Any) -> None:
         self.slug = slug
@@ -70,6 +71,18 @@ class CatalogItem(Persistent):
         if locale == "ru":
             return self.name_ru or self.name, self.description_ru or self.description
         return self.name, self.description
+
+    @property
+    def order_count(self) -> int:
+        return self.orders() if self.orders is not None else 0
+
+    def count_order(self) -> None:
+        """One more order (the portal's "popular services" come first by this count)."""
+        if self.orders is None:
+            from BTrees.Length import Length
+
+            self.orders = Length()
+        self.orders.change(1)
 
     def may_order(self, person: Any) -> bool:
         """Who may order it: everyone, a department, or members of a group."""

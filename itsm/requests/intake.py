@@ -67,6 +67,8 @@ def create_request(
         request.parent = parent.number
         parent.children = (*parent.children, number)
     root["requests"].add(number, request)
+    if parent is None:
+        item.count_order()
     request.history.record(ctx.now, ctx.actor, "created", note=channel)
     mark_changed(root, request)
     ctx.notify(ObjectCreated(request, ctx.request))

@@ -90,6 +90,9 @@ def incidents_waiting(request: Any) -> list[WaitingItem]:
     return waiting
 
 
+POPULAR_LIMIT = 6
+
+
 def portal_sections(request: Any) -> dict[str, Any]:
     """The portal's part of the home page; reads only."""
     root = request.itsm_root
@@ -126,8 +129,19 @@ def portal_sections(request: Any) -> dict[str, Any]:
             iso_time=_iso_time,
             new_incident_url=request.application_url + "/incidents/new",
             announcements_url=request.application_url + "/announcements",
+            popular=popular_items(root, identity.person),
+            catalog_url=request.application_url + "/catalog/",
         )
     }
+
+
+def popular_items(root: Any, person: Any, limit: int = POPULAR_LIMIT) -> list[Any]:
+    """The catalog items this person may order, most ordered first (then by name)."""
+    from itsm.requests.catalog import items
+
+    mine = [item for item in items(root) if item.may_order(person)]
+    mine.sort(key=lambda item: (-item.order_count, item.name.casefold()))
+    return mine[:limit]
 
 
 def add_portal_waiting(config: Any, provider: Callable[[Any], list[WaitingItem]]) -> None:

@@ -122,3 +122,18 @@ def test_the_portal_commits_nothing(app, api):
 
 def test_anonymous_visitors_are_sent_to_login(app):
     assert "/login" in app.client().get("/", status=302).location
+
+
+def test_the_portal_offers_the_most_ordered_services_first(app):
+    from tests.functional.incidents.conftest import ApiClient
+
+    employee = ApiClient(app, "employee")
+    for _ in range(2):
+        employee.post(
+            "/api/v1/requests", {"item": "new-phone", "fields": {}, "draft": True}, status=201
+        )
+    page = logged_in(app, "employee").get("/")
+    popular = page.html.find(id="portal-popular")
+    links = [a["href"] for a in popular.find_all("a")]
+    assert links[0].endswith("/catalog/new-phone")
+    assert links[-1].endswith("/catalog/")
