@@ -50,6 +50,7 @@ tests_require = [
     "psycopg2-binary>=2.9",
     "lingua>=4.15",
     "ruff>=0.5",
+    "icalendar>=5.0",  # the change calendar feed is parsed back in the tests
 ]
 
 setup(

@@ -53,9 +53,16 @@ class Requests(Folder):
 
 
 class Changes(Folder):
-    """``/changes``: requests for change."""
+    """``/changes``: requests for change. Only IT staff raise them; everyone may look (the
+    list shows others only what they raised); the change board reads the calendar."""
 
-    __acl__ = list(_STAFF_EDIT)
+    __acl__ = [
+        (Allow, "role:admin", ALL_PERMISSIONS),
+        (Allow, "role:agent", ("view", "create", "work")),
+        (Allow, "role:change_board", "view"),
+        (Allow, Authenticated, "view"),
+        (Deny, Everyone, ALL_PERMISSIONS),
+    ]
 
 
 class Problems(Folder):

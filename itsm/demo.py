@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from itsm.changes.demo import load_changes_demo
 from itsm.cmdb.demo import load_cmdb_demo
 from itsm.directory.local import add_account
 from itsm.kb.demo import load_kb_demo
@@ -170,6 +171,7 @@ def load_demo(
     created += load_demo_catalog(root)
     created += load_cmdb_demo(root)
     created += load_kb_demo(root, registry)
+    created += load_changes_demo(root)
     if registry is not None:
         created += _demo_incidents(root, registry)
     return created

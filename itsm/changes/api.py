@@ -1,0 +1,432 @@
+"""``/api/v1/changes``: raise, list, read and move changes; the calendar and its feed."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from pyramid.httpexceptions import HTTPNotFound
+from pyramid.response import Response
+from pyramid.view import view_config
+
+from itsm.api.errors import ApiError
+from itsm.api.errors import refusal as _refuse
+from itsm.api.openapi import json_body
+from itsm.api.openapi import json_request as _json_body
+from itsm.api.openapi import response as _ok
+from itsm.changes import actions
+from itsm.changes.calendar import calendar_changes, ics_feed
+from itsm.changes.feeds import feed_owner, new_feed_secret
+from itsm.changes.intake import ChangeError, ConflictsNeedOverride, create_change, parse_time
+from itsm.changes.models import PLAN_KINDS, change_settings, set_blackouts
+from itsm.changes.risk import QUESTIONS, RISK_CLASSES
+from itsm.changes.serialize import change_json
+from itsm.changes.workflow import OUTCOMES, STATES, TYPES, USER_TRANSITIONS
+from itsm.i18n import _
+from itsm.search.catalog import search
+from itsm.tickets.context import ActionContext
+from itsm.tickets.workflow import TransitionError
+
+CHANGES = "/api/v1/changes"
+CHANGE_REF = {"$ref": "#/components/schemas/Change"}
+CONFLICT_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "kind": {"type": "string", "enum": ["change", "blackout"]},
+        "name": {"type": "string", "description": "The other change (number and title) or window"},
+        "number": {"type": "string"},
+        "cis": {"type": "array", "items": {"type": "string"}},
+        "start": {"type": "string"},
+        "end": {"type": "string"},
+    },
+}
+PLANS_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {kind: {"type": "string", "maxLength": 20000} for kind in PLAN_KINDS},
+}
+RISK_ANSWERS_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "description": "Missing answers count as their riskiest choice",
+    "properties": {
+        key: (
+            {"type": "boolean"}
+            if isinstance(next(iter(points)), bool)
+            else {"type": "string", "enum": list(points)}
+        )
+        for key, (_title, points) in QUESTIONS.items()
+    },
+}
+CHANGE_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "number": {"type": "string", "example": "CHG-000001"},
+        "title": {"type": "string"},
+        "type": {"type": "string", "enum": list(TYPES)},
+        "status": {"type": "string", "enum": list(STATES)},
+        "requester": {"type": "string"},
+        "cis": {"type": "array", "items": {"type": "string"}},
+        "planned_start": {"type": "string", "format": "date-time"},
+        "planned_end": {"type": "string", "format": "date-time"},
+        "plans": PLANS_SCHEMA,
+        "risk_answers": RISK_ANSWERS_SCHEMA,
+        "risk_score": {"type": "integer"},
+        "risk": {"type": "string", "enum": list(RISK_CLASSES)},
+        "affected": {"type": "array", "items": {"type": "string"}},
+        "conflicts": {"type": "array", "items": CONFLICT_SCHEMA},
+        "outcome": {"type": ["string", "null"], "enum": [*OUTCOMES, None]},
+        "review_required": {"type": "boolean"},
+        "approval": {"type": ["object", "null"]},
+    },
+}
+CREATE_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["title", "type", "planned_start", "planned_end"],
+    "properties": {
+        "title": {"type": "string", "minLength": 1, "maxLength": 300},
+        "description": {"type": "string", "maxLength": 20000},
+        "reason": {"type": "string", "maxLength": 5000},
+        "type": {"type": "string", "enum": list(TYPES)},
+        "cis": {"type": "array", "items": {"type": "string"}, "maxItems": 200},
+        "planned_start": {"type": "string", "description": "ISO 8601 with its offset"},
+        "planned_end": {"type": "string", "description": "ISO 8601 with its offset"},
+        "plans": PLANS_SCHEMA,
+        "risk_answers": RISK_ANSWERS_SCHEMA,
+        "affected": {"type": "array", "items": {"type": "string"}},
+        "group": {"type": "string"},
+        "override_reason": {
+            "type": "string",
+            "maxLength": 2000,
+            "description": "Required when the change collides with a blackout or another change",
+        },
+        "draft": {"type": "boolean", "description": "Save without submitting"},
+    },
+}
+TRANSITION_SCHEMA = {
+    "type": "object",
+    "required": ["name"],
+    "additionalProperties": False,
+    "properties": {
+        "name": {"type": "string", "enum": list(USER_TRANSITIONS)},
+        "reason": {"type": "string", "maxLength": 5000},
+        "outcome": {"type": "string", "enum": list(OUTCOMES)},
+        "notes": {"type": "string", "maxLength": 10000},
+        "planned_start": {"type": "string"},
+        "planned_end": {"type": "string"},
+        "override_reason": {"type": "string", "maxLength": 2000},
+    },
+}
+BLACKOUTS_SCHEMA = {
+    "type": "object",
+    "required": ["windows"],
+    "additionalProperties": False,
+    "properties": {
+        "windows": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["name", "start", "end"],
+                "additionalProperties": False,
+                "properties": {
+                    "name": {"type": "string", "minLength": 1},
+                    "start": {"type": "string"},
+                    "end": {"type": "string"},
+                },
+            },
+        }
+    },
+}
+NUMBER_PARAM = {"name": "number", "in": "path", "required": True, "schema": {"type": "string"}}
+FILTER_PARAMS = [
+    {"name": n, "in": "query", "schema": {"type": "string"}} for n in ("ci", "group", "risk")
+]
+
+
+def changes_factory(request: Any) -> Any:
+    return request.itsm_root["changes"]
+
+
+def change_factory(request: Any) -> Any:
+    found = request.itsm_root["changes"].get(request.matchdict["number"].upper())
+    if found is None:
+        raise HTTPNotFound()
+    return found
+
+
+def _staff(request: Any) -> bool:
+    identity = request.identity
+    return any(identity.has_role(r) for r in ("agent", "admin", "change_board"))
+
+
+@view_config(
+    route_name="api.changes",
+    request_method="GET",
+    renderer="json",
+    permission="view",
+    openapi={
+        "path": CHANGES,
+        "summary": "Changes (IT staff: all; others: the ones they raised)",
+        "tags": ["changes"],
+        "parameters": [
+            {"name": n, "in": "query", "schema": {"type": "string"}}
+            for n in ("status", "requester", "q")
+        ]
+        + [
+            {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+            {
+                "name": "per_page",
+                "in": "query",
+                "schema": {"type": "integer", "minimum": 1, "maximum": 200},
+            },
+        ],
+        "responses": _ok("200", "A page of changes"),
+    },
+)
+def list_view(context: Any, request: Any) -> dict[str, Any]:
+    params = request.GET
+    page, per_page = int(params.get("page", 1)), int(params.get("per_page", 50))
+    query: dict[str, Any] = {"kind": "change"}
+    if params.get("status"):
+        query["status"] = [s for s in params["status"].split(",") if s]
+    if params.get("q"):
+        query["text"] = params["q"]
+    if not _staff(request):
+        query["requester"] = request.identity.login
+    elif params.get("requester"):
+        query["requester"] = params["requester"]
+    total, found = search(
+        request.itsm_root, sort="created", reverse=True, page=page, per_page=per_page, **query
+    )
+    items = [change_json(c) for c in found]
+    return {"items": items, "total": total, "page": page, "per_page": per_page}
+
+
+@view_config(
+    route_name="api.changes",
+    request_method="POST",
+    renderer="json",
+    permission="create",
+    openapi={
+        "path": CHANGES,
+        "summary": "Raise a change (IT staff); it is submitted unless ``draft``",
+        "description": "Standard changes are scheduled at once; normal ones go to the "
+        "requester's manager (and, for high risk, the change board); emergency ones to any one "
+        "board member. A change colliding with a blackout window or another change on the same "
+        "or a related CI needs ``override_reason`` (409 without it).",
+        "tags": ["changes"],
+        "requestBody": _json_body(CREATE_SCHEMA),
+        "responses": _ok("201", "The new change", CHANGE_REF),
+    },
+)
+def create_view(context: Any, request: Any) -> dict[str, Any]:
+    body = json_body(request)
+    ctx = ActionContext.from_request(request)
+    try:
+        created = create_change(
+            ctx, body, requester=ctx.actor, draft=bool(body.get("draft")), channel="api"
+        )
+    except ChangeError as error:
+        raise ApiError(error.status, "invalid", error.message, error.fields) from None
+    except ConflictsNeedOverride as error:
+        request.tm.doom()
+        raise _refuse(error) from None
+    except TransitionError as error:
+        raise _refuse(error) from None
+    request.response.status = 201
+    request.response.location = f"{request.application_url}{CHANGES}/{created.number}"
+    return change_json(created)
+
+
+@view_config(
+    route_name="api.change",
+    request_method="GET",
+    renderer="json",
+    permission="view",
+    openapi={
+        "path": CHANGES + "/{number}",
+        "summary": "One change, with its risk, approval and conflicts",
+        "tags": ["changes"],
+        "parameters": [NUMBER_PARAM],
+        "responses": _ok("200", "The change", CHANGE_REF),
+    },
+)
+def get_view(context: Any, request: Any) -> dict[str, Any]:
+    return change_json(context)
+
+
+@view_config(
+    route_name="api.change.transitions",
+    request_method="POST",
+    renderer="json",
+    permission="work",
+    openapi={
+        "path": CHANGES + "/{number}/transitions",
+        "summary": "submit, schedule (new times), start, complete (outcome), review (notes), "
+        "close, cancel (reason)",
+        "tags": ["changes"],
+        "parameters": [NUMBER_PARAM],
+        "requestBody": _json_body(TRANSITION_SCHEMA),
+        "responses": _ok("200", "The change after the transition", CHANGE_REF),
+    },
+)
+def transition_view(context: Any, request: Any) -> dict[str, Any]:
+    body = dict(json_body(request))
+    name = body.pop("name")
+    ctx = ActionContext.from_request(request)
+    try:
+        actions.transition(ctx, context, name, body)
+    except ChangeError as error:
+        request.tm.doom()
+        raise ApiError(error.status, "invalid", error.message, error.fields) from None
+    except TransitionError as error:
+        request.tm.doom()
+        raise _refuse(error) from None
+    return change_json(context)
+
+
+def _feed_changes(request: Any) -> list[Any]:
+    params = request.GET
+    risk = params.get("risk") or None
+    if risk and risk not in RISK_CLASSES:
+        raise ApiError(400, "invalid", _("Some fields are not valid."), {"risk": _("Unknown")})
+    return calendar_changes(
+        request.itsm_root,
+        ci=params.get("ci") or None,
+        group=params.get("group") or None,
+        risk=risk,
+    )
+
+
+@view_config(
+    route_name="api.changes.calendar",
+    request_method="GET",
+    permission="view",
+    openapi={
+        "path": CHANGES + "/calendar.ics",
+        "summary": "The change calendar as iCalendar (RFC 5545): scheduled and implementing "
+        "changes, and the blackout windows",
+        "tags": ["changes"],
+        "parameters": FILTER_PARAMS,
+        "responses": {"200": {"description": "text/calendar"}},
+    },
+)
+def calendar_feed_view(context: Any, request: Any) -> Response:
+    if not _staff(request):
+        raise ApiError(403, "forbidden", _("Only IT staff and the change board see the calendar."))
+    return _ics_response(request)
+
+
+def _ics_response(request: Any) -> Response:
+    base = request.registry.itsm_settings.public_url
+    text = ics_feed(
+        request.itsm_root,
+        _feed_changes(request),
+        base_url=base,
+        host=urlsplit(base).hostname or "itsm",
+        now=datetime.now(UTC),
+    )
+    response = Response(text.encode("utf-8"), content_type="text/calendar", charset="utf-8")
+    response.content_disposition = 'inline; filename="changes.ics"'
+    response.cache_control = "private, no-store"
+    return response
+
+
+@view_config(
+    route_name="api.changes.feed_url",
+    request_method="POST",
+    renderer="json",
+    permission="view",
+    openapi={
+        "path": CHANGES + "/calendar/feed",
+        "summary": "A new personal secret URL of the calendar feed, for calendar programs "
+        "(the previous URL stops working)",
+        "tags": ["changes"],
+        "responses": _ok(
+            "200", "The URL", {"type": "object", "properties": {"url": {"type": "string"}}}
+        ),
+    },
+)
+def feed_url_view(context: Any, request: Any) -> dict[str, Any]:
+    if not _staff(request):
+        raise ApiError(403, "forbidden", _("Only IT staff and the change board see the calendar."))
+    secret = new_feed_secret(request.itsm_root, request.identity.login)
+    base = request.registry.itsm_settings.public_url
+    return {"url": f"{base}{CHANGES}/calendar/{secret}.ics"}
+
+
+@view_config(route_name="api.changes.feed", request_method="GET")
+def personal_feed_view(context: Any, request: Any) -> Response:
+    """Public route: the secret in the URL is the credential (itsm.changes.feeds)."""
+    if feed_owner(request.itsm_root, request.matchdict["secret"]) is None:
+        raise ApiError(404, "not_found", _("No such calendar feed."))
+    return _ics_response(request)
+
+
+@view_config(
+    route_name="api.changes.blackouts",
+    request_method="GET",
+    renderer="json",
+    permission="view",
+    openapi={
+        "path": CHANGES + "/blackouts",
+        "summary": "The blackout windows (no changes scheduled without an override)",
+        "tags": ["changes"],
+        "responses": _ok("200", "The windows"),
+    },
+)
+def blackouts_view(context: Any, request: Any) -> dict[str, Any]:
+    windows = change_settings(request.itsm_root).blackouts
+    return {
+        "windows": [
+            {"name": n, "start": s.isoformat(), "end": e.isoformat()} for n, s, e in windows
+        ]
+    }
+
+
+@view_config(
+    route_name="api.changes.blackouts",
+    request_method="PUT",
+    renderer="json",
+    permission="configure",
+    openapi={
+        "path": CHANGES + "/blackouts",
+        "summary": "Replace the blackout windows (administrators)",
+        "tags": ["changes"],
+        "requestBody": _json_body(BLACKOUTS_SCHEMA),
+        "responses": _ok("200", "The windows"),
+    },
+)
+def set_blackouts_view(context: Any, request: Any) -> dict[str, Any]:
+    windows = []
+    try:
+        for window in json_body(request)["windows"]:
+            start, end = parse_time(window["start"], "start"), parse_time(window["end"], "end")
+            if not start < end:
+                raise ChangeError(
+                    _("Some fields are not valid."), {"end": _("The end must be after the start.")}
+                )
+            windows.append((window["name"], start, end))
+    except ChangeError as error:
+        raise ApiError(error.status, "invalid", error.message, error.fields) from None
+    set_blackouts(request.itsm_root, windows)
+    return blackouts_view(context, request)
+
+
+def includeme(config: Any) -> None:
+    config.add_route("api.changes", CHANGES, factory=changes_factory)
+    # Fixed paths before "{number}", which would match them too.
+    config.add_route("api.changes.calendar", CHANGES + "/calendar.ics", factory=changes_factory)
+    config.add_route("api.changes.blackouts", CHANGES + "/blackouts", factory=changes_factory)
+    config.add_route("api.changes.feed_url", CHANGES + "/calendar/feed", factory=changes_factory)
+    config.add_route(
+        "api.changes.feed", CHANGES + "/calendar/{secret}.ics", factory=changes_factory
+    )
+    config.add_route("api.change", CHANGES + "/{number}", factory=change_factory)
+    config.add_route(
+        "api.change.transitions", CHANGES + "/{number}/transitions", factory=change_factory
+    )
+    config.registry.itsm_openapi.add_schema("Change", CHANGE_SCHEMA)
+    config.scan("itsm.changes.api")

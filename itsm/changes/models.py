@@ -1,0 +1,123 @@
+"""Requests for change (``/changes/CHG-000001``) and the change settings (blackout windows)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from persistent import Persistent
+from pyramid.authorization import ALL_PERMISSIONS, Allow, Deny, Everyone
+
+from itsm.changes.workflow import OPEN_STATES, STATE_TITLES, WORKFLOW
+from itsm.tickets.models import Ticket
+
+#: The plans a change carries, by key in ``plans``.
+PLAN_KINDS = ("implementation", "backout", "test")
+#: The name of the settings object under ``/settings``.
+SETTINGS_NAME = "changes"
+
+
+class Change(Ticket):
+    """A request for change: what, why, when, on which CIs, how, how to undo, how risky."""
+
+    kind = "change"
+    workflow = WORKFLOW
+    reason = ""
+    type = "normal"  # standard | normal | emergency
+    planned_start: datetime | None = None  # aware
+    planned_end: datetime | None = None  # aware
+    plans: dict[str, str] = {}  # noqa: RUF012 - replaced whole, never mutated
+    risk_answers: dict[str, Any] = {}  # noqa: RUF012 - replaced whole, never mutated
+    risk_score = 0
+    risk = "low"  # low | medium | high
+    affected: tuple[str, ...] = ()  # logins, from the CIs' impact unless given
+    affected_cis: tuple[str, ...] = ()  # CIs affected through the changed ones
+    # What the change collides with, as found when it was last planned (see conflicts.py).
+    conflicts: tuple[dict[str, Any], ...] = ()
+    override_reason = ""
+    outcome = ""  # successful | successful_with_issues | failed_backed_out
+    review_notes = ""
+    approval: Any = None  # itsm.approvals.models.ApprovalProcess
+
+    @property
+    def __acl__(self) -> list[tuple[str, str, Any]]:
+        acl: list[tuple[str, str, Any]] = [
+            (Allow, "role:admin", ALL_PERMISSIONS),
+            (Allow, "role:agent", ("view", "comment", "work")),
+        ]
+        if self.requester:
+            acl.append((Allow, f"user:{self.requester}", ("view", "comment")))
+        for login in self.watchers:
+            acl.append((Allow, f"user:{login}", "view"))
+        if self.approval is not None:
+            acl += [(Allow, f"user:{a}", "view") for a in sorted(self.approval.approver_logins())]
+            acl += [(Allow, f"group:{g}", "view") for g in sorted(self.approval.approver_groups())]
+        acl.append((Deny, Everyone, ALL_PERMISSIONS))
+        return acl
+
+    @property
+    def status_title(self) -> Any:
+        return STATE_TITLES.get(self.status, self.status)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATES
+
+    @property
+    def review_required(self) -> bool:
+        """Failed, emergency and high-risk changes are reviewed before they are closed."""
+        return (
+            self.outcome == "failed_backed_out" or self.type == "emergency" or self.risk == "high"
+        )
+
+    def index_data(self) -> dict[str, Any]:
+        data = super().index_data()
+        data.update(open=self.is_open, number=self.number)
+        return data
+
+    def search_text(self) -> str:
+        return "\n".join(p for p in (super().search_text(), self.reason) if p)
+
+
+class ChangeSettings(Persistent):
+    """``/settings/changes``: blackout windows, ``(name, start, end)`` with aware datetimes."""
+
+    __parent__: Any = None
+    __name__: str | None = None
+    blackouts: tuple[tuple[str, datetime, datetime], ...] = ()
+    feeds: Any = None  # OOBTree sha256 of a feed secret -> login (itsm.changes.feeds)
+    feed_of: Any = None  # OOBTree login -> that digest
+
+    __acl__ = [
+        (Allow, "role:admin", ALL_PERMISSIONS),
+        (Allow, "role:agent", "view"),
+        (Deny, Everyone, ALL_PERMISSIONS),
+    ]
+
+
+def change_settings(root: Any) -> ChangeSettings:
+    """The stored settings, or empty unstored ones (reading never writes)."""
+    stored = root["settings"].get(SETTINGS_NAME)
+    return stored if stored is not None else ChangeSettings()
+
+
+def ensure_change_settings(root: Any) -> ChangeSettings:
+    """The stored settings, created on first write."""
+    stored = root["settings"].get(SETTINGS_NAME)
+    if stored is None:
+        stored = root["settings"].add(SETTINGS_NAME, ChangeSettings())
+    return stored
+
+
+def set_blackouts(root: Any, windows: Any) -> ChangeSettings:
+    """Replace the blackout windows; each ``(name, start, end)`` with start before end."""
+    cleaned = []
+    for name, start, end in windows:
+        if start.tzinfo is None or end.tzinfo is None:
+            raise ValueError("blackout windows need aware datetimes")
+        if not start < end:
+            raise ValueError(f"blackout {name!r}: the start must be before the end")
+        cleaned.append((str(name), start, end))
+    settings = ensure_change_settings(root)
+    settings.blackouts = tuple(sorted(cleaned, key=lambda w: w[1]))
+    return settings
