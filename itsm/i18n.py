@@ -61,6 +61,20 @@ def _nested_localizer(event: Any) -> None:
         localizer.translator = _NestedTranslator(inner)
 
 
+def localizer_for(registry: Any, language: str) -> Any:
+    """The app's localizer for ``language`` outside a request (mail, timers, stored notes),
+    made once and cached in the registry the way ``pyramid.i18n.get_localizer`` does."""
+    from pyramid.i18n import make_localizer
+    from pyramid.interfaces import ILocalizer, ITranslationDirectories
+
+    localizer = registry.queryUtility(ILocalizer, name=language)
+    if localizer is None:
+        directories = registry.queryUtility(ITranslationDirectories, default=[])
+        localizer = make_localizer(language, directories)
+        registry.registerUtility(localizer, ILocalizer, name=language)
+    return localizer
+
+
 def _deform_translator(term: Any) -> Any:
     request = get_current_request()
     if request is None:

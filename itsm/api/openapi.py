@@ -193,3 +193,25 @@ def response(code: str, description: str, schema: dict | None = None) -> dict[st
 def json_request(schema: dict) -> dict[str, Any]:
     """A required JSON ``requestBody`` with ``schema``."""
     return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+def query_strings(*names: str) -> list[dict[str, Any]]:
+    """Optional string query parameters."""
+    return [{"name": n, "in": "query", "schema": {"type": "string"}} for n in names]
+
+
+def paging(max_per_page: int = 200) -> list[dict[str, Any]]:
+    """The ``page`` and ``per_page`` query parameters every list endpoint takes."""
+    return [
+        {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+        {
+            "name": "per_page",
+            "in": "query",
+            "schema": {"type": "integer", "minimum": 1, "maximum": max_per_page},
+        },
+    ]
+
+
+def page_args(params: Any, per_page: int = 50) -> tuple[int, int]:
+    """``(page, per_page)`` from validated query parameters."""
+    return int(params.get("page", 1)), int(params.get("per_page", per_page))

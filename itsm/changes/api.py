@@ -12,7 +12,7 @@ from pyramid.view import view_config
 
 from itsm.api.errors import ApiError
 from itsm.api.errors import refusal as _refuse
-from itsm.api.openapi import json_body
+from itsm.api.openapi import json_body, page_args, paging, query_strings
 from itsm.api.openapi import json_request as _json_body
 from itsm.api.openapi import response as _ok
 from itsm.changes import actions
@@ -170,24 +170,16 @@ def _staff(request: Any) -> bool:
         "path": CHANGES,
         "summary": "Changes (IT staff: all; others: the ones they raised)",
         "tags": ["changes"],
-        "parameters": [
-            {"name": n, "in": "query", "schema": {"type": "string"}}
-            for n in ("status", "requester", "q")
-        ]
+        "parameters": query_strings("status", "requester", "q")
         + [
-            {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
-            {
-                "name": "per_page",
-                "in": "query",
-                "schema": {"type": "integer", "minimum": 1, "maximum": 200},
-            },
+            *paging(200),
         ],
         "responses": _ok("200", "A page of changes"),
     },
 )
 def list_view(context: Any, request: Any) -> dict[str, Any]:
     params = request.GET
-    page, per_page = int(params.get("page", 1)), int(params.get("per_page", 50))
+    page, per_page = page_args(params)
     query: dict[str, Any] = {"kind": "change"}
     if params.get("status"):
         query["status"] = [s for s in params["status"].split(",") if s]

@@ -9,7 +9,7 @@ from pyramid.view import view_config
 
 from itsm.api.errors import ApiError
 from itsm.api.errors import refusal as _refuse
-from itsm.api.openapi import json_body
+from itsm.api.openapi import json_body, paging, query_strings
 from itsm.api.openapi import json_request as _json_body
 from itsm.api.openapi import response as _ok
 from itsm.cmdb import lifecycle, relations
@@ -73,17 +73,9 @@ CREATE_SCHEMA = {
     },
 }
 PATCH_SCHEMA = {"type": "object", "additionalProperties": SCALAR, "properties": BODY_PROPERTIES}
-LIST_PARAMS = [
-    {"name": n, "in": "query", "schema": {"type": "string"}}
-    for n in ("class", "status", "owner", "department", "location", "q", "mine")
-] + [
+LIST_PARAMS = query_strings("class", "status", "owner", "department", "location", "q", "mine") + [
     {"name": "warranty_before", "in": "query", "schema": {"type": "string", "format": "date"}},
-    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
-    {
-        "name": "per_page",
-        "in": "query",
-        "schema": {"type": "integer", "minimum": 1, "maximum": 500},
-    },
+    *paging(500),
 ]
 FIELD_SCHEMA = {
     "type": "object",

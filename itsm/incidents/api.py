@@ -10,7 +10,7 @@ from pyramid.view import view_config
 
 from itsm.api.errors import ApiError
 from itsm.api.errors import refusal as _refuse
-from itsm.api.openapi import json_body
+from itsm.api.openapi import json_body, paging, query_strings
 from itsm.api.openapi import json_request as _json_body
 from itsm.api.openapi import response as _ok
 from itsm.i18n import _
@@ -77,22 +77,16 @@ def incident_factory(request: Any) -> Any:
         "path": BASE,
         "summary": "List incidents the caller may see (employees: their own)",
         "tags": ["incidents"],
-        "parameters": [
-            {"name": n, "in": "query", "schema": {"type": "string"}}
-            for n in ("status", "group", "assignee", "requester", "category", "q", "queue", "sort")
-        ]
+        "parameters": query_strings(
+            "status", "group", "assignee", "requester", "category", "q", "queue", "sort"
+        )
         + [
             {
                 "name": "priority",
                 "in": "query",
                 "schema": {"type": "integer", "minimum": 1, "maximum": 5},
             },
-            {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
-            {
-                "name": "per_page",
-                "in": "query",
-                "schema": {"type": "integer", "minimum": 1, "maximum": 200},
-            },
+            *paging(200),
         ],
         "responses": _ok(
             "200",

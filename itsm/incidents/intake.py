@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from itsm.events import ObjectCreated
-from itsm.i18n import _
+from itsm.i18n import _, localizer_for
 from itsm.incidents import clocks, notices
 from itsm.incidents.assignment import pick_assignee, rotate_in_own_transaction
 from itsm.incidents.models import Incident, IncidentSettings
@@ -134,11 +134,7 @@ def create_incident(
 
 def ctx_translate(ctx: ActionContext, term: Any) -> str:
     """Routing notes are stored in the desk's default language, once."""
-    from pyramid.i18n import make_localizer
-    from pyramid.interfaces import ITranslationDirectories
-
-    dirs = ctx.registry.queryUtility(ITranslationDirectories, default=[])
-    return make_localizer(ctx.settings.default_locale, dirs).translate(term)
+    return localizer_for(ctx.registry, ctx.settings.default_locale).translate(term)
 
 
 def _routing_reason(decision: Any) -> Any:

@@ -11,7 +11,7 @@ from pyramid.view import view_config
 
 from itsm.api.errors import ApiError
 from itsm.api.errors import refusal as _refuse
-from itsm.api.openapi import json_body
+from itsm.api.openapi import json_body, page_args, paging
 from itsm.api.openapi import json_request as _json_body
 from itsm.api.openapi import response as _ok
 from itsm.i18n import _
@@ -130,12 +130,7 @@ def _login(request: Any) -> str | None:
         + [
             {"name": "language", "in": "query", "schema": {"type": "string", "enum": ["en", "ru"]}},
             {"name": "status", "in": "query", "schema": {"type": "string", "enum": list(STATES)}},
-            {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
-            {
-                "name": "per_page",
-                "in": "query",
-                "schema": {"type": "integer", "minimum": 1, "maximum": 100},
-            },
+            *paging(100),
         ],
         "responses": _ok(
             "200",
@@ -154,7 +149,7 @@ def _login(request: Any) -> str | None:
 )
 def list_view(context: Any, request: Any) -> dict[str, Any]:
     params = request.GET
-    page, per_page = int(params.get("page", 1)), int(params.get("per_page", 20))
+    page, per_page = page_args(params, 20)
     q = params.get("q", "")[:500]
     total, items = search_articles(
         request.itsm_root,

@@ -25,11 +25,10 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from chameleon import PageTemplateFile
-from pyramid.i18n import Localizer, TranslationString, make_localizer
-from pyramid.interfaces import ILocalizer, ITranslationDirectories
+from pyramid.i18n import Localizer, TranslationString
 from pyramid.path import AssetResolver
 
-from itsm.i18n import _
+from itsm.i18n import _, localizer_for
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 #: Marks text of a ``<pre>`` while the plain text is made (a private-use character).
@@ -52,17 +51,6 @@ def mail_language(registry: Any, language: str | None) -> str:
             if candidate in settings.locales:
                 return candidate
     return settings.default_locale
-
-
-def localizer_for(registry: Any, language: str) -> Localizer:
-    """The app's localizer for ``language``, made once and cached like Pyramid does for
-    requests (``pyramid.i18n.get_localizer``)."""
-    localizer = registry.queryUtility(ILocalizer, name=language)
-    if localizer is None:
-        directories = registry.queryUtility(ITranslationDirectories, default=[])
-        localizer = make_localizer(language, directories)
-        registry.registerUtility(localizer, ILocalizer, name=language)
-    return localizer
 
 
 def render_mail(

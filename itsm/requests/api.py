@@ -9,7 +9,7 @@ from pyramid.view import view_config
 
 from itsm.api.errors import ApiError
 from itsm.api.errors import refusal as _refuse
-from itsm.api.openapi import json_body
+from itsm.api.openapi import json_body, page_args, paging, query_strings
 from itsm.api.openapi import json_request as _json_body
 from itsm.api.openapi import response as _ok
 from itsm.i18n import _
@@ -162,24 +162,16 @@ def item_view(context: Any, request: Any) -> dict[str, Any]:
         "path": REQUESTS,
         "summary": "Requests the caller may see (employees: their own)",
         "tags": ["requests"],
-        "parameters": [
-            {"name": n, "in": "query", "schema": {"type": "string"}}
-            for n in ("status", "requester", "q")
-        ]
+        "parameters": query_strings("status", "requester", "q")
         + [
-            {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
-            {
-                "name": "per_page",
-                "in": "query",
-                "schema": {"type": "integer", "minimum": 1, "maximum": 200},
-            },
+            *paging(200),
         ],
         "responses": _ok("200", "A page of requests"),
     },
 )
 def list_view(context: Any, request: Any) -> dict[str, Any]:
     params = request.GET
-    page, per_page = int(params.get("page", 1)), int(params.get("per_page", 50))
+    page, per_page = page_args(params)
     identity = request.identity
     staff = identity.has_role("agent") or identity.has_role("admin")
     query: dict[str, Any] = {"kind": "request"}
@@ -343,10 +335,7 @@ def tasks_view(context: Any, request: Any) -> dict[str, Any]:
         "path": TASKS,
         "summary": "Open fulfilment tasks of a group (IT staff), or assigned to me",
         "tags": ["requests"],
-        "parameters": [
-            {"name": n, "in": "query", "schema": {"type": "string"}}
-            for n in ("group", "assignee", "status")
-        ],
+        "parameters": query_strings("group", "assignee", "status"),
         "responses": _ok("200", "Tasks"),
     },
 )
