@@ -99,6 +99,8 @@ class CmdbSettings(Persistent):
 
     __parent__: Any = None
     __name__: str | None = None
+    #: Files uploaded on the import page: token -> itsm.cmdb.staged_import.StagedImport.
+    staged_imports: Any = None
 
     def __init__(self) -> None:
         self.classes = OOBTree()  # name -> CiClass

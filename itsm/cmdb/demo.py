@@ -133,6 +133,15 @@ DEMO_CIS = (
             "fields": {"system": "1C", "login": "egor"},
         },
     ),
+    (
+        "lic-office",
+        "Software licence",
+        {
+            "name": "Microsoft Office 2024 licences",
+            "status": "deployed",
+            "fields": {"seats": 5, "expiry": "2027-12-31"},
+        },
+    ),
 )
 DEMO_RELATIONS = (
     ("mail", "runs_on", "mail-srv"),

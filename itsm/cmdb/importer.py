@@ -42,6 +42,7 @@ from itsm.cmdb.register import (
     update_ci,
     validate,
 )
+from itsm.i18n import _
 from itsm.tickets.context import ActionContext
 
 COMMAND = "itsm-import"
@@ -70,6 +71,13 @@ ALIASES = {
 }
 
 
+NOT_TEXT = _(
+    "The file is not a CSV text file in UTF-8 or Windows-1251 (save it from the spreadsheet "
+    "as “CSV”)."
+)
+NO_HEADER = _("The file is empty or has no header row.")
+NO_NAME = _("The file has no name column (name / название).")
+
 #: Columns of our own CSV export that an import skips without a word.
 IGNORED = frozenset({"class", "класс", "number", "номер", "line", "reason", "fields"})
 
@@ -78,12 +86,27 @@ def _norm(header: str) -> str:
     return " ".join(header.replace("_", " ").replace("\ufeff", "").strip().lower().split())
 
 
+class ImportFileError(ValueError):
+    """A file the import cannot read at all; ``message`` is translatable."""
+
+    def __init__(self, message: Any) -> None:
+        super().__init__(message)
+        self.message = message
+
+
 def decode(data: bytes) -> tuple[str, str]:
-    """The text and the encoding: UTF-8 when it decodes as such, Windows-1251 otherwise."""
+    """The text and the encoding: UTF-8 when it decodes as such, Windows-1251 otherwise.
+    ImportFileError for bytes that are neither (a spreadsheet, UTF-16, an image)."""
+    if b"\x00" in data:
+        raise ImportFileError(NOT_TEXT)
     try:
         return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
+        pass
+    try:
         return data.decode("cp1251"), "windows-1251"
+    except UnicodeDecodeError:
+        raise ImportFileError(NOT_TEXT) from None
 
 
 def sniff_delimiter(text: str) -> str:
@@ -171,8 +194,10 @@ class Importer:
         update: bool,
         dry_run: bool,
         resolve: Any = None,
+        translate: Any = None,
     ) -> None:
         self.ctx = ctx
+        self.translate = translate or _english
         self.ci_class = ci_class
         self.update = update
         self.dry_run = dry_run
@@ -182,7 +207,7 @@ class Importer:
         try:
             return self._apply(line, raw)
         except CmdbError as error:
-            return Outcome(line, "rejected", reason=error.text())
+            return Outcome(line, "rejected", reason=error.text(self.translate))
 
     def _apply(self, line: int, raw: dict[str, Any]) -> Outcome:
         ctx, root = self.ctx, self.ctx.root
@@ -197,7 +222,13 @@ class Importer:
                 line,
                 "rejected",
                 holder,
-                f"serial {serial} is already registered as {holder}; use --update to change it",
+                self.translate(
+                    _(
+                        "Serial number ${serial} is already registered as ${number}; import "
+                        "with “update existing” (--update) to change it.",
+                        mapping={"serial": serial, "number": holder},
+                    )
+                ),
             )
         ci = root["cmdb"][holder]
         values = validate(self.ci_class, raw, partial=True)
@@ -214,12 +245,31 @@ class Importer:
         return Outcome(line, "updated", holder)
 
 
-def read_rows(path: Path) -> tuple[list[str], list[dict[str, str]], str, str]:
-    text, encoding = decode(path.read_bytes())
+def parse_csv(data: bytes) -> tuple[list[str], list[dict[str, str]], str, str]:
+    """Headers, non-empty rows, encoding and delimiter of a CSV file's bytes.
+    ImportFileError when it is not text or has no header; csv.Error when it is not CSV."""
+    text, encoding = decode(data)
     delimiter = sniff_delimiter(text)
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
     rows = [row for row in reader if any(isinstance(v, str) and v.strip() for v in row.values())]
-    return list(reader.fieldnames or []), rows, encoding, delimiter
+    headers = list(reader.fieldnames or [])
+    if not any(h and h.strip() for h in headers):
+        raise ImportFileError(NO_HEADER)
+    return headers, rows, encoding, delimiter
+
+
+def read_rows(path: Path) -> tuple[list[str], list[dict[str, str]], str, str]:
+    return parse_csv(path.read_bytes())
+
+
+def apply_rows(importer: Importer, rows: list[dict[str, str]], start: int = 0) -> list[Outcome]:
+    """Each row through ``importer``; line numbers count the header as line 1, as a
+    spreadsheet shows them (``start``: rows before these)."""
+    mapping, _unknown = map_headers(list(rows[0].keys()) if rows else [], importer.ci_class)
+    return [
+        importer.apply(start + offset + 2, row_values(row, mapping))
+        for offset, row in enumerate(rows)
+    ]
 
 
 class Progress:
@@ -251,12 +301,19 @@ def _chunks(items: list[Any], size: int) -> Iterator[tuple[int, list[Any]]]:
         yield start, items[start : start + size]
 
 
+def rejects_csv(headers: list[str], summary: Summary, delimiter: str) -> str:
+    """The rejected rows as CSV text: their line, their columns, and the reason."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter)
+    writer.writerow(["line", *headers, "reason"])
+    for row, line, reason in summary.rejects:
+        writer.writerow([line, *(row.get(h, "") for h in headers), reason])
+    return out.getvalue()
+
+
 def write_rejects(path: Path, headers: list[str], summary: Summary, delimiter: str) -> None:
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
-        writer = csv.writer(handle, delimiter=delimiter)
-        writer.writerow(["line", *headers, "reason"])
-        for row, line, reason in summary.rejects:
-            writer.writerow([line, *(row.get(h, "") for h in headers), reason])
+        handle.write(rejects_csv(headers, summary, delimiter))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -279,6 +336,8 @@ def main(argv: list[str] | None = None) -> None:
         fail(COMMAND, f"cannot read {args.file}: {exc.strerror or exc}")
     except csv.Error as exc:
         fail(COMMAND, f"{args.file} is not a CSV file: {exc}")
+    except ImportFileError as exc:
+        fail(COMMAND, f"{args.file}: {_english(exc.message)}")
     rejects_path = args.rejects or args.file.with_name(args.file.stem + ".rejects.csv")
     summary = Summary()
     with open_env(COMMAND, args.ini) as env:
@@ -302,7 +361,7 @@ def main(argv: list[str] | None = None) -> None:
         if unknown:
             print(f"ignored columns: {', '.join(unknown)}", file=sys.stderr)
         if "name" not in mapping.values():
-            fail(COMMAND, "the file has no name column (name / название)")
+            fail(COMMAND, _english(NO_NAME))
         progress = Progress(len(rows))
         for start, batch in _chunks(rows, max(1, args.batch)):
             outcomes: list[Outcome] = []
@@ -351,12 +410,12 @@ def _run_batch(
 
     ctx = ActionContext(root, env.registry, datetime.now(UTC), None, frozenset({"system"}))
     importer = Importer(ctx, ci_class, update=args.update, dry_run=args.dry_run, resolve=resolve)
-    mapping, _unknown = map_headers(list(batch[0].keys()) if batch else [], ci_class)
-    # Line numbers count the header as line 1, as a spreadsheet shows them.
-    return [
-        importer.apply(start + offset + 2, row_values(row, mapping))
-        for offset, row in enumerate(batch)
-    ]
+    return apply_rows(importer, batch, start)
+
+
+def _english(term: Any) -> str:
+    """A translation string's English text with its placeholders filled (for the terminal)."""
+    return term.interpolate() if hasattr(term, "interpolate") else str(term)
 
 
 if __name__ == "__main__":  # pragma: no cover

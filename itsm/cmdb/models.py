@@ -56,6 +56,9 @@ class ConfigurationItem(Persistent):
     warranty_end: date | None = None
     cost: Decimal | None = None
     notes = ""
+    # Files (itsm.cmdb.attachments): an IOBTree key -> Attachment, made on the first upload.
+    attachments: Any = None
+    attachment_next = 1
     # Tickets' workflow code reads these two.
     requester: str | None = None
     assignee: str | None = None

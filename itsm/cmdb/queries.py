@@ -49,3 +49,15 @@ def list_cis(
             return 0, []  # an employee asking for someone else's equipment
         query["owner"] = login
     return search(request.itsm_root, sort="number", page=max(1, page), per_page=per_page, **query)
+
+
+#: At most this many assets are listed on a person's page (the count shows them all).
+ASSETS_SHOWN = 200
+
+
+def assets_of(root: Any, login: str, limit: int = ASSETS_SHOWN) -> tuple[int, list[Any]]:
+    """The CIs ``login`` owns, by number: ``(count, the first `limit`)``, for their page.
+    The caller decides who may see them (the person themself and IT staff)."""
+    if not login:
+        return 0, []
+    return search(root, kind="ci", owner=login, sort="number", per_page=limit)

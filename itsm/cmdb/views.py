@@ -12,11 +12,17 @@ from typing import Any
 import colander
 import deform
 from pyramid.csrf import get_csrf_token
-from pyramid.httpexceptions import HTTPForbidden, HTTPSeeOther
+from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound, HTTPSeeOther
 from pyramid.response import Response
 from pyramid.view import view_config
 
 from itsm.cmdb import lifecycle, relations
+from itsm.cmdb.attachments import (
+    add_attachment,
+    attachment_key,
+    attachments_of,
+    remove_attachment,
+)
 from itsm.cmdb.classes import CiClass, CmdbSettings, cmdb_settings
 from itsm.cmdb.impact import impact_of
 from itsm.cmdb.models import RELATION_TITLES, RELATION_TYPES, ConfigurationItem
@@ -28,8 +34,12 @@ from itsm.cmdb.workflow import STATE_TITLES, STATES, WORKFLOW
 from itsm.containers import Cmdb
 from itsm.i18n import _
 from itsm.incidents.models import Incident
+from itsm.incidents.schemas import human_size
+from itsm.incidents.views import too_large_message, uploads
 from itsm.tickets.context import ActionContext
+from itsm.tickets.journal import AttachmentTooLarge
 from itsm.tickets.workflow import TransitionError
+from itsm.ui.downloads import file_response
 
 PER_PAGE = 50
 EXPORT_BATCH = 500
@@ -64,17 +74,31 @@ def ci_list(context: Cmdb, request: Any) -> dict[str, Any]:
     settings = cmdb_settings(request.itsm_root)
     return {
         "staff": is_staff(request),
+        "can_import": bool(request.has_permission("create", context)),
         "filters": filters,
         "items": items,
         "total": total,
         "page": page,
         "pages": max(1, math.ceil(total / PER_PAGE)),
+        "page_links": page_window(page, max(1, math.ceil(total / PER_PAGE))),
         "error": error,
         "classes": settings.names(),
         "states": [(s, STATE_TITLES[s]) for s in STATES],
         "export_url": request.resource_url(context, "export.csv", query=query),
         "page_url": lambda n: request.resource_url(context, query={**query, "page": n}),
     }
+
+
+def page_window(page: int, pages: int, around: int = 3) -> list[int | None]:
+    """Page numbers to link: the first, the last and a few around ``page``; None for a gap.
+    (A thousand links on 50,000 CIs made the page slow to render and to read.)"""
+    shown = {1, pages, *range(max(1, page - around), min(pages, page + around) + 1)}
+    links: list[int | None] = []
+    for number in sorted(shown):
+        if links and links[-1] is not None and number > links[-1] + 1:
+            links.append(None)
+        links.append(number)
+    return links
 
 
 @view_config(context=Cmdb, name="export.csv", permission="view", request_method="GET")
@@ -85,17 +109,15 @@ def export_csv(context: Cmdb, request: Any) -> Response:
     out.write("\ufeff")
     writer = csv.writer(out, delimiter=";")
     writer.writerow([*CSV_COLUMNS, "fields"])
-    page = 1
-    while True:
-        try:
-            total, items = list_cis(request, filters, page=page, per_page=EXPORT_BATCH)
-        except CmdbError:
-            total, items = 0, []
-        for ci in items:
-            writer.writerow(csv_row(ci))
-        if page * EXPORT_BATCH >= total:
-            break
-        page += 1
+    try:
+        total, items = list_cis(request, filters, page=1, per_page=EXPORT_BATCH)
+        if total > len(items):
+            # The rest in one query and one sort: a query per batch would sort again each time.
+            total, items = list_cis(request, filters, page=1, per_page=total)
+    except CmdbError:
+        total, items = 0, []
+    for ci in items:
+        writer.writerow(csv_row(ci))
     response = Response(out.getvalue(), charset="utf-8", content_type="text/csv")
     response.content_disposition = 'attachment; filename="cmdb.csv"'
     return response
@@ -218,6 +240,9 @@ def ci_values(context: ConfigurationItem, request: Any, error: Any = None) -> di
         "plain": plain,
         "seats": seats_of(context),
         "today": date.today().isoformat(),
+        "attachments": attachments_of(context),
+        "max_size": human_size(request.registry.itsm_settings.attachment_max_bytes),
+        "human_size": human_size,
     }
 
 
@@ -340,6 +365,56 @@ def relate(context: ConfigurationItem, request: Any) -> Any:
         return _refused(context, request, error)
     _flash(request, _("Relations updated."))
     return HTTPSeeOther(location=request.resource_url(context))
+
+
+@view_config(
+    context=ConfigurationItem,
+    name="attach",
+    request_method="POST",
+    permission="edit",
+    renderer="itsm:cmdb/templates/ci.pt",
+)
+def attach(context: ConfigurationItem, request: Any) -> Any:
+    """IT staff add files (the size limit of attachments applies to each)."""
+    files = uploads(request, "file")
+    if not files:
+        return _refused(context, request, CmdbError(_("Choose a file to attach.")))
+    ctx = ActionContext.from_request(request)
+    max_bytes = request.registry.itsm_settings.attachment_max_bytes
+    try:
+        for upload in files:
+            add_attachment(ctx, context, upload.filename, upload.file, max_bytes, upload.type or "")
+    except AttachmentTooLarge as exc:
+        return _refused(context, request, CmdbError(too_large_message(request, [str(exc)])))
+    _flash(request, _("Attached."))
+    return HTTPSeeOther(location=request.resource_url(context, anchor="attachments"))
+
+
+@view_config(
+    context=ConfigurationItem,
+    name="detach",
+    request_method="POST",
+    permission="edit",
+    renderer="itsm:cmdb/templates/ci.pt",
+)
+def detach(context: ConfigurationItem, request: Any) -> Any:
+    key = attachment_key(request.POST.get("n"))
+    removed = remove_attachment(ActionContext.from_request(request), context, key) if key else None
+    if removed is None:
+        return _refused(context, request, CmdbError(_("No such file."), status=404))
+    _flash(request, _("${name} is deleted.", mapping={"name": removed.filename}))
+    return HTTPSeeOther(location=request.resource_url(context, anchor="attachments"))
+
+
+@view_config(context=ConfigurationItem, name="attachment", request_method="GET", permission="view")
+def attachment(context: ConfigurationItem, request: Any) -> Response:
+    """Stream one file: IT staff, and the owner of the CI (its ACL)."""
+    key = attachment_key(request.GET.get("n"))
+    files = context.attachments
+    file = files.get(key) if files is not None and key is not None else None
+    if file is None:
+        raise HTTPNotFound()
+    return file_response(file)
 
 
 @view_config(context=ConfigurationItem, name="graph.svg", permission="work", request_method="GET")

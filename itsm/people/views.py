@@ -7,6 +7,7 @@ from typing import Any
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import view_config
 
+from itsm.cmdb.queries import assets_of, is_staff
 from itsm.i18n import _
 from itsm.people.models import Person
 from itsm.root import People
@@ -28,12 +29,17 @@ def people_list(context: People, request: Any) -> dict[str, Any]:
 def _profile(context: Person, request: Any, new_token: str | None = None) -> dict[str, Any]:
     own = request.identity is not None and request.identity.login == context.login
     root = request.itsm_root
+    staff = is_staff(request)
+    assets_total, assets = assets_of(root, context.login) if own or staff else (0, [])
     return {
         "person": context,
         "own": own,
         "tokens": tokens_of(root.tokens, context.login) if own else [],
         "new_token": new_token,
         "manager": root["people"].get(context.manager) if context.manager else None,
+        "show_assets": own or staff,
+        "assets": assets,
+        "assets_total": assets_total,
     }
 
 
