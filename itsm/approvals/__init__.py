@@ -10,9 +10,12 @@ def includeme(config: Any) -> None:
     config.registry.itsm_approval_timing = ApprovalTiming.from_settings(config.registry.settings)
     config.include("itsm.approvals.api")
     config.add_route("approvals.mine", "/approvals/")
+    config.add_route("approvals.delegation", "/approvals/delegation")
+    config.add_route("approvals.delegation.remove", "/approvals/delegation/remove")
     config.add_route("approvals.link", "/approvals/{id}/mail")
     config.add_route("approvals.decide", "/approvals/{id}/decide", factory=step_factory)
     config.scan("itsm.approvals.views")
+    config.scan("itsm.approvals.delegation_views")
     config.add_itsm_job("approvals_timers", approval_timers_job, 900)
     # The portal (itsm.selfservice, included earlier) lists what waits for people.
     if hasattr(config, "add_portal_waiting"):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from pyramid.httpexceptions import HTTPNotFound
@@ -12,7 +12,15 @@ from itsm.api.errors import ApiError
 from itsm.api.openapi import json_body
 from itsm.api.openapi import response as _ok
 from itsm.approvals.decisions import decide, find_step, waiting_for
-from itsm.approvals.delegation import clear_delegation, delegation_of, set_delegation
+from itsm.approvals.delegation import (
+    add_delegation,
+    clear_delegation,
+    delegation_errors,
+    delegation_of,
+    delegations_of,
+    remove_delegation,
+    set_delegation,
+)
 from itsm.approvals.models import PENDING
 from itsm.approvals.serialize import step_json
 from itsm.i18n import _
@@ -32,7 +40,17 @@ STEP_SCHEMA = {
         "kind": {"type": "string", "enum": ["manager", "group", "people"]},
         "group": {"type": ["string", "null"]},
         "approvers": {"type": "array", "items": {"type": "string"}},
-        "mode": {"type": "string", "enum": ["any", "all"]},
+        "mode": {"type": "string", "enum": ["any", "all", "quorum"]},
+        "quorum": {"type": "integer", "description": "Approvals the step needs"},
+        "progress": {
+            "type": "object",
+            "description": "Approvals so far of those needed: 2 of 3",
+            "properties": {
+                "approved": {"type": "integer"},
+                "rejected": {"type": "integer"},
+                "needed": {"type": "integer"},
+            },
+        },
         "status": {"type": "string"},
         "decisions": {"type": "array", "items": {"type": "object"}},
     },
@@ -152,6 +170,17 @@ DELEGATION_SCHEMA = {
 }
 
 
+DELEGATION_REF = {"$ref": "#/components/schemas/Delegation"}
+DELEGATION_OUT = {
+    "type": "object",
+    "properties": {
+        "deputy": {"type": "string"},
+        "start": {"type": "string", "format": "date"},
+        "end": {"type": "string", "format": "date"},
+    },
+}
+
+
 def _delegation_json(delegation: Any) -> dict[str, Any] | None:
     if delegation is None:
         return None
@@ -162,6 +191,27 @@ def _delegation_json(delegation: Any) -> dict[str, Any] | None:
     }
 
 
+def _delegations(request: Any) -> dict[str, Any]:
+    root, login = request.itsm_root, request.identity.login
+    today = datetime.now(UTC).date()
+    return {
+        "delegation": _delegation_json(delegation_of(root, login, today)),
+        "delegations": [_delegation_json(d) for d in delegations_of(root, login)],
+    }
+
+
+DELEGATIONS_RESPONSE = {
+    "type": "object",
+    "properties": {
+        "delegation": {
+            "description": "The delegation active today, else the next one (null: none)",
+            "oneOf": [DELEGATION_REF, {"type": "null"}],
+        },
+        "delegations": {"type": "array", "items": DELEGATION_REF},
+    },
+}
+
+
 @view_config(
     route_name="api.delegations",
     request_method="GET",
@@ -169,14 +219,36 @@ def _delegation_json(delegation: Any) -> dict[str, Any] | None:
     permission="view",
     openapi={
         "path": DELEGATIONS,
-        "summary": "My deputy for approvals while I am away (null: none)",
+        "summary": "My deputies for approvals while I am away",
         "tags": ["approvals"],
-        "responses": _ok("200", "The delegation"),
+        "responses": _ok("200", "The delegations", DELEGATIONS_RESPONSE),
     },
 )
 def delegation_view(context: Any, request: Any) -> dict[str, Any]:
-    found = delegation_of(request.itsm_root, request.identity.login)
-    return {"delegation": _delegation_json(found)}
+    return _delegations(request)
+
+
+def _checked_body(request: Any, replacing: bool) -> tuple[str, date, date]:
+    body = json_body(request)
+    login = request.identity.login
+    dates: dict[str, date | None] = {}
+    for name in ("start", "end"):
+        try:
+            dates[name] = date.fromisoformat(body[name])
+        except ValueError:
+            dates[name] = None
+    fields = delegation_errors(
+        request.itsm_root,
+        login,
+        body["deputy"],
+        dates["start"],
+        dates["end"],
+        today=datetime.now(UTC).date(),
+        replacing=replacing,
+    )
+    if fields:
+        raise ApiError(400, "invalid", _("Some fields are not valid."), fields)
+    return body["deputy"].strip(), dates["start"], dates["end"]  # type: ignore[return-value]
 
 
 @view_config(
@@ -186,33 +258,48 @@ def delegation_view(context: Any, request: Any) -> dict[str, Any]:
     permission="view",
     openapi={
         "path": DELEGATIONS,
-        "summary": "Name a deputy who approves in my place from start to end (inclusive)",
+        "summary": "Name the one deputy who approves in my place from start to end "
+        "(inclusive), replacing any other delegation",
         "tags": ["approvals"],
         "requestBody": {
             "required": True,
             "content": {"application/json": {"schema": DELEGATION_SCHEMA}},
         },
-        "responses": _ok("200", "The delegation"),
+        "responses": _ok("200", "The delegations", DELEGATIONS_RESPONSE),
     },
 )
 def set_delegation_view(context: Any, request: Any) -> dict[str, Any]:
-    body = json_body(request)
-    login = request.identity.login
-    fields: dict[str, Any] = {}
-    dates = {}
-    for name in ("start", "end"):
-        try:
-            dates[name] = date.fromisoformat(body[name])
-        except ValueError:
-            fields[name] = _("Invalid date.")
-    if body["deputy"] == login or body["deputy"] not in request.itsm_root["people"]:
-        fields["deputy"] = _("Unknown person.")
-    if not fields and dates["end"] < dates["start"]:
-        fields["end"] = _("The end comes before the start.")
-    if fields:
-        raise ApiError(400, "invalid", _("Some fields are not valid."), fields)
-    made = set_delegation(request.itsm_root, login, body["deputy"], dates["start"], dates["end"])
-    return {"delegation": _delegation_json(made)}
+    deputy, start, end = _checked_body(request, replacing=True)
+    set_delegation(request.itsm_root, request.identity.login, deputy, start, end)
+    return _delegations(request)
+
+
+@view_config(
+    route_name="api.delegations",
+    request_method="POST",
+    renderer="json",
+    permission="view",
+    openapi={
+        "path": DELEGATIONS,
+        "summary": "Add a deputy for another date range (ranges must not overlap)",
+        "tags": ["approvals"],
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": DELEGATION_SCHEMA}},
+        },
+        "responses": {
+            "201": {
+                "description": "The delegations",
+                "content": {"application/json": {"schema": DELEGATIONS_RESPONSE}},
+            }
+        },
+    },
+)
+def add_delegation_view(context: Any, request: Any) -> dict[str, Any]:
+    deputy, start, end = _checked_body(request, replacing=False)
+    add_delegation(request.itsm_root, request.identity.login, deputy, start, end)
+    request.response.status = 201
+    return _delegations(request)
 
 
 @view_config(
@@ -222,14 +309,27 @@ def set_delegation_view(context: Any, request: Any) -> dict[str, Any]:
     permission="view",
     openapi={
         "path": DELEGATIONS,
-        "summary": "Stop delegating",
+        "summary": "Stop delegating: the delegation starting on start, or all of them",
         "tags": ["approvals"],
-        "responses": _ok("200", "No delegation"),
+        "parameters": [
+            {"name": "start", "in": "query", "schema": {"type": "string", "format": "date"}}
+        ],
+        "responses": _ok("200", "The delegations left", DELEGATIONS_RESPONSE),
     },
 )
 def clear_delegation_view(context: Any, request: Any) -> dict[str, Any]:
-    clear_delegation(request.itsm_root, request.identity.login)
-    return {"delegation": None}
+    root, login = request.itsm_root, request.identity.login
+    start = request.GET.get("start")
+    if start is None:
+        clear_delegation(root, login)
+        return _delegations(request)
+    try:
+        day = date.fromisoformat(start)
+    except ValueError:
+        raise ApiError(400, "invalid", _("Invalid date."), {"start": _("Invalid date.")}) from None
+    if not remove_delegation(root, login, day):
+        raise ApiError(404, "not_found", _("You have no delegation starting on that day."))
+    return _delegations(request)
 
 
 def includeme(config: Any) -> None:
@@ -237,4 +337,5 @@ def includeme(config: Any) -> None:
     config.add_route("api.approvals", BASE)
     config.add_route("api.approval", BASE + "/{id}", factory=step_factory)
     config.registry.itsm_openapi.add_schema("Approval", STEP_SCHEMA)
+    config.registry.itsm_openapi.add_schema("Delegation", DELEGATION_OUT)
     config.scan("itsm.approvals.api")

@@ -17,6 +17,7 @@ from itsm.approvals.models import (
     ApprovalStep,
     Decision,
 )
+from itsm.approvals.subjects import subject_text
 from itsm.i18n import _
 from itsm.search.catalog import mark_changed, new_docid, search
 from itsm.tickets.workflow import MissingFields, NotAllowedNow, NotPermitted, UnknownTransition
@@ -70,17 +71,17 @@ def decide(
             _("Decide “approve” or “reject”."), {"decision": _("Choose one of the options.")}
         )
     if login and login == ticket.requester:
-        raise NotPermitted(_("You cannot approve your own request."))
+        raise NotPermitted(subject_text(ticket, "own"))
     if not routing.may_decide(ctx.root, step, login):
         raise NotPermitted(_("You are not an approver of this step."))
     if step.status != PENDING:
         raise NotAllowedNow(_("This approval is no longer open."))
-    if step.decided_by(login):
+    for_whom = step.stands_in_for(login)
+    if step.decided_by(login) or (for_whom and step.decided_by(for_whom)):
         raise NotAllowedNow(_("You have decided on this step already."))
     reason = (reason or "").strip()
     if decision == "reject" and not reason:
         raise MissingFields(_("Give a reason for the rejection."), {"reason": _("Required")})
-    for_whom = step.stands_in_for(login)
     step.decisions = (
         *step.decisions,
         Decision(login, decision, ctx.now, reason[:2000], via, on_behalf_of=for_whom),
@@ -91,23 +92,49 @@ def decide(
         ctx.now, login, "approval", field=step.id, before=PENDING, after=decision, note=reason[:500]
     )
     ticket.updated = ctx.now
-    process = ticket.approval
-    if decision == "reject":
-        _close(ctx, step, REJECTED)
-        for later in process.steps:
-            if later.status == WAITING:
-                _close(ctx, later, CANCELLED)
-        _finish(ctx, ticket, REJECTED, reason, login)
+    if step.mode == "quorum":
+        outcome = quorum_outcome(step)
+        if outcome == APPROVED:
+            _approve_step(ctx, step, reason, login)
+        elif outcome == REJECTED:
+            _reject_step(ctx, step, reason, login)
+    elif decision == "reject":
+        _reject_step(ctx, step, reason, login)
     elif step.mode == "any" or all(_answered(step, a) for a in step.approvers):
-        _close(ctx, step, APPROVED)
-        following = next((s for s in process.steps if s.status == WAITING), None)
-        if following is not None:
-            _open(ctx, following)
-        else:
-            _finish(ctx, ticket, APPROVED, reason, login)
+        _approve_step(ctx, step, reason, login)
     mark_changed(ctx.root, step)
     mark_changed(ctx.root, ticket)
     return step.status
+
+
+def quorum_outcome(step: ApprovalStep) -> str:
+    """APPROVED once N approved, REJECTED once the approvers who have not answered can no
+    longer make up N, else PENDING."""
+    approvals = step.answers("approve")
+    if len(approvals) >= step.needed:
+        return APPROVED
+    answered = approvals | step.answers("reject")
+    open_votes = [p for p in step.principals() if p not in answered]
+    if len(approvals) + len(open_votes) < step.needed:
+        return REJECTED
+    return PENDING
+
+
+def _approve_step(ctx: Any, step: ApprovalStep, reason: str, login: str | None) -> None:
+    _close(ctx, step, APPROVED)
+    following = next((s for s in step.ticket.approval.steps if s.status == WAITING), None)
+    if following is not None:
+        _open(ctx, following)
+    else:
+        _finish(ctx, step.ticket, APPROVED, reason, login)
+
+
+def _reject_step(ctx: Any, step: ApprovalStep, reason: str, login: str | None) -> None:
+    _close(ctx, step, REJECTED)
+    for later in step.ticket.approval.steps:
+        if later.status == WAITING:
+            _close(ctx, later, CANCELLED)
+    _finish(ctx, step.ticket, REJECTED, reason, login)
 
 
 def _answered(step: ApprovalStep, login: str) -> bool:

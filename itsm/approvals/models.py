@@ -1,5 +1,5 @@
-"""Approval processes on tickets: ordered steps, each decided by any one (or all) of its
-approvers, every decision kept with who, when and why."""
+"""Approval processes on tickets: ordered steps, each decided by any one, all, or a quorum
+(any N) of its approvers, every decision kept with who, when and why."""
 
 from __future__ import annotations
 
@@ -20,8 +20,10 @@ WAITING, PENDING, APPROVED, REJECTED, CANCELLED = (
     "rejected",
     "cancelled",
 )
-#: A step is decided by ``any`` one approver, or needs ``all`` of them.
-MODES = ("any", "all")
+#: A step is decided by ``any`` one approver, needs ``all`` of them, or a ``quorum``: any N
+#: approvals. In "any" and "all" steps one rejection ends the step; a quorum step is rejected
+#: only once the approvers who have not answered can no longer make up N.
+MODES = ("any", "all", "quorum")
 #: Who approves a step: the requester's ``manager`` (from the directory), the members of a
 #: named ``group``, or named ``people``.
 KINDS = ("manager", "group", "people")
@@ -58,6 +60,7 @@ class ApprovalStep(Persistent):
     group: str | None = None
     approvers: tuple[str, ...] = ()
     mode = "any"
+    quorum: int | None = None  # approvals needed in a "quorum" step (None: from the mode)
     status = WAITING
     label = ""
     docid = 0
@@ -84,6 +87,8 @@ class ApprovalStep(Persistent):
             setattr(self, key, value)
         if self.mode not in MODES:
             raise ValueError(f"unknown approval mode {self.mode!r}")
+        if self.mode == "quorum" and not (isinstance(self.quorum, int) and self.quorum >= 1):
+            raise ValueError(f"a quorum step needs a quorum of at least 1, not {self.quorum!r}")
 
     @property
     def id(self) -> str:
@@ -112,6 +117,32 @@ class ApprovalStep(Persistent):
 
     def stands_in_for(self, login: str) -> str | None:
         return next((away for deputy, away in self.deputies if deputy == login), None)
+
+    def principals(self) -> tuple[str, ...]:
+        """The approvers who count, each once: a deputy counts for the person away, and
+        anyone who decided through the step's group counts too."""
+        deputies = {deputy for deputy, _away in self.deputies}
+        counted = [a for a in self.approvers if a not in deputies]
+        for decision in self.decisions:
+            counted.append(decision.on_behalf_of or decision.login)
+        return tuple(dict.fromkeys(counted))
+
+    def answers(self, decision: str) -> set[str]:
+        """The principals who answered ``decision`` ("approve" or "reject")."""
+        return {d.on_behalf_of or d.login for d in self.decisions if d.decision == decision}
+
+    @property
+    def needed(self) -> int:
+        """How many approvals the step needs: 1 ("any"), every approver ("all"), or N."""
+        if self.mode == "quorum" and self.quorum:
+            return self.quorum
+        if self.mode == "all":
+            return max(1, len(self.principals()))
+        return 1
+
+    def progress(self) -> tuple[int, int]:
+        """(approvals so far, approvals needed): "2 of 3 approvals"."""
+        return len(self.answers("approve")), self.needed
 
     def index_data(self) -> dict[str, Any]:
         ticket = self.__parent__

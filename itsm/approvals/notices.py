@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from itsm.approvals import links
+from itsm.approvals.subjects import subject_text
+from itsm.approvals.summary import summary_rows
 from itsm.i18n import _
 from itsm.notify.notifications import queue_notification
 
@@ -14,6 +16,11 @@ APPROVAL_MAIL = "itsm.approvals:templates/mail/approval_request.pt"
 def ask(ctx: Any, step: Any, days: int = links.LINK_DAYS) -> None:
     """One mail per approver, each with their own single-use link."""
     ask_people(ctx, step, step.approvers, days)
+
+
+def _language(ctx: Any, login: str) -> str:
+    person = ctx.root["people"].get(login)
+    return getattr(person, "language", None) or "en"
 
 
 def ask_people(ctx: Any, step: Any, logins: Any, days: int = links.LINK_DAYS) -> None:
@@ -31,15 +38,16 @@ def ask_people(ctx: Any, step: Any, logins: Any, days: int = links.LINK_DAYS) ->
             link_url=f"{public_url}/approvals/{step.id}/mail?token={token}",
             mine_url=f"{public_url}/approvals/",
             requester=step.ticket.requester,
+            details=summary_rows(step.ticket, ctx.root, _language(ctx, login)),
         )
 
 
 def outcome(ctx: Any, ticket: Any, outcome: str, reason: str) -> None:
     """The requester is told either way, with the reason of a rejection."""
     if outcome == "approved":
-        summary, line = _("Approved"), _("Your request has been approved.")
+        summary, line = _("Approved"), subject_text(ticket, "approved")
     else:
-        summary, line = _("Rejected"), _("Your request has been rejected.")
+        summary, line = _("Rejected"), subject_text(ticket, "rejected")
     queue_notification(
         ctx.root,
         ctx.registry,

@@ -35,7 +35,8 @@ def group_members(root: Any, group: str) -> tuple[str, ...]:
 
 def resolve(ctx: Any, spec: Mapping[str, Any], requester: str) -> dict[str, Any]:
     """The step's fields (``kind``, ``group``, ``approvers``, ``mode``, ``label``) for a spec
-    such as ``{"kind": "manager"}`` or ``{"kind": "group", "group": "Network"}``."""
+    such as ``{"kind": "manager"}``, ``{"kind": "group", "group": "Network"}`` or
+    ``{"kind": "group", "group": "Change Board", "quorum": 2}`` (any two members)."""
     kind = spec.get("kind", "manager")
     mode = spec.get("mode", "any")
     label = spec.get("label", "")
@@ -46,9 +47,24 @@ def resolve(ctx: Any, spec: Mapping[str, Any], requester: str) -> dict[str, Any]
         group = spec.get("fallback_group", FALLBACK_GROUP)
         return _group_step(ctx, group, requester, "any", label)
     if kind == "group":
-        return _group_step(ctx, spec["group"], requester, mode, label)
-    people = tuple(p for p in spec.get("people", ()) if p != requester)
-    return {"kind": "people", "approvers": people, "mode": mode, "label": label}
+        fields = _group_step(ctx, spec["group"], requester, mode, label)
+    else:
+        people = tuple(p for p in spec.get("people", ()) if p != requester)
+        fields = {"kind": "people", "approvers": people, "mode": mode, "label": label}
+    if spec.get("quorum") is not None:
+        fields.update(quorum_mode(int(spec["quorum"]), len(fields["approvers"])))
+    return fields
+
+
+def quorum_mode(quorum: int, approvers: int) -> dict[str, Any]:
+    """The step fields for "any ``quorum`` of ``approvers``": one is "any"; as many as there
+    are approvers (or more: the requester is never one of them, and a step nobody can
+    approve would wait for ever) is "all"; anything between is a "quorum" step."""
+    if quorum <= 1:
+        return {"mode": "any"}
+    if quorum >= approvers:
+        return {"mode": "all"}
+    return {"mode": "quorum", "quorum": quorum}
 
 
 def _group_step(ctx: Any, group: str, requester: str, mode: str, label: str) -> dict[str, Any]:

@@ -11,6 +11,7 @@ def _iso(value: Any) -> str | None:
 
 def step_json(step: Any) -> dict[str, Any]:
     ticket = step.ticket
+    approved, needed = step.progress()
     return {
         "id": step.id,
         "ticket": ticket.number,
@@ -20,11 +21,24 @@ def step_json(step: Any) -> dict[str, Any]:
         "group": step.group,
         "approvers": list(step.approvers),
         "mode": step.mode,
+        "quorum": step.needed,
+        "progress": {
+            "approved": approved,
+            "rejected": len(step.answers("reject")),
+            "needed": needed,
+        },
         "status": step.status,
         "opened": _iso(step.opened_at),
         "decided": _iso(step.decided_at),
         "decisions": [
-            {"login": d.login, "decision": d.decision, "at": _iso(d.at), "reason": d.reason}
+            {
+                "login": d.login,
+                "decision": d.decision,
+                "at": _iso(d.at),
+                "reason": d.reason,
+                "via": d.via,
+                "on_behalf_of": d.on_behalf_of,
+            }
             for d in step.decisions
         ],
     }

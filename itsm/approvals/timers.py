@@ -10,6 +10,7 @@ from typing import Any
 
 from itsm.approvals import notices
 from itsm.approvals.models import PENDING
+from itsm.approvals.subjects import subject_text
 from itsm.i18n import _
 from itsm.notify.notifications import queue_notification
 from itsm.search.catalog import flush, mark_changed, search
@@ -58,7 +59,7 @@ def remind(ctx: ActionContext, step: Any) -> None:
         ticket=step.ticket,
         now=ctx.now,
         summary=_("Reminder: approval needed"),
-        event=_("A request still waits for your approval."),
+        event=subject_text(step.ticket, "reminder"),
         url=f"{ctx.settings.public_url}/approvals/",
     )
 

@@ -10,6 +10,9 @@ from pyramid.view import view_config
 
 from itsm.approvals import links
 from itsm.approvals.decisions import decide, find_step, waiting_for
+from itsm.approvals.models import PENDING
+from itsm.approvals.subjects import subject_kind
+from itsm.approvals.summary import summary_rows
 from itsm.i18n import _
 from itsm.incidents.views import flash, translate
 from itsm.tickets.context import ActionContext
@@ -23,7 +26,8 @@ LINK_PT = "itsm:approvals/templates/link.pt"
 def mine_view(context: Any, request: Any) -> dict[str, Any]:
     identity = request.identity
     steps = waiting_for(request.itsm_root, identity.login, identity.person.groups)
-    return {"steps": steps}
+    root, locale = request.itsm_root, request.locale_name
+    return {"steps": steps, "details": lambda step: summary_rows(step.ticket, root, locale)}
 
 
 @view_config(route_name="approvals.decide", request_method="POST", permission="decide")
@@ -31,17 +35,37 @@ def decide_view(context: Any, request: Any) -> HTTPSeeOther:
     ctx = ActionContext.from_request(request)
     decision = request.POST.get("decision", "")
     try:
-        decide(ctx, context, decision, request.POST.get("reason", ""))
+        status = decide(ctx, context, decision, request.POST.get("reason", ""))
     except TransitionError as error:
         request.tm.doom()
         flash(request, error.message, "danger")
     else:
-        flash(request, _("Approved.") if decision == "approve" else _("Rejected."))
+        flash(request, _decided_message(decision, status))
     return HTTPSeeOther(location=request.route_url("approvals.mine"))
 
 
+def _decided_message(decision: str, status: str) -> Any:
+    if status == PENDING:  # an "all" or quorum step that waits for others
+        if decision == "approve":
+            return _("Your approval is recorded; the step waits for the other approvers.")
+        return _("Your rejection is recorded; the step waits for the other approvers.")
+    return _("Approved.") if decision == "approve" else _("Rejected.")
+
+
 def _link_values(request: Any, step: Any, token: str, **extra: Any) -> dict[str, Any]:
-    values = {"step": step, "token": token, "error": None, "done": None, "reason": ""}
+    values = {
+        "step": step,
+        "token": token,
+        "error": None,
+        "done": None,
+        "reason": "",
+        "subject": subject_kind(step.ticket) if step is not None else "request",
+        "details": (
+            summary_rows(step.ticket, request.itsm_root, request.locale_name)
+            if step is not None and token
+            else []
+        ),
+    }
     values.update(extra)
     return values
 
@@ -92,5 +116,14 @@ def portal_waiting(request: Any) -> list[Any]:
     identity = request.identity
     steps = waiting_for(request.itsm_root, identity.login, identity.person.groups)
     url = request.route_url("approvals.mine")
-    note = _("Waits for your approval.")
-    return [WaitingItem("approval", s.ticket.number, s.ticket.title, url, note) for s in steps]
+    return [WaitingItem("approval", s.ticket.number, s.ticket.title, url, _note(s)) for s in steps]
+
+
+def _note(step: Any) -> Any:
+    approved, needed = step.progress()
+    if needed > 1:
+        return _(
+            "Waits for your approval (${approved} of ${needed} approvals).",
+            mapping={"approved": approved, "needed": needed},
+        )
+    return _("Waits for your approval.")
