@@ -5,18 +5,36 @@ from typing import Any
 from itsm.settings import ConfigError
 
 
-def includeme(config: Any) -> None:
-    raw = config.registry.settings.get("itsm.changes.board_quorum", "1")
+def _number(settings: Any, name: str, default: str, kind: type = int) -> Any:
+    raw = settings.get(name, default)
     try:
-        quorum = int(str(raw).strip() or "1")
+        return kind(str(raw).strip() or default)
     except ValueError:
-        raise ConfigError(f"itsm.changes.board_quorum: expected a number, got {raw!r}") from None
+        raise ConfigError(f"{name}: expected a number, got {raw!r}") from None
+
+
+def includeme(config: Any) -> None:
+    from itsm.approvals.summary import register_summary
+    from itsm.changes.reminders import change_reminders_job
+    from itsm.changes.summary import change_summary
+
+    register_summary("change", change_summary)
+
+    settings = config.registry.settings
+    quorum = _number(settings, "itsm.changes.board_quorum", "1")
     if quorum < 1:
         raise ConfigError("itsm.changes.board_quorum: at least 1")
     config.registry.itsm_change_board_quorum = quorum
+    hours = _number(settings, "itsm.changes.reminder_hours", "24", float)
+    if hours <= 0:
+        raise ConfigError("itsm.changes.reminder_hours: more than 0")
+    config.registry.itsm_change_reminder_hours = hours
     config.include("itsm.changes.api")
     config.scan("itsm.changes.views")
+    config.scan("itsm.changes.form_views")
+    config.scan("itsm.changes.incident_views")
     config.add_subscriber(
         "itsm.changes.subscribers.on_approval_finished",
         "itsm.approvals.events.ApprovalFinished",
     )
+    config.add_itsm_job("changes_reminders", change_reminders_job, 300)

@@ -22,6 +22,7 @@ from itsm.changes.intake import ChangeError, ConflictsNeedOverride, create_chang
 from itsm.changes.models import PLAN_KINDS, change_settings, set_blackouts
 from itsm.changes.risk import QUESTIONS, RISK_CLASSES
 from itsm.changes.serialize import change_json
+from itsm.changes.standard import TEMPLATES
 from itsm.changes.workflow import OUTCOMES, STATES, TYPES, USER_TRANSITIONS
 from itsm.i18n import _
 from itsm.search.catalog import search
@@ -75,6 +76,14 @@ CHANGE_SCHEMA = {
         "risk_score": {"type": "integer"},
         "risk": {"type": "string", "enum": list(RISK_CLASSES)},
         "affected": {"type": "array", "items": {"type": "string"}},
+        "assignee": {"type": ["string", "null"]},
+        "template": {"type": ["string", "null"]},
+        "raised_from": {"type": ["string", "null"]},
+        "caused_incidents": {"type": "array", "items": {"type": "string"}},
+        "overrunning": {
+            "type": "boolean",
+            "description": "Still implementing after its planned end",
+        },
         "conflicts": {"type": "array", "items": CONFLICT_SCHEMA},
         "outcome": {"type": ["string", "null"], "enum": [*OUTCOMES, None]},
         "review_required": {"type": "boolean"},
@@ -97,6 +106,18 @@ CREATE_SCHEMA = {
         "risk_answers": RISK_ANSWERS_SCHEMA,
         "affected": {"type": "array", "items": {"type": "string"}},
         "group": {"type": "string"},
+        "assignee": {"type": "string", "description": "Who implements it (login)"},
+        "template": {
+            "type": "string",
+            "enum": sorted(TEMPLATES),
+            "description": "A standard change template: fills in what is left out",
+        },
+        "raised_from": {"type": "string", "description": "The incident it comes from"},
+        "affected_cis": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "Services affected (default: from the CIs' impact)",
+        },
         "override_reason": {
             "type": "string",
             "maxLength": 2000,
@@ -218,7 +239,12 @@ def create_view(context: Any, request: Any) -> dict[str, Any]:
     ctx = ActionContext.from_request(request)
     try:
         created = create_change(
-            ctx, body, requester=ctx.actor, draft=bool(body.get("draft")), channel="api"
+            ctx,
+            body,
+            requester=ctx.actor,
+            draft=bool(body.get("draft")),
+            channel="api",
+            translate=request.localizer.translate,
         )
     except ChangeError as error:
         raise ApiError(error.status, "invalid", error.message, error.fields) from None

@@ -6,8 +6,10 @@ The feed is written here rather than with a library: a VCALENDAR of VEVENTs need
 
 from __future__ import annotations
 
+import calendar as stdcal
 from collections.abc import Iterable
-from datetime import UTC, date, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 from itertools import groupby
 from typing import Any
 
@@ -49,6 +51,92 @@ def by_day(changes: Iterable[Any]) -> list[tuple[date, list[Any]]]:
         (day, list(items))
         for day, items in groupby(ordered, key=lambda c: c.planned_start.astimezone(UTC).date())
     ]
+
+
+@dataclass
+class Cell:
+    """One day (month view) or one hour of a day (week view) of the calendar grid."""
+
+    start: datetime
+    end: datetime
+    changes: list[Any] = field(default_factory=list)
+    blackouts: list[str] = field(default_factory=list)
+    outside: bool = False  # a day of the month before or after (month view)
+    today: bool = False
+
+    @property
+    def day(self) -> date:
+        return self.start.date()
+
+    @property
+    def classes(self) -> str:
+        names = ["itsm-cal-cell"]
+        if self.blackouts:
+            names.append("itsm-cal-blackout")
+        if self.outside:
+            names.append("itsm-cal-outside")
+        if self.today:
+            names.append("itsm-cal-today")
+        return " ".join(names)
+
+
+def _midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def fill(cells: Iterable[Cell], changes: Iterable[Any], blackouts: Iterable[Any]) -> None:
+    """Put each change and blackout window in every cell it overlaps."""
+    changes = sorted(changes, key=lambda c: (c.planned_start, c.number))
+    blackouts = list(blackouts)
+    for cell in cells:
+        cell.changes = [
+            c for c in changes if c.planned_start < cell.end and cell.start < c.planned_end
+        ]
+        cell.blackouts = [name for name, s, e in blackouts if s < cell.end and cell.start < e]
+
+
+def month_grid(year: int, month: int, today: date) -> list[list[Cell]]:
+    """The weeks (Monday first) covering ``month``, a cell per day (UTC)."""
+    weeks = []
+    for week in stdcal.Calendar(firstweekday=0).monthdatescalendar(year, month):
+        weeks.append(
+            [
+                Cell(
+                    _midnight(day),
+                    _midnight(day + timedelta(days=1)),
+                    outside=day.month != month,
+                    today=day == today,
+                )
+                for day in week
+            ]
+        )
+    return weeks
+
+
+def week_start(day: date) -> date:
+    """The Monday of ``day``'s week."""
+    return day - timedelta(days=day.weekday())
+
+
+def week_grid(monday: date, today: date) -> list[list[Cell]]:
+    """24 rows of hours, each of 7 cells (Monday to Sunday, UTC)."""
+    days = [monday + timedelta(days=n) for n in range(7)]
+    return [
+        [
+            Cell(
+                _midnight(day) + timedelta(hours=hour),
+                _midnight(day) + timedelta(hours=hour + 1),
+                today=day == today,
+            )
+            for day in days
+        ]
+        for hour in range(24)
+    ]
+
+
+def shift_month(year: int, month: int, delta: int) -> tuple[int, int]:
+    index = year * 12 + month - 1 + delta
+    return index // 12, index % 12 + 1
 
 
 def _text(value: str) -> str:

@@ -7,9 +7,10 @@ from datetime import datetime
 from typing import Any
 
 from itsm.approvals import decisions as approvals
-from itsm.changes import risk
+from itsm.changes import links, risk
 from itsm.changes.conflicts import find_conflicts
 from itsm.changes.models import PLAN_KINDS, Change
+from itsm.changes.standard import TEMPLATES, template_defaults
 from itsm.changes.workflow import AWAITING_APPROVAL, DRAFT, TYPES, WORKFLOW
 from itsm.cmdb.impact import impact_of_numbers
 from itsm.events import ObjectCreated
@@ -80,10 +81,45 @@ def create_change(
     requester: str,
     draft: bool = False,
     channel: str = "portal",
+    translate: Any = str,
 ) -> Change:
-    """Register a change; unless ``draft``, submit it (see :func:`submit`)."""
+    """Register a change; unless ``draft``, submit it (see :func:`submit`).
+
+    ``template`` (a standard change template) fills in what ``data`` leaves empty;
+    ``raised_from`` links the incident it comes from; ``translate`` renders the template's
+    texts in the requester's language."""
     root = ctx.root
     errors: dict[str, Any] = {}
+    template = str(data.get("template") or "")
+    if template:
+        if template not in TEMPLATES:
+            errors["template"] = _("Choose one of the options.")
+        elif data.get("type", "normal") != "standard":
+            errors["template"] = _("Templates are for standard changes.")
+        else:
+            defaults = template_defaults(template, translate)
+            data = {**data}
+            for key in ("title", "description"):
+                if not str(data.get(key) or "").strip():
+                    data[key] = defaults[key]
+            data["plans"] = {
+                **defaults["plans"],
+                **{k: v for k, v in dict(data.get("plans") or {}).items() if v},
+            }
+            data["risk_answers"] = defaults["risk_answers"]
+    raised_from = str(data.get("raised_from") or "").strip().upper()
+    if raised_from and raised_from not in root["incidents"]:
+        errors["raised_from"] = _("No incident ${number}.", mapping={"number": raised_from})
+    given_cis = data.get("affected_cis")
+    if given_cis is not None:
+        given_cis = tuple(
+            dict.fromkeys(str(n).strip().upper() for n in given_cis if str(n).strip())
+        )
+        unknown_affected = [n for n in given_cis if n not in root["cmdb"]]
+        if unknown_affected:
+            errors["affected_cis"] = _(
+                "Unknown CI: ${numbers}.", mapping={"numbers": ", ".join(unknown_affected)}
+            )
     if not str(data.get("title", "")).strip():
         errors["title"] = _("Required")
     if data.get("type", "normal") not in TYPES:
@@ -113,10 +149,12 @@ def create_change(
     change.risk_answers = answers
     change.risk_score, change.risk = risk.assess(answers)
     impact = impact_of_numbers(root, cis)
-    change.affected_cis = tuple(impact.cis)
+    change.affected_cis = given_cis if given_cis is not None else tuple(impact.cis)
+    change.template = template
     given = data.get("affected")
     change.affected = tuple(given) if given is not None else tuple(impact.people)
     change.requester = requester
+    change.assignee = str(data.get("assignee") or "").strip() or None
     change.channel = channel
     change.group = data.get("group") or None
     change.override_reason = str(data.get("override_reason", "") or "")
@@ -124,6 +162,8 @@ def create_change(
     change.conflicts = tuple(find_conflicts(root, change, start, end))
     root["changes"].add(number, change)
     change.history.record(ctx.now, ctx.actor, "created", note=channel)
+    if raised_from:
+        links.record_raised_from(ctx, change, root["incidents"][raised_from])
     mark_changed(root, change)
     ctx.notify(ObjectCreated(change, ctx.request))
     if not draft:
@@ -177,16 +217,16 @@ def approval_steps(ctx: ActionContext, change: Change) -> list[dict[str, Any]]:
     """Normal: the requester's manager, then for high risk the change board; emergency: any
     one board member. The approvals never ask the requester (not even as a board member)."""
     quorum = getattr(ctx.registry, "itsm_change_board_quorum", 1)
-    # Approvals know "any one" and "all"; a quorum above one errs on the safe side (all
-    # members) until approval steps can count decisions.
+    # Any N of the board's members (never the requester); more than the other members
+    # means all of them (see itsm.approvals.routing.quorum_mode).
     board = {
         "kind": "group",
         "group": board_group(ctx.registry),
-        "mode": "any" if quorum <= 1 else "all",
+        "quorum": quorum,
         "label": "Change board",
     }
     if change.type == "emergency":
-        return [{**board, "mode": "any"}]
+        return [{**board, "quorum": 1}]
     steps: list[dict[str, Any]] = [{"kind": "manager", "label": "Manager"}]
     if change.risk == "high":
         steps.append(board)

@@ -8,7 +8,7 @@ from typing import Any
 from persistent import Persistent
 from pyramid.authorization import ALL_PERMISSIONS, Allow, Deny, Everyone
 
-from itsm.changes.workflow import OPEN_STATES, STATE_TITLES, WORKFLOW
+from itsm.changes.workflow import IMPLEMENTING, OPEN_STATES, STATE_TITLES, WORKFLOW
 from itsm.tickets.models import Ticket
 
 #: The plans a change carries, by key in ``plans``.
@@ -38,6 +38,13 @@ class Change(Ticket):
     outcome = ""  # successful | successful_with_issues | failed_backed_out
     review_notes = ""
     approval: Any = None  # itsm.approvals.models.ApprovalProcess
+    template = ""  # the standard change template it was raised from (itsm.changes.standard)
+    raised_from = ""  # the incident it was raised from (itsm.changes.links)
+    caused_incidents: tuple[str, ...] = ()  # incidents linked as caused by this change
+    # Reminders (itsm.changes.reminders): the planned start the implementer was reminded of,
+    # and when the change was found still implementing after its planned end.
+    reminded_for: datetime | None = None
+    overrun_at: datetime | None = None
 
     @property
     def __acl__(self) -> list[tuple[str, str, Any]]:
@@ -69,6 +76,11 @@ class Change(Ticket):
         return (
             self.outcome == "failed_backed_out" or self.type == "emergency" or self.risk == "high"
         )
+
+    @property
+    def overrunning(self) -> bool:
+        """Still implementing after its planned end (flagged by the reminder job)."""
+        return self.overrun_at is not None and self.status == IMPLEMENTING
 
     def index_data(self) -> dict[str, Any]:
         data = super().index_data()

@@ -13,6 +13,7 @@ from itsm.api.errors import refusal as _refuse
 from itsm.api.openapi import json_body, paging, query_strings
 from itsm.api.openapi import json_request as _json_body
 from itsm.api.openapi import response as _ok
+from itsm.changes.links import set_caused_by
 from itsm.i18n import _
 from itsm.incidents import actions
 from itsm.incidents.intake import IntakeError, create_incident
@@ -42,6 +43,8 @@ INCIDENT_SCHEMA = {
         "requester": {"type": "string"},
         "created": {"type": "string", "format": "date-time"},
         "updated": {"type": "string", "format": "date-time"},
+        "caused_by_change": {"type": ["string", "null"], "example": "CHG-000001"},
+        "raised_changes": {"type": "array", "items": {"type": "string"}},
         "sla": {
             "type": "object",
             "properties": {
@@ -233,6 +236,10 @@ PATCH_SCHEMA = {
         "cis": {"type": "array", "items": {"type": "string"}},
         "major": {"type": "boolean"},
         "children": {"type": "array", "items": {"type": "string"}},
+        "caused_by_change": {
+            "type": "string",
+            "description": "The change that caused the incident (empty: no link)",
+        },
     },
 }
 
@@ -255,6 +262,8 @@ def patch_view(context: Any, request: Any) -> dict[str, Any]:
     body = json_body(request)
     ctx = ActionContext.from_request(request)
     try:
+        if "caused_by_change" in body:  # first: a refused link leaves nothing half-done
+            set_caused_by(ctx, context, body["caused_by_change"])
         actions.update_fields(ctx, context, body)
         if "cis" in body:
             actions.link_cis(ctx, context, body["cis"])

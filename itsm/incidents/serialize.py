@@ -54,6 +54,8 @@ def incident_json(incident: Any, now: datetime) -> dict[str, Any]:
         "merged_into": incident.merged_into,
         "escalation_level": incident.escalation_level,
         "routing_note": incident.routing_note,
+        "caused_by_change": incident.caused_by_change or None,
+        "raised_changes": list(incident.raised_changes),
         "sla": sla_json(incident, now),
         "satisfaction": _satisfaction(incident),
     }

@@ -12,14 +12,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote
 
 import deform
 from pyramid.csrf import get_csrf_token
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
-from pyramid.response import FileIter, Response
+from pyramid.response import Response
 from pyramid.view import view_config
 
+from itsm.changes.links import incident_links
 from itsm.i18n import _
 from itsm.incidents import actions
 from itsm.incidents.intake import IntakeError, create_incident
@@ -47,6 +47,7 @@ from itsm.incidents.workflow import (
 from itsm.tickets.context import ActionContext
 from itsm.tickets.journal import AttachmentTooLarge, make_attachment
 from itsm.tickets.workflow import TransitionError
+from itsm.ui.downloads import file_response
 
 PER_PAGE = 50
 KB_API = "/api/v1/kb"
@@ -99,27 +100,6 @@ DONE = {
 }
 #: Inputs each transition form may send (the rest of the POST is ignored).
 TRANSITION_FIELDS = ("assignee", "group", "resolution_code", "resolution", "reason", "into", "mode")
-#: Content types a browser may be handed as they are; anything else is application/octet-stream.
-INERT_TYPES = frozenset(
-    {
-        "application/pdf",
-        "application/zip",
-        "application/msword",
-        "application/vnd.ms-excel",
-        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-        "application/vnd.oasis.opendocument.text",
-        "application/vnd.oasis.opendocument.spreadsheet",
-        "image/png",
-        "image/jpeg",
-        "image/gif",
-        "image/webp",
-        "text/plain",
-        "text/csv",
-        "message/rfc822",
-    }
-)
 
 
 # -- small helpers ------------------------------------------------------------------------------
@@ -627,6 +607,7 @@ def incident_values(
         "next_step": NEXT_STEP,
         "priorities": PRIORITY_TITLES,
         "submitted": submitted or Submitted(),
+        "change_links": incident_links(root, context) if staff else None,
         "display_time": display_time,
         "iso_time": iso_time,
         "human_size": human_size,
@@ -894,16 +875,6 @@ def action_get(context: Incident, request: Any) -> HTTPSeeOther:
 # -- attachments --------------------------------------------------------------------------------
 
 
-def safe_content_type(content_type: str) -> str:
-    base = (content_type or "").split(";", 1)[0].strip().lower()
-    return base if base in INERT_TYPES else "application/octet-stream"
-
-
-def content_disposition(filename: str) -> str:
-    ascii_name = "".join(c if 32 <= ord(c) < 127 and c not in '"\\;' else "_" for c in filename)
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
-
-
 @view_config(context=Incident, name="attachment", request_method="GET", permission="view")
 def attachment(context: Incident, request: Any) -> Response:
     """Stream one attachment: ``entry=0`` for files sent with the report, else a journal entry.
@@ -926,14 +897,4 @@ def attachment(context: Incident, request: Any) -> Response:
         files = entry.attachments
     if not 0 <= index < len(files):
         raise HTTPNotFound()
-    file = files[index]
-    response = Response(content_type=safe_content_type(file.content_type))
-    if response.content_type == "text/plain" or response.content_type == "text/csv":
-        response.charset = "utf-8"
-    response.app_iter = FileIter(file.blob.open("r"))
-    response.content_length = file.size
-    response.headers["Content-Disposition"] = content_disposition(file.filename)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return file_response(files[index])
