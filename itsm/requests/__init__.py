@@ -4,14 +4,25 @@ from typing import Any
 
 
 def includeme(config: Any) -> None:
+    from itsm.approvals.summary import register_summary
     from itsm.requests.recurring import recurring_job
     from itsm.requests.reminders import draft_reminder_job
+    from itsm.requests.summary import request_summary
+
+    register_summary("request", request_summary)
 
     config.include("itsm.requests.api")
     config.include("itsm.requests.recurring_api")
     config.add_itsm_job("requests_recurring", recurring_job, 300)
     config.add_itsm_job("requests_draft_reminders", draft_reminder_job, 3600)
     config.scan("itsm.requests.views")
+    config.scan("itsm.requests.admin_views")
+    config.scan("itsm.requests.taskviews")
+    config.scan("itsm.requests.export")
+    config.add_subscriber(
+        "itsm.requests.subscribers.on_transitioned", "itsm.events.TicketTransitioned"
+    )
+    config.add_subscriber("itsm.requests.subscribers.on_sla_alert", "itsm.events.SlaAlert")
     config.add_subscriber(
         "itsm.requests.subscribers.on_approval_finished",
         "itsm.approvals.events.ApprovalFinished",

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
+import io
+import json
+from collections.abc import Mapping
 from typing import Any
 
 from pyramid.httpexceptions import HTTPNotFound
@@ -13,14 +18,29 @@ from itsm.api.openapi import json_body, page_args, paging, query_strings
 from itsm.api.openapi import json_request as _json_body
 from itsm.api.openapi import response as _ok
 from itsm.i18n import _
+from itsm.incidents.schemas import human_size
 from itsm.requests import actions, catalog
-from itsm.requests.fulfilment import find_task, work_task
+from itsm.requests.admin_views import (
+    FORM_NAMES,
+    NEW_ITEM_VALUES,
+    add_catalog_item,
+    change_catalog_item,
+    check_item,
+    item_values,
+)
+from itsm.requests.catalog import FIELD_TYPES
+from itsm.requests.definitions import approval_kind
+from itsm.requests.forms import file_fields, request_file
+from itsm.requests.fulfilment import TaskError, assign_task, find_task, note_task, work_task
 from itsm.requests.intake import OrderError, create_request
 from itsm.requests.serialize import item_json, request_json, task_json
+from itsm.requests.views import may_download
 from itsm.requests.workflow import STATES, TASK_STATES
 from itsm.search.catalog import search
 from itsm.tickets.context import ActionContext
+from itsm.tickets.journal import AttachmentTooLarge, make_attachment
 from itsm.tickets.workflow import TransitionError
+from itsm.ui.downloads import file_response
 
 CATALOG = "/api/v1/catalog"
 REQUESTS = "/api/v1/requests"
@@ -38,7 +58,15 @@ REQUEST_SCHEMA = {
         "requester": {"type": "string"},
         "fields": {"type": "object"},
         "price": {"type": ["number", "null"]},
-        "due": {"type": ["string", "null"]},
+        "due": {
+            "type": ["string", "null"],
+            "description": "delivery due time (business days of the item, from approval)",
+        },
+        "late": {"type": "boolean", "description": "open after its due time"},
+        "sla": {"type": ["object", "null"]},
+        "delivered": {"type": "array", "items": {"type": "string"}},
+        "licences": {"type": "array", "items": {"type": "string"}},
+        "bundle_fields": {"type": "object", "description": "the bundle's answers (children)"},
         "approval": {"type": ["object", "null"]},
         "tasks": {"type": "array", "items": {"type": "string"}},
         "parent": {"type": ["string", "null"]},
@@ -55,6 +83,11 @@ TASK_SCHEMA = {
         "assignee": {"type": ["string", "null"]},
         "status": {"type": "string", "enum": list(TASK_STATES)},
         "depends_on": {"type": "array", "items": {"type": "string"}},
+        "due": {"type": ["string", "null"], "description": "the request's delivery due time"},
+        "delivers": {"type": ["string", "null"], "description": "CI class this task delivers"},
+        "ci": {"type": ["string", "null"], "description": "the CI delivered when done"},
+        "licence": {"type": ["string", "null"], "description": "the licence CI taken"},
+        "notes": {"type": "array", "items": {"type": "object"}},
     },
 }
 ITEM_SCHEMA = {
@@ -65,9 +98,55 @@ ITEM_SCHEMA = {
         "name_ru": {"type": "string"},
         "category": {"type": "string"},
         "price": {"type": ["number", "null"]},
-        "fields": {"type": "array", "items": {"type": "object"}},
+        "fields": {"type": "array", "items": {"$ref": "#/components/schemas/CatalogField"}},
         "approval": {"type": "array", "items": {"type": "object"}},
         "tasks": {"type": "array", "items": {"type": "object"}},
+    },
+}
+FIELD_SCHEMA = {
+    "type": "object",
+    "description": "One field of an item's order form. A field with `show_if` is shown only "
+    "when its condition holds; a hidden field is not required and its answer is dropped.",
+    "properties": {
+        "name": {"type": "string", "example": "model", "description": "The key in `fields`"},
+        "type": {"type": "string", "enum": list(FIELD_TYPES)},
+        "title": {"type": "string"},
+        "title_ru": {"type": "string"},
+        "description": {"type": "string"},
+        "description_ru": {"type": "string"},
+        "required": {"type": "boolean"},
+        "choices": {
+            "type": "array",
+            "description": "For `choice`: `[value, title, title_ru]`",
+            "items": {"type": "array", "items": {"type": "string"}},
+        },
+        "min": {"type": "number"},
+        "max": {"type": "number"},
+        "max_length": {"type": "integer"},
+        "show_if": {
+            "type": "object",
+            "description": "Shown only when an earlier field has one of the values "
+            '(`{"field": "model", "equals": ["other"]}`) or a checkbox is ticked or not '
+            '(`{"field": "port_number", "checked": true}`)',
+            "required": ["field"],
+            "properties": {
+                "field": {"type": "string"},
+                "equals": {"type": "array", "items": {"type": "string"}},
+                "checked": {"type": "boolean"},
+            },
+        },
+    },
+}
+FILE_ANSWER_SCHEMA = {
+    "type": "object",
+    "description": "The answer to a `file` field; at most the attachment size limit once "
+    "decoded. The request then shows the file name as the answer.",
+    "required": ["filename", "content_base64"],
+    "additionalProperties": False,
+    "properties": {
+        "filename": {"type": "string", "maxLength": 255, "example": "signed-form.pdf"},
+        "content_base64": {"type": "string", "description": "The file's bytes, base64"},
+        "content_type": {"type": "string", "example": "application/pdf"},
     },
 }
 NUMBER_PARAM = {"name": "number", "in": "path", "required": True, "schema": {"type": "string"}}
@@ -153,6 +232,154 @@ def item_view(context: Any, request: Any) -> dict[str, Any]:
     return item_json(context)
 
 
+ITEM_WRITE_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "description": "An item as administrators define it; checked as on the catalog admin "
+    "page. On PUT, properties left out keep their values.",
+    "properties": {
+        "id": {"type": "string", "example": "office-supplies", "description": "POST only"},
+        "name": {"type": "string"},
+        "name_ru": {"type": "string"},
+        "description": {"type": "string"},
+        "description_ru": {"type": "string"},
+        "category": {"type": "string"},
+        "icon": {"type": "string"},
+        "price": {"type": ["number", "null"]},
+        "delivery_days": {"type": "integer"},
+        "audience": {
+            "type": "object",
+            "properties": {
+                "kind": {"type": "string", "enum": ["everyone", "department", "group"]},
+                "department": {"type": "string"},
+                "group": {"type": "string"},
+            },
+        },
+        "approval": {
+            "type": "array",
+            "description": '`[]`, `[{"kind": "manager"}]`, `[{"kind": "group", "group": ...}]` '
+            "or the manager then a group",
+            "items": {"type": "object"},
+        },
+        "fields": {
+            "type": "array",
+            "description": "Field definitions as in `CatalogField`; each problem is reported "
+            "with the field's number and name",
+            "items": {"type": "object"},
+        },
+        "tasks": {
+            "type": "array",
+            "description": "The checklist: `key`, `group` (a support group), `title`, "
+            "optionally `title_ru`, `description`, `depends_on` (keys listed before), "
+            "`delivers` (CMDB class), `licence` (the answer field naming the software)",
+            "items": {"type": "object"},
+        },
+        "active": {"type": "boolean", "description": "false retires the item"},
+    },
+}
+#: Form field -> API property, for messages.
+API_NAMES = {
+    "slug": "id",
+    "audience_department": "audience",
+    "audience_group": "audience",
+    "approval_group": "approval",
+}
+
+
+def _typed_item(body: Mapping[str, Any], item: Any) -> tuple[dict[str, str], dict[str, Any]]:
+    """The admin form's values from a JSON body (over the item's own for a PUT), and
+    messages about what the form cannot say."""
+    typed = {k: "" for k in FORM_NAMES}
+    if item is not None:
+        typed.update(item_values(item))
+    else:
+        typed.update(NEW_ITEM_VALUES)
+    errors: dict[str, Any] = {}
+    typed["slug"] = str(body.get("id", ""))
+    for key in ("name", "name_ru", "description", "description_ru", "category", "icon"):
+        if key in body:
+            typed[key] = str(body[key]).strip()
+    if "price" in body:
+        typed["price"] = "" if body["price"] is None else str(body["price"])
+    if "delivery_days" in body:
+        typed["delivery_days"] = str(body["delivery_days"])
+    if "audience" in body:
+        audience = body["audience"]
+        typed["audience"] = str(audience.get("kind", "everyone"))
+        typed["audience_department"] = str(audience.get("department", ""))
+        typed["audience_group"] = str(audience.get("group", ""))
+    if "approval" in body:
+        kind, group = approval_kind(body["approval"])
+        unchanged = item is not None and [dict(s) for s in item.approval] == body["approval"]
+        if kind == "custom" and not unchanged:
+            errors["approval"] = _(
+                "Approval is [], the manager, a group, or the manager then a group."
+            )
+        typed["approval"], typed["approval_group"] = kind, group
+    for key in ("fields", "tasks"):
+        if key in body:
+            typed[key] = json.dumps(body[key], ensure_ascii=False)
+    return typed, errors
+
+
+def _save_item(request: Any, body: Mapping[str, Any], item: Any) -> Any:
+    typed, errors = _typed_item(body, item)
+    values, checked = check_item(request, typed, item)
+    for key, message in checked.items():
+        if isinstance(message, list):
+            message = " ".join(message)
+        errors.setdefault(API_NAMES.get(key, key), message)
+    if errors:
+        raise ApiError(400, "invalid", _("Some fields are not valid."), errors)
+    if "active" in body:
+        values["active"] = bool(body["active"])
+    if item is None:
+        return add_catalog_item(request, typed["slug"], values)
+    change_catalog_item(request, item, values)
+    return item
+
+
+@view_config(
+    route_name="api.catalog",
+    request_method="POST",
+    renderer="json",
+    permission="manage",
+    openapi={
+        "path": CATALOG,
+        "summary": "Add a catalog item (administrators)",
+        "tags": ["requests"],
+        "requestBody": _json_body(ITEM_WRITE_SCHEMA),
+        "responses": _ok("201", "The new item", ITEM_REF),
+    },
+)
+def add_item_view(context: Any, request: Any) -> dict[str, Any]:
+    item = _save_item(request, json_body(request), None)
+    request.response.status = 201
+    request.response.location = f"{request.application_url}{CATALOG}/{item.slug}"
+    return item_json(item)
+
+
+@view_config(
+    route_name="api.catalog.item",
+    request_method="PUT",
+    renderer="json",
+    permission="manage",
+    openapi={
+        "path": CATALOG + "/{id}",
+        "summary": "Change a catalog item (administrators); new orders use the change",
+        "tags": ["requests"],
+        "parameters": [ID_PARAM],
+        "requestBody": _json_body(ITEM_WRITE_SCHEMA),
+        "responses": _ok("200", "The item", ITEM_REF),
+    },
+)
+def change_item_view(context: Any, request: Any) -> dict[str, Any]:
+    body = json_body(request)
+    if "id" in body and body["id"] != context.slug:
+        raise ApiError(400, "invalid", _("Some fields are not valid."), {"id": _("It stays.")})
+    return item_json(_save_item(request, body, context))
+
+
 @view_config(
     route_name="api.requests",
     request_method="GET",
@@ -195,7 +422,14 @@ CREATE_SCHEMA = {
     "required": ["item"],
     "properties": {
         "item": {"type": "string", "example": "new-laptop"},
-        "fields": {"type": "object"},
+        "fields": {
+            "type": "object",
+            "description": "Answers by field name, checked against the item's form (see "
+            "`GET /api/v1/catalog`): text, choice value, login (person), ISO date, number, "
+            "boolean (checkbox), or for a `file` field an object "
+            '`{"filename": ..., "content_base64": ...}` (schema `FileAnswer`). Answers to '
+            "fields hidden by their `show_if` condition are dropped.",
+        },
         "draft": {"type": "boolean", "description": "Save without sending"},
         "requester": {"type": "string", "description": "IT staff only: order for someone"},
     },
@@ -232,11 +466,12 @@ def create_view(context: Any, request: Any) -> dict[str, Any]:
                 400, "invalid", _("Some fields are not valid."), {"requester": _("Unknown person.")}
             )
         requester = body["requester"]
+    fields = decoded_files(item, body.get("fields", {}), request)
     try:
         created = create_request(
             ctx,
             item,
-            body.get("fields", {}),
+            fields,
             requester=requester,
             draft=bool(body.get("draft")),
             channel="api",
@@ -247,6 +482,38 @@ def create_view(context: Any, request: Any) -> dict[str, Any]:
     request.response.status = 201
     request.response.location = f"{request.application_url}{REQUESTS}/{created.number}"
     return request_json(created)
+
+
+def decoded_files(item: Any, fields: Mapping[str, Any], request: Any) -> dict[str, Any]:
+    """The answers with each file field's ``{"filename", "content_base64"}`` made a stored
+    file; ApiError 400 naming the fields whose files are not valid or too large."""
+    out = dict(fields)
+    errors: dict[str, Any] = {}
+    max_bytes = request.registry.itsm_settings.attachment_max_bytes
+    for name in file_fields(item):
+        value = fields.get(name)
+        if value is None or value == "":
+            continue
+        if not isinstance(value, Mapping) or not isinstance(value.get("filename"), str):
+            errors[name] = _('Send a file as {"filename": ..., "content_base64": ...}.')
+            continue
+        try:
+            data = base64.b64decode(str(value.get("content_base64", "")), validate=True)
+        except (binascii.Error, ValueError):
+            errors[name] = _("The file's content_base64 is not valid base64.")
+            continue
+        try:
+            out[name] = make_attachment(
+                value["filename"], io.BytesIO(data), max_bytes, str(value.get("content_type", ""))
+            )
+        except AttachmentTooLarge:
+            errors[name] = _(
+                "Too large: ${names}. Each file may have at most ${size}. Choose the files again.",
+                mapping={"names": value["filename"], "size": human_size(max_bytes)},
+            )
+    if errors:
+        raise ApiError(400, "invalid", _("Some fields are not valid."), errors)
+    return out
 
 
 @view_config(
@@ -264,6 +531,30 @@ def create_view(context: Any, request: Any) -> dict[str, Any]:
 )
 def get_view(context: Any, request: Any) -> dict[str, Any]:
     return request_json(context)
+
+
+@view_config(
+    route_name="api.request.file",
+    request_method="GET",
+    permission="view",
+    openapi={
+        "path": REQUESTS + "/{number}/files/{field}",
+        "summary": "Download the file that answered a file field (requester and IT staff)",
+        "tags": ["requests"],
+        "parameters": [
+            NUMBER_PARAM,
+            {"name": "field", "in": "path", "required": True, "schema": {"type": "string"}},
+        ],
+        "responses": {"200": {"description": "The file, as an attachment"}},
+    },
+)
+def file_view(context: Any, request: Any) -> Any:
+    if not may_download(context, request):
+        raise ApiError(403, "forbidden", _("Only the requester and IT staff get the files."))
+    file = request_file(context, request.matchdict["field"])
+    if file is None:
+        raise ApiError(404, "not_found", _("No file answers this field."))
+    return file_response(file)
 
 
 TRANSITION_SCHEMA = {
@@ -335,7 +626,7 @@ def tasks_view(context: Any, request: Any) -> dict[str, Any]:
         "path": TASKS,
         "summary": "Open fulfilment tasks of a group (IT staff), or assigned to me",
         "tags": ["requests"],
-        "parameters": query_strings("group", "assignee", "status"),
+        "parameters": query_strings("group", "assignee", "status", "mine"),
         "responses": _ok("200", "Tasks"),
     },
 )
@@ -347,6 +638,8 @@ def task_list_view(context: Any, request: Any) -> dict[str, Any]:
     for name in ("group", "assignee"):
         if request.GET.get(name):
             query[name] = request.GET[name]
+    if request.GET.get("mine"):
+        query["assignee"] = identity.login
     if request.GET.get("status"):
         query["status"] = request.GET["status"].split(",")
     else:
@@ -379,6 +672,11 @@ TASK_TRANSITION_SCHEMA = {
     "properties": {
         "name": {"type": "string", "enum": ["start", "done", "cancel"]},
         "note": {"type": "string", "maxLength": 5000},
+        "ci": {
+            "type": "string",
+            "description": "done on a delivery task: the CI handed over to the requester",
+            "example": "CI-000008",
+        },
     },
 }
 
@@ -403,8 +701,76 @@ def task_transition_view(context: Any, request: Any) -> dict[str, Any]:
     ctx = ActionContext.from_request(request)
     try:
         work_task(ctx, context, name, body)
-    except TransitionError as error:
+    except (TransitionError, TaskError) as error:
         raise _refuse(error) from None
+    return task_json(context)
+
+
+TASK_ASSIGN_SCHEMA = {
+    "type": "object",
+    "required": ["assignee"],
+    "additionalProperties": False,
+    "properties": {
+        "assignee": {
+            "type": ["string", "null"],
+            "description": "A login of IT staff in the task's group (or oneself); null: nobody",
+        },
+    },
+}
+
+
+@view_config(
+    route_name="api.task.assign",
+    request_method="POST",
+    renderer="json",
+    permission="work",
+    openapi={
+        "path": TASKS + "/{id}/assign",
+        "summary": "Assign a task to oneself or to IT staff of its group",
+        "tags": ["requests"],
+        "parameters": [ID_PARAM],
+        "requestBody": _json_body(TASK_ASSIGN_SCHEMA),
+        "responses": _ok("200", "The task", TASK_REF),
+    },
+)
+def task_assign_view(context: Any, request: Any) -> dict[str, Any]:
+    body = json_body(request)
+    try:
+        assign_task(ActionContext.from_request(request), context, body["assignee"])
+    except TaskError as error:
+        raise _refuse(error) from None
+    return task_json(context)
+
+
+TASK_NOTE_SCHEMA = {
+    "type": "object",
+    "required": ["body"],
+    "additionalProperties": False,
+    "properties": {"body": {"type": "string", "minLength": 1, "maxLength": 5000}},
+}
+
+
+@view_config(
+    route_name="api.task.notes",
+    request_method="POST",
+    renderer="json",
+    permission="work",
+    openapi={
+        "path": TASKS + "/{id}/notes",
+        "summary": "Add an internal note to a task (also in the request's history)",
+        "tags": ["requests"],
+        "parameters": [ID_PARAM],
+        "requestBody": _json_body(TASK_NOTE_SCHEMA),
+        "responses": _ok("201", "The task", TASK_REF),
+    },
+)
+def task_note_view(context: Any, request: Any) -> dict[str, Any]:
+    body = json_body(request)
+    try:
+        note_task(ActionContext.from_request(request), context, body["body"])
+    except TaskError as error:
+        raise _refuse(error) from None
+    request.response.status = 201
     return task_json(context)
 
 
@@ -417,11 +783,18 @@ def includeme(config: Any) -> None:
         "api.request.transitions", REQUESTS + "/{number}/transitions", factory=request_factory
     )
     config.add_route("api.request.tasks", REQUESTS + "/{number}/tasks", factory=request_factory)
+    config.add_route(
+        "api.request.file", REQUESTS + "/{number}/files/{field}", factory=request_factory
+    )
     config.add_route("api.tasks", TASKS, factory=requests_factory)
     config.add_route("api.task", TASKS + "/{id}", factory=task_factory)
     config.add_route("api.task.transitions", TASKS + "/{id}/transitions", factory=task_factory)
+    config.add_route("api.task.assign", TASKS + "/{id}/assign", factory=task_factory)
+    config.add_route("api.task.notes", TASKS + "/{id}/notes", factory=task_factory)
     openapi = config.registry.itsm_openapi
     openapi.add_schema("ServiceRequest", REQUEST_SCHEMA)
     openapi.add_schema("FulfilmentTask", TASK_SCHEMA)
     openapi.add_schema("CatalogItem", ITEM_SCHEMA)
+    openapi.add_schema("CatalogField", FIELD_SCHEMA)
+    openapi.add_schema("FileAnswer", FILE_ANSWER_SCHEMA)
     config.scan("itsm.requests.api")

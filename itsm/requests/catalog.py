@@ -3,9 +3,11 @@
 An item's form, approval and fulfilment checklist are plain data so an administrator can
 change them without code:
 
-- ``fields``: ``{"name", "type", "title", "title_ru", "required", "choices", "min", "max",
-  "default"}``; ``type`` is one of :data:`FIELD_TYPES`; ``choices`` are ``(value, title,
-  title_ru)``.
+- ``fields``: ``{"name", "type", "title", "title_ru", "description", "description_ru",
+  "required", "choices", "min", "max", "max_length", "show_if"}``; ``type`` is one of
+  :data:`FIELD_TYPES`; ``choices`` are ``(value, title, title_ru)``; ``show_if`` makes the
+  field conditional (see :mod:`itsm.requests.forms`). :mod:`itsm.requests.definitions` checks
+  what an administrator types.
 - ``approval``: steps in order, e.g. ``{"kind": "manager"}``, ``{"kind": "group", "group":
   "Network"}``, ``{"kind": "people", "people": ("a", "b"), "mode": "any"}``, or a group chosen
   by a field's value: ``{"kind": "group", "by_field": "system", "groups": {"crm": "..."}}``.
@@ -24,7 +26,7 @@ from typing import Any
 from persistent import Persistent
 from pyramid.authorization import ALL_PERMISSIONS, Allow, Authenticated, Deny, Everyone
 
-FIELD_TYPES = ("text", "textarea", "choice", "person", "date", "number", "checkbox")
+FIELD_TYPES = ("text", "textarea", "choice", "person", "date", "number", "checkbox", "file")
 
 
 class CatalogItem(Persistent):

@@ -37,7 +37,16 @@ DEMO_ITEMS: tuple[dict[str, Any], ...] = (
                     ("standard", "Standard 14″", "Стандартный 14″"),
                     ("performance", "Performance 16″", "Производительный 16″"),
                     ("ultralight", "Ultralight 13″", "Лёгкий 13″"),
+                    ("other", "Other", "Другая"),
                 ),
+            },
+            {
+                "name": "other_model",
+                "type": "text",
+                "title": "Which model and why",
+                "title_ru": "Какая модель и почему",
+                "required": True,
+                "show_if": {"field": "model", "equals": ["other"]},
             },
             {"name": "needed_by", "type": "date", "title": "Needed by", "title_ru": "Нужен к"},
             REASON,
@@ -45,7 +54,10 @@ DEMO_ITEMS: tuple[dict[str, Any], ...] = (
         "approval": MANAGER,
         "tasks": (
             _task("prepare", "Workplace", "Prepare and image the laptop"),
-            _task("deliver", "Workplace", "Hand the laptop over", "prepare"),
+            {
+                **_task("deliver", "Workplace", "Hand the laptop over", "prepare"),
+                "delivers": "Laptop",
+            },
         ),
     },
     {
@@ -74,7 +86,9 @@ DEMO_ITEMS: tuple[dict[str, Any], ...] = (
             },  # fmt: skip
             REASON,
         ),
-        "tasks": (_task("install", "Workplace", "Install the software"),),
+        "tasks": (
+            {**_task("install", "Workplace", "Install the software"), "licence": "software"},
+        ),
     },
     {
         "slug": "vpn-access",
@@ -133,6 +147,14 @@ DEMO_ITEMS: tuple[dict[str, Any], ...] = (
                 "required": True,
                 "choices": (("read", "Read", "Чтение"), ("write", "Write", "Запись")),
             },
+            {
+                "name": "signed_form",
+                "type": "file",
+                "title": "Signed form",
+                "title_ru": "Подписанная заявка",
+                "description": "The access form signed by your manager, if your team uses one.",
+                "description_ru": "Заявка на доступ, подписанная руководителем, если она нужна.",
+            },
         ),
         "approval": (
             {
@@ -177,7 +199,7 @@ DEMO_ITEMS: tuple[dict[str, Any], ...] = (
         "tasks": (
             _task("order", "Workplace", "Order the phone"),
             _task("mdm", "Workplace", "Enrol the phone in MDM", "order"),
-            _task("handover", "Workplace", "Hand the phone over", "mdm"),
+            {**_task("handover", "Workplace", "Hand the phone over", "mdm"), "delivers": "Phone"},
         ),
     },
     {
@@ -241,7 +263,11 @@ DEMO_ITEMS: tuple[dict[str, Any], ...] = (
             _task("mail", "Service Desk", "Create the mailbox", "account"),
         ),
         "bundle": (
-            {"item": "new-laptop", "answers": {"model": "standard"}},
+            {
+                "item": "new-laptop",
+                "answers": {"model": "standard"},
+                "map": {"needed_by": "start_date"},
+            },
             {"item": "new-phone", "answers": {"model": "android"}},
             {"item": "vpn-access", "answers": {"reason": "New employee"}},
         ),

@@ -11,6 +11,7 @@ from hypatia.query import Eq
 from itsm.i18n import _
 from itsm.notify.notifications import queue_notification
 from itsm.numbering import allocate_number
+from itsm.requests import assets
 from itsm.requests.models import FulfilmentTask, ServiceRequest
 from itsm.requests.workflow import (
     CANCELLED,
@@ -37,7 +38,8 @@ def start(ctx: ActionContext, request: ServiceRequest) -> None:
     from itsm.requests.intake import create_request
 
     item = ctx.root["catalog"].get(request.item)
-    checklist = list(item.tasks) if item is not None else []
+    # A request without a catalog item (recurring work) brings its own checklist.
+    checklist = list(item.tasks) if item is not None else list(request.checklist)
     if item is not None and item.offboarding:
         checklist += _return_tasks(ctx.root, request)
     children = list(item.bundle) if item is not None else []
@@ -53,6 +55,9 @@ def start(ctx: ActionContext, request: ServiceRequest) -> None:
         task.title = entry.get("title", entry["key"])
         task.description = entry.get("description", "")
         task.group = entry.get("group") or "Service Desk"
+        task.delivers = entry.get("delivers", "")
+        task.licence_field = entry.get("licence", "")
+        task.returns = entry.get("returns", "")
         task.requester = request.requester
         task.status = WAITING
         task.__parent__ = request
@@ -73,20 +78,37 @@ def start(ctx: ActionContext, request: ServiceRequest) -> None:
         request=ctx.request,
     )
     for task, _entry in tasks:
+        if task.licence_field:
+            assets.take_licence(ctx, request, task)
         _release_if_ready(ctx, request, task)
         mark_changed(ctx.root, task)
     for child in children:
         child_item = ctx.root["catalog"].get(child["item"])
         if child_item is not None:
-            create_request(
+            child_request = create_request(
                 ctx,
                 child_item,
-                child.get("answers", {}),
+                bundle_answers(child_item, child, request.answers),
                 requester=request.requester,
                 channel=request.channel,
                 parent=request,
             )
+            child_request.inherited = dict(request.answers)
     mark_changed(ctx.root, request)
+
+
+def bundle_answers(
+    item: Any, child: Mapping[str, Any], answers: Mapping[str, Any]
+) -> dict[str, Any]:
+    """A child order's answers: the bundle's answers for the fields the child's form has (same
+    key, or renamed by the bundle entry's ``"map": {child field: bundle field}``), then the
+    entry's fixed ``answers``."""
+    names = {f["name"] for f in item.fields}
+    passed = {k: v for k, v in answers.items() if k in names}
+    for target, source in dict(child.get("map", {})).items():
+        if target in names and answers.get(source) not in (None, ""):
+            passed[target] = answers[source]
+    return {**passed, **dict(child.get("answers", {}))}
 
 
 def _return_tasks(root: Any, request: ServiceRequest) -> list[dict[str, Any]]:
@@ -101,6 +123,7 @@ def _return_tasks(root: Any, request: ServiceRequest) -> list[dict[str, Any]]:
             "group": "Workplace",
             "title": f"Return {ci.number} {ci.name}",
             "description": ci.serial,
+            "returns": ci.number,
             "depends_on": (),
         }
         for ci in cis
@@ -112,6 +135,15 @@ def _release_if_ready(ctx: ActionContext, request: ServiceRequest, task: Fulfilm
         return
     if all(request.tasks[n].status == DONE for n in task.depends_on if n in request.tasks):
         fire(TASK_WORKFLOW, task, "release", actor=None, roles=SYSTEM, now=ctx.now)
+        request.history.record(
+            ctx.now,
+            None,
+            "task",
+            field=task.number,
+            before=WAITING,
+            after=task.status,
+            note=task.title,
+        )
         _tell_group(ctx, task)
         mark_changed(ctx.root, task)
 
@@ -134,13 +166,46 @@ def _tell_group(ctx: ActionContext, task: FulfilmentTask) -> None:
     )
 
 
+class TaskError(ValueError):
+    """A task action refused for its input; ``fields`` says which."""
+
+    status = 400
+    code = "invalid"
+
+    def __init__(self, message: Any, fields: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+
+
+def _log(ctx: ActionContext, task: FulfilmentTask, action: str, note: str = "", **kw: Any) -> None:
+    """Every task action also goes into the request's history."""
+    task.request.history.record(ctx.now, ctx.actor, action, field=task.number, note=note, **kw)
+    task.request.updated = ctx.now
+    mark_changed(ctx.root, task.request)
+
+
 def work_task(
     ctx: ActionContext, task: FulfilmentTask, name: str, fields: Mapping[str, Any] | None = None
 ) -> None:
     """Fire ``start``, ``done`` or ``cancel`` on a task; done tasks release their dependents
-    and may finish the request."""
+    and may finish the request. ``done`` on a task that delivers hardware takes ``ci``: the CI
+    handed over to the requester."""
     fields = dict(fields or {})
+    ci_number = str(fields.pop("ci", "") or "").strip()
     request = task.request
+    delivered = None
+    if ci_number:
+        if name != "done" or not task.delivers:
+            raise TaskError(
+                _("Only a delivery task takes a CI when it is done."),
+                {"ci": _("Leave it empty.")},
+            )
+        TASK_WORKFLOW.check(task, name, ctx.roles_on(task), fields, ctx.now)
+        try:
+            delivered = assets.check_delivery(ctx.root, request, task, ci_number)
+        except assets.DeliveryError as error:
+            raise TaskError(error.message, error.fields) from None
 
     def apply(ticket: Any, transition: Any, values: Mapping[str, Any], now: Any) -> None:
         if transition.name == "start" and ctx.actor:
@@ -150,6 +215,7 @@ def work_task(
             if not ticket.assignee:
                 ticket.assignee = ctx.actor
 
+    before = task.status
     fire(
         TASK_WORKFLOW,
         task,
@@ -162,11 +228,69 @@ def work_task(
         notify=ctx.notify,
         request=ctx.request,
     )
+    _log(ctx, task, "task", note=task.title, before=before, after=task.status)
+    if fields.get("note"):
+        note_task(ctx, task, str(fields["note"]))
+    if delivered is not None:
+        try:
+            assets.deliver(ctx, request, task, delivered)
+        except assets.DeliveryError as error:
+            raise TaskError(error.message, error.fields) from None
+    if name == "done" and task.returns:
+        assets.take_back(ctx, request, task, str(request.answers.get("person") or ""))
     mark_changed(ctx.root, task)
     if task.status in FINISHED_TASKS:
         for other in request.tasks.values():
             _release_if_ready(ctx, request, other)
         finish_if_done(ctx, request)
+
+
+def assignable(root: Any, task: FulfilmentTask) -> list[Any]:
+    """IT staff of the task's group, by name: who a task may be given to."""
+    people = [
+        p
+        for p in root["people"].values()
+        if task.group in p.groups and set(p.roles) & {"agent", "admin"}
+    ]
+    return sorted(people, key=lambda p: p.display_name)
+
+
+def assign_task(ctx: ActionContext, task: FulfilmentTask, login: str | None) -> None:
+    """Give an open task to ``login`` (oneself, or IT staff of its group); None: nobody."""
+    if not task.is_open:
+        raise TaskError(_("Only an open task can be assigned."), {"assignee": _("Not now.")})
+    if not ctx.is_staff:
+        raise TaskError(_("Only IT staff work on tasks."), {"assignee": _("Not allowed.")})
+    login = (login or "").strip() or None
+    if login is not None and login != ctx.actor:
+        if login not in {p.login for p in assignable(ctx.root, task)}:
+            raise TaskError(
+                _("Some fields are not valid."),
+                {"assignee": _("Choose someone of group ${group}.", mapping={"group": task.group})},
+            )
+    before = task.assignee
+    if task.update({"assignee": login}, ctx.actor, ctx.now):
+        _log(ctx, task, "task_assigned", note=task.title, before=before, after=login)
+        mark_changed(ctx.root, task)
+
+
+NOTE_LIMIT = 5000
+
+
+def note_task(ctx: ActionContext, task: FulfilmentTask, text: str) -> None:
+    """An internal note on a task (and a line in the request's history)."""
+    text = (text or "").strip()
+    if not text:
+        raise TaskError(_("Some fields are required."), {"note": _("Required")})
+    if len(text) > NOTE_LIMIT:
+        raise TaskError(
+            _("Some fields are not valid."),
+            {"note": _("At most ${limit} characters.", mapping={"limit": NOTE_LIMIT})},
+        )
+    task.journal.add("note", ctx.actor, ctx.now, text)
+    task.updated = ctx.now
+    _log(ctx, task, "task_note", note=text[:500])
+    mark_changed(ctx.root, task)
 
 
 def finish_if_done(ctx: ActionContext, request: ServiceRequest) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
 from typing import Any
 
 from itsm.approvals import decisions as approvals
@@ -11,9 +10,9 @@ from itsm.events import ObjectCreated
 from itsm.i18n import _
 from itsm.notify.notifications import queue_notification
 from itsm.numbering import allocate_number
-from itsm.requests import fulfilment
+from itsm.requests import fulfilment, target
 from itsm.requests.catalog import CatalogItem
-from itsm.requests.forms import validate_answers
+from itsm.requests.forms import keep_files, validate_answers
 from itsm.requests.models import ServiceRequest
 from itsm.requests.workflow import AWAITING_APPROVAL, DRAFT, WORKFLOW
 from itsm.search.catalog import mark_changed, new_docid
@@ -55,13 +54,13 @@ def create_request(
     request = ServiceRequest(number, int(number.split("-")[1]), new_docid(root), ctx.now)
     request.item = item.slug
     request.title = item.name
+    stored = keep_files(request, stored)  # new files go to request.attachments
     request.description = _describe(item, stored)
     request.answers = stored
     request.requester = requester
     request.channel = channel
     request.category = item.category
     request.price = item.price
-    request.due = ctx.now + timedelta(days=item.delivery_days)
     request.status = DRAFT
     if parent is not None:
         request.parent = parent.number
@@ -87,6 +86,7 @@ def update_draft(ctx: ActionContext, request: ServiceRequest, answers: Mapping[s
     stored, errors = validate_answers(item, ctx.root["people"], answers, draft=True)
     if errors:
         raise OrderError(_("Some fields are not valid."), errors)
+    stored = keep_files(request, stored)
     request.answers = stored
     request.description = _describe(item, stored)
     request.updated = ctx.now
@@ -96,7 +96,12 @@ def update_draft(ctx: ActionContext, request: ServiceRequest, answers: Mapping[s
 def submit(
     ctx: ActionContext, request: ServiceRequest, item: CatalogItem, skip_approval: bool = False
 ) -> None:
-    """Send a draft: the required answers are checked now; approval starts, or fulfilment."""
+    """Send a draft: the required answers are checked now; approval starts, or fulfilment.
+    Answers to fields an administrator removed from the item since the draft was saved are
+    dropped: nobody can see or change them any more."""
+    known = {f["name"] for f in item.fields}
+    if any(k not in known for k in request.answers):
+        request.answers = {k: v for k, v in request.answers.items() if k in known}
     _stored, errors = validate_answers(item, ctx.root["people"], request.answers)
     if errors:
         raise OrderError(_("Some fields are not valid."), errors)
@@ -151,6 +156,9 @@ def approved(ctx: ActionContext, request: ServiceRequest, note: Any = "") -> Non
         notify=ctx.notify,
         request=ctx.request,
     )
+    item = ctx.root["catalog"].get(request.item)
+    if item is not None:
+        target.start_clock(ctx, request, item.delivery_days)
     fulfilment.start(ctx, request)
     mark_changed(ctx.root, request)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from BTrees.OOBTree import OOBTree
@@ -31,6 +31,12 @@ class ServiceRequest(Ticket):
     approval: Any = None  # itsm.approvals.models.ApprovalProcess
     tasks: Any = None  # OOBTree task number -> FulfilmentTask
     draft_reminded_at: datetime | None = None
+    # Fulfilment tasks of a request with no catalog item (recurring work), as item.tasks.
+    checklist: tuple[dict[str, Any], ...] = ()
+    sla: Any = None  # itsm.sla.state.TicketSla: the delivery target (itsm.requests.target)
+    inherited: dict[str, Any] = {}  # noqa: RUF012 - a bundle's answers, copied on its children
+    delivered: tuple[str, ...] = ()  # CIs handed over to the requester by this request
+    licences: tuple[str, ...] = ()  # licence CIs taken for the requester
 
     def __init__(self, number: str, seq: int, docid: int, created: datetime) -> None:
         super().__init__(number, seq, docid, created)
@@ -63,9 +69,25 @@ class ServiceRequest(Ticket):
     def task_list(self) -> list[FulfilmentTask]:
         return list(self.tasks.values()) if self.tasks is not None else []
 
+    def is_late(self, now: datetime | None = None) -> bool:
+        """Still open after its delivery target's due time (or the sweep recorded a breach)."""
+        if not self.is_open or self.due is None:
+            return False
+        if self.sla is not None and self.sla.breached_resolution is not None:
+            return True
+        return (now or datetime.now(UTC)) >= self.due
+
     def index_data(self) -> dict[str, Any]:
         data = super().index_data()
-        data.update(open=self.is_open, number=self.number, parent=self.parent or "")
+        sla = self.sla
+        data.update(
+            open=self.is_open,
+            number=self.number,
+            parent=self.parent or "",
+            sla_next_check=sla.next_check_at() if sla is not None and self.is_open else None,
+            resolution_due=self.due.timestamp() if self.due is not None else None,
+            breached=bool(sla is not None and sla.breached_resolution),
+        )
         return data
 
 
@@ -77,6 +99,20 @@ class FulfilmentTask(Ticket):
     key = ""  # the checklist entry it was made from
     depends_on: tuple[str, ...] = ()  # task numbers
     done_at: datetime | None = None
+    delivers = ""  # a CI class: done hands a CI of it to the requester (itsm.requests.assets)
+    ci = ""  # the CI handed over when this task was done
+    licence_field = ""  # the answer naming software: a licence is taken at the start
+    licence = ""  # the licence CI taken
+    returns = ""  # offboarding: the leaver's CI that comes back when this task is done
+
+    @property
+    def due(self) -> datetime | None:
+        """The request's due time: tasks share their request's delivery target."""
+        return self.__parent__.due if self.__parent__ is not None else None
+
+    def notes(self) -> list[Any]:
+        """The task's notes, oldest first."""
+        return list(self.journal)
 
     @property
     def request(self) -> ServiceRequest:

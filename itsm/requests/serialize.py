@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 
@@ -38,6 +38,8 @@ def item_json(item: Any) -> dict[str, Any]:
                 "group": t.get("group"),
                 "title": t.get("title", ""),
                 "depends_on": list(t.get("depends_on", ())),
+                "delivers": t.get("delivers") or None,
+                "licence": t.get("licence") or None,
             }
             for t in item.tasks
         ],
@@ -58,6 +60,14 @@ def task_json(task: Any) -> dict[str, Any]:
         "depends_on": list(task.depends_on),
         "created": iso(task.created),
         "done_at": iso(task.done_at),
+        "due": iso(task.due),
+        "delivers": task.delivers or None,
+        "ci": task.ci or None,
+        "licence": task.licence or None,
+        "notes": [
+            {"author": n.author, "created": iso(n.created), "body": n.body, "kind": n.kind}
+            for n in task.notes()
+        ],
     }
 
 
@@ -72,6 +82,11 @@ def request_json(request: Any) -> dict[str, Any]:
         "fields": dict(request.answers),
         "price": request.price,
         "due": iso(request.due),
+        "late": request.is_late(),
+        "sla": request.sla.as_json(datetime.now(UTC)) if request.sla is not None else None,
+        "delivered": list(request.delivered),
+        "licences": list(request.licences),
+        "bundle_fields": dict(request.inherited),
         "created": iso(request.created),
         "updated": iso(request.updated),
         "resolved_at": iso(request.resolved_at),

@@ -7,21 +7,32 @@ from typing import Any
 import deform
 from pyramid.csrf import get_csrf_token
 from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound, HTTPSeeOther
+from pyramid.response import Response
 from pyramid.view import view_config
 
 from itsm.containers import Requests, ServiceCatalog
 from itsm.i18n import _
-from itsm.incidents.views import flash, is_staff, translate
+from itsm.incidents.schemas import human_size
+from itsm.incidents.views import (
+    flash,
+    is_staff,
+    too_large_message,
+    translate,
+    uploads,
+)
 from itsm.requests import actions, catalog
 from itsm.requests.catalog import CatalogItem
-from itsm.requests.forms import form_for
+from itsm.requests.forms import file_fields, form_for, hidden_fields, request_file
 from itsm.requests.fulfilment import work_task
 from itsm.requests.intake import OrderError, create_request
 from itsm.requests.models import ServiceRequest
+from itsm.requests.taskviews import task_panel
 from itsm.requests.workflow import NEXT_STEP, STATE_TITLES, TASK_STATE_TITLES
 from itsm.search.catalog import search
 from itsm.tickets.context import ActionContext
+from itsm.tickets.journal import AttachmentTooLarge, make_attachment
 from itsm.tickets.workflow import TransitionError
+from itsm.ui.downloads import file_response
 
 PER_PAGE = 50
 
@@ -36,7 +47,12 @@ def catalog_view(context: ServiceCatalog, request: Any) -> dict[str, Any]:
     q = request.GET.get("q", "")
     person = request.identity.person
     found = [i for i in catalog.find(request.itsm_root, q) if i.may_order(person)]
-    return {"items": found, "q": q, "locale": request.locale_name}
+    return {
+        "items": found,
+        "q": q,
+        "locale": request.locale_name,
+        "may_manage": bool(request.has_permission("manage", context)),
+    }
 
 
 @view_config(
@@ -46,35 +62,61 @@ def catalog_view(context: ServiceCatalog, request: Any) -> dict[str, Any]:
     renderer="itsm:requests/templates/order.pt",
 )
 def order_view(context: CatalogItem, request: Any) -> Any:
-    """The item's form, generated from its field definitions; "save as draft" or "send"."""
+    """The item's form, generated from its field definitions; "save as draft" or "send".
+
+    Conditions are decided on what was sent: a hidden field's value never reaches the form's
+    validation, so it is neither required nor kept (and the form works without JavaScript)."""
     root = request.itsm_root
+    if not context.active:
+        raise HTTPNotFound()
     if not context.may_order(request.identity.person):
         raise HTTPForbidden()
     form = form_for(context, root["people"], request.locale_name, request, get_csrf_token(request))
     values = {"item": context, "locale": request.locale_name, "error": None}
     if request.method != "POST":
         return {**values, "form": form.render()}
+    hidden = hidden_fields(context, request.POST)
+    sent = [(k, v) for k, v in request.POST.items() if k not in hidden]
     try:
-        appstruct = form.validate(request.POST.items())
+        appstruct = form.validate(sent)
     except deform.ValidationFailure as failure:
         request.response.status = 400
-        return {**values, "form": failure.render()}
+        error = _("Please choose the files again.") if _uploads(context, request) else None
+        return {**values, "form": failure.render(), "error": error}
     appstruct.pop("csrf_token", None)
     answers = {k: v for k, v in form.schema.serialize(appstruct).items() if k != "csrf_token"}
     ctx = ActionContext.from_request(request)
+    max_bytes = request.registry.itsm_settings.attachment_max_bytes
     try:
+        for name in file_fields(context):
+            upload = appstruct.get(name)
+            answers[name] = (
+                make_attachment(upload.filename, upload.file, max_bytes, upload.type or "")
+                if getattr(upload, "file", None) is not None
+                else None
+            )
         created = create_request(
             ctx, context, answers, requester=ctx.actor, draft="draft" in request.POST
         )
-    except OrderError as error:
+    except (OrderError, AttachmentTooLarge) as error:
         request.tm.doom()
-        request.response.status = error.status
-        return {**values, "form": form.render(appstruct), "error": error.message}
+        if isinstance(error, AttachmentTooLarge):
+            message = too_large_message(request, [str(error)])
+            request.response.status = 400
+        else:
+            message = error.message
+            request.response.status = error.status
+        return {**values, "form": form.render(appstruct), "error": message}
     if created.status == "draft":
         flash(request, _("Draft ${number} saved.", mapping={"number": created.number}))
     else:
         flash(request, _("Request ${number} is registered.", mapping={"number": created.number}))
     return HTTPSeeOther(location=request.resource_url(created))
+
+
+def _uploads(item: CatalogItem, request: Any) -> list[Any]:
+    """The files sent in the item's file fields (none when the form has no file field)."""
+    return [f for name in file_fields(item) for f in uploads(request, name)]
 
 
 @view_config(
@@ -126,7 +168,43 @@ def request_view(context: ServiceRequest, request: Any) -> dict[str, Any]:
         "next_step": NEXT_STEP,
         "may_withdraw": bool(request.has_permission("withdraw", context)),
         "may_work": bool(request.has_permission("work", context)),
+        **task_panel(context, request),
+        "files": _files(context, request),
     }
+
+
+def may_download(context: ServiceRequest, request: Any) -> bool:
+    """Files sent with a request are for its requester and IT staff (not its approvers)."""
+    return bool(
+        request.has_permission("withdraw", context) or request.has_permission("work", context)
+    )
+
+
+def _files(context: ServiceRequest, request: Any) -> list[dict[str, Any]]:
+    """The request's files for its page: name, size, link; empty for readers who may not
+    download them."""
+    if not context.attachments or not may_download(context, request):
+        return []
+    return [
+        {
+            "field": a.__name__,
+            "filename": a.filename,
+            "size": human_size(a.size),
+            "url": request.resource_url(context, "@@file", query={"field": a.__name__}),
+        }
+        for a in context.attachments
+    ]
+
+
+@view_config(context=ServiceRequest, name="file", request_method="GET", permission="view")
+def file_view(context: ServiceRequest, request: Any) -> Response:
+    """Download a file answer (``?field=signed_form``) as an attachment, never rendered inline."""
+    if not may_download(context, request):
+        raise HTTPForbidden()
+    file = request_file(context, request.GET.get("field", ""))
+    if file is None:
+        raise HTTPNotFound()
+    return file_response(file)
 
 
 @view_config(context=ServiceRequest, name="transition", request_method="POST", permission="view")
