@@ -35,6 +35,10 @@ WHAT = {
     "calendar.added": _("Calendar added"),
     "calendar.changed": _("Calendar changed"),
     "policy.changed": _("SLA policy changed"),
+    "catalog.added": _("Catalog item added"),
+    "catalog.changed": _("Catalog item changed"),
+    "catalog.retired": _("Catalog item retired"),
+    "catalog.restored": _("Catalog item restored"),
 }
 
 #: Longest value kept in a record (canned reply bodies can be long).

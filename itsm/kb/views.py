@@ -17,7 +17,7 @@ from pyramid.view import view_config
 
 from itsm.containers import KnowledgeBase
 from itsm.i18n import _
-from itsm.incidents.views import content_disposition, flash, translate
+from itsm.incidents.views import flash, translate
 from itsm.kb import authoring, feedback
 from itsm.kb.diff import line_diff
 from itsm.kb.jobs import overdue_articles
@@ -28,6 +28,7 @@ from itsm.kb.workflow import STATE_TITLES, STATES, WORKFLOW
 from itsm.tickets.context import ActionContext
 from itsm.tickets.journal import AttachmentTooLarge, make_attachment
 from itsm.tickets.workflow import TransitionError
+from itsm.ui.downloads import content_disposition
 
 PER_PAGE = 20
 IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})

@@ -81,8 +81,12 @@ class Layout:
                 path.startswith("/cmdb"),
             )
         )
-        items.append(NavItem(_("Requests"), root_url + "catalog/", path[:4] in ("/cat", "/req")))
+        on_tasks = path.startswith("/requests/tasks")
+        on_requests = path[:4] in ("/cat", "/req") and not on_tasks
+        items.append(NavItem(_("Requests"), root_url + "catalog/", on_requests))
         items.append(NavItem(_("Approvals"), root_url + "approvals/", path[:10] == "/approvals"))
+        if staff:
+            items.append(NavItem(_("Tasks"), root_url + "requests/tasks", on_tasks))
         profile = request.application_url + f"/people/{identity.login}/"
         items.append(
             NavItem(_("My profile"), profile, path.startswith(f"/people/{identity.login}"))
