@@ -61,7 +61,11 @@ DECIDE_SCHEMA = {
     "additionalProperties": False,
     "required": ["decision"],
     "properties": {
-        "decision": {"type": "string", "enum": ["approve", "reject"]},
+        "decision": {
+            "type": "string",
+            "enum": ["approve", "reject", "approved", "rejected"],
+            "description": "approve or reject (approved / rejected are taken too)",
+        },
         "reason": {"type": "string", "maxLength": 2000},
     },
 }
@@ -151,7 +155,10 @@ def decide_view(context: Any, request: Any) -> dict[str, Any]:
     body = json_body(request)
     ctx = ActionContext.from_request(request)
     try:
-        decide(ctx, context, body["decision"], body.get("reason", ""), via="api")
+        decision = {"approved": "approve", "rejected": "reject"}.get(
+            body["decision"], body["decision"]
+        )
+        decide(ctx, context, decision, body.get("reason", ""), via="api")
     except TransitionError as error:
         raise ApiError(error.status, error.code, error.message, error.fields) from None
     return step_json(context)

@@ -9,7 +9,13 @@ from typing import Any
 from itsm.approvals import decisions as approvals
 from itsm.changes import intake
 from itsm.changes.models import Change
-from itsm.changes.workflow import CANCELLED, USER_TRANSITIONS, WORKFLOW
+from itsm.changes.workflow import (
+    CANCELLED,
+    OUTCOMES,
+    USER_TRANSITIONS,
+    WORKFLOW,
+    normalize_outcome,
+)
 from itsm.i18n import _
 from itsm.search.catalog import mark_changed
 from itsm.tickets.context import ActionContext
@@ -23,6 +29,15 @@ def transition(ctx: ActionContext, change: Change, name: str, fields: Mapping[st
             _("Unknown action: ${name}.", mapping={"name": name}), {"name": _("Unknown")}
         )
     fields = dict(fields)
+    if "outcome" in fields:
+        fields["outcome"] = normalize_outcome(fields["outcome"])
+        if fields["outcome"] not in OUTCOMES:
+            message = _(
+                "Choose the outcome: successful, successful with issues, failed and backed out."
+            )
+            raise intake.ChangeError(_("Some fields are not valid."), {"outcome": message})
+    if "review_notes" in fields and "notes" not in fields:
+        fields["notes"] = fields.pop("review_notes")
     if name == "submit":
         intake.submit(ctx, change, str(fields.get("override_reason", "") or ""))
         return

@@ -18,7 +18,13 @@ from itsm.api.openapi import response as _ok
 from itsm.changes import actions
 from itsm.changes.calendar import calendar_changes, ics_feed
 from itsm.changes.feeds import feed_owner, new_feed_secret
-from itsm.changes.intake import ChangeError, ConflictsNeedOverride, create_change, parse_time
+from itsm.changes.intake import (
+    PLAN_ALIASES,
+    ChangeError,
+    ConflictsNeedOverride,
+    create_change,
+    parse_time,
+)
 from itsm.changes.models import PLAN_KINDS, change_settings, set_blackouts
 from itsm.changes.risk import QUESTIONS, RISK_CLASSES
 from itsm.changes.serialize import change_json
@@ -43,19 +49,36 @@ CONFLICT_SCHEMA = {
     },
 }
 PLANS_SCHEMA = {
-    "type": "object",
-    "additionalProperties": False,
-    "properties": {kind: {"type": "string", "maxLength": 20000} for kind in PLAN_KINDS},
+    "oneOf": [
+        {
+            "type": "object",
+            "additionalProperties": False,
+            "description": "Also accepted: implementation_plan, back_out, backout_plan, rollback, "
+            "test_plan, testing",
+            "properties": {
+                kind: {"type": "string", "maxLength": 20000}
+                for kind in (*PLAN_KINDS, *PLAN_ALIASES)
+            },
+        },
+        {"type": "string", "maxLength": 20000, "description": "The implementation plan alone"},
+    ],
 }
 RISK_ANSWERS_SCHEMA = {
     "type": "object",
-    "additionalProperties": False,
-    "description": "Missing answers count as their riskiest choice",
+    "description": "Missing answers count as their riskiest choice. Also accepted: yes/no "
+    "strings for the yes/no questions, the impact as low/medium/high or 0-3, the complexity as "
+    "0-2, and other names for the questions (impact_on_users, rollback_tested, "
+    "in_business_hours, ...).",
+    "additionalProperties": {"type": ["string", "boolean", "integer", "null"]},
     "properties": {
         key: (
-            {"type": "boolean"}
+            {"type": ["boolean", "string", "integer"], "example": True}
             if isinstance(next(iter(points)), bool)
-            else {"type": "string", "enum": list(points)}
+            else {
+                "type": ["string", "integer"],
+                "description": "One of " + ", ".join(str(a) for a in points),
+                "example": next(iter(points)),
+            }
         )
         for key, (_title, points) in QUESTIONS.items()
     },
@@ -133,8 +156,14 @@ TRANSITION_SCHEMA = {
     "properties": {
         "name": {"type": "string", "enum": list(USER_TRANSITIONS)},
         "reason": {"type": "string", "maxLength": 5000},
-        "outcome": {"type": "string", "enum": list(OUTCOMES)},
-        "notes": {"type": "string", "maxLength": 10000},
+        "outcome": {
+            "type": "string",
+            "description": "One of " + ", ".join(OUTCOMES) + " (also: success, failed, "
+            'backed_out, "Successful with issues", ...)',
+            "example": "successful",
+        },
+        "notes": {"type": "string", "maxLength": 10000, "description": "The review's notes"},
+        "review_notes": {"type": "string", "maxLength": 10000, "description": "Same as notes"},
         "planned_start": {"type": "string"},
         "planned_end": {"type": "string"},
         "override_reason": {"type": "string", "maxLength": 2000},

@@ -104,7 +104,7 @@ def create_change(
                     data[key] = defaults[key]
             data["plans"] = {
                 **defaults["plans"],
-                **{k: v for k, v in dict(data.get("plans") or {}).items() if v},
+                **{k: v for k, v in normalize_plans(data.get("plans")).items() if v},
             }
             data["risk_answers"] = defaults["risk_answers"]
     raised_from = str(data.get("raised_from") or "").strip().upper()
@@ -128,12 +128,16 @@ def create_change(
     unknown = [n for n in cis if n not in root["cmdb"]]
     if unknown:
         errors["cis"] = _("Unknown CI: ${numbers}.", mapping={"numbers": ", ".join(unknown)})
-    plans = dict(data.get("plans") or {})
+    plans = normalize_plans(data.get("plans"))
     if set(plans) - set(PLAN_KINDS):
         errors["plans"] = _("Plans are implementation, backout and test.")
-    answers = dict(data.get("risk_answers") or {})
-    if risk.invalid_answers(answers):
-        errors["risk_answers"] = _("Some answers are not valid.")
+    answers = risk.normalize_answers(dict(data.get("risk_answers") or {}))
+    wrong = risk.invalid_answers(answers)
+    if wrong:
+        errors["risk_answers"] = _(
+            "Not valid: ${questions}. Answers: ${answers}.",
+            mapping={"questions": ", ".join(sorted(wrong)), "answers": risk.describe_answers()},
+        )
     if errors:
         raise ChangeError(_("Some fields are not valid."), errors)
     start, end = planned_window(data)
@@ -206,6 +210,33 @@ def submit(ctx: ActionContext, change: Change, override_reason: str = "") -> Non
         fire_change(ctx, change, "request_approval")
         approvals.start(ctx, change, approval_steps(ctx, change))
     mark_changed(ctx.root, change)
+
+
+#: Other names for the plans, mapped to ours.
+PLAN_ALIASES = {
+    "implementation_plan": "implementation",
+    "back_out": "backout",
+    "backout_plan": "backout",
+    "back_out_plan": "backout",
+    "rollback": "backout",
+    "rollback_plan": "backout",
+    "test_plan": "test",
+    "testing": "test",
+}
+
+
+def normalize_plans(plans: Any) -> dict[str, str]:
+    """The plans by kind: a mapping (kinds or their aliases), or one text, taken as the
+    implementation plan."""
+    if plans is None or plans == "":
+        return {}
+    if isinstance(plans, str):
+        return {"implementation": plans}
+    out = {}
+    for key, value in dict(plans).items():
+        name = str(key).strip().lower()
+        out[PLAN_ALIASES.get(name, name)] = value
+    return out
 
 
 def board_group(registry: Any) -> str:

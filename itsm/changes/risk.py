@@ -39,6 +39,60 @@ RISK_CLASSES = tuple(name for _limit, name in CLASSES)
 RISK_TITLES = {"low": _("Low"), "medium": _("Medium"), "high": _("High")}
 
 
+#: Other names people give the questions (API clients, imports), mapped to ours.
+QUESTION_ALIASES = {
+    "impact_on_users": "impact",
+    "user_impact": "impact",
+    "users_impact": "impact",
+    "back_out_tested": "backout_tested",
+    "rollback_tested": "backout_tested",
+    "tested_backout": "backout_tested",
+    "performed_before": "done_before",
+    "done_previously": "done_before",
+    "in_business_hours": "business_hours",
+    "during_business_hours": "business_hours",
+}
+#: Other answers to the scale questions: the impact as low/medium/high or a number of points.
+ANSWER_ALIASES = {
+    "impact": {"low": "few", "medium": "many", "high": "all", "some": "few", "everyone": "all"},
+    "complexity": {},
+}
+YES = frozenset({"yes", "true", "y", "1", "да"})
+NO = frozenset({"no", "false", "n", "0", "нет"})
+
+
+def normalize_answers(answers: Mapping[str, Any]) -> dict[str, Any]:
+    """Answers under our names and values: question aliases, "yes"/"no" strings and 1/0 for
+    yes/no questions, low/medium/high or 0-3 points for the impact. Anything else is kept as
+    given, for :func:`invalid_answers` to refuse."""
+    out: dict[str, Any] = {}
+    for key, value in answers.items():
+        name = QUESTION_ALIASES.get(str(key).strip().lower(), str(key).strip().lower())
+        points = QUESTIONS[name][1] if name in QUESTIONS else None
+        if points is not None and value is not None:
+            yes_no = isinstance(next(iter(points)), bool)
+            if yes_no and not isinstance(value, bool):
+                text = str(value).strip().lower()
+                value = True if text in YES else False if text in NO else value
+            elif not yes_no and isinstance(value, int) and not isinstance(value, bool):
+                by_points = {p: a for a, p in points.items()}
+                value = by_points.get(value, value)
+            elif not yes_no and isinstance(value, str):
+                text = value.strip().lower()
+                value = ANSWER_ALIASES.get(name, {}).get(text, text)
+        out[name] = value
+    return out
+
+
+def describe_answers() -> str:
+    """The questions and their answers, for a refusal: ``impact: none/few/many/all; ...``."""
+    parts = []
+    for key, (_title, points) in QUESTIONS.items():
+        answers = "true/false" if isinstance(next(iter(points)), bool) else "/".join(points)
+        parts.append(f"{key}: {answers}")
+    return "; ".join(parts)
+
+
 def invalid_answers(answers: Mapping[str, Any]) -> dict[str, Any]:
     """Field errors for unknown questions or answers (empty when all are fine)."""
     errors: dict[str, Any] = {}

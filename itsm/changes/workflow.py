@@ -34,6 +34,31 @@ CALENDAR_STATES = (SCHEDULED, IMPLEMENTING)
 
 TYPES = ("standard", "normal", "emergency")
 OUTCOMES = ("successful", "successful_with_issues", "failed_backed_out")
+#: Other words for the outcomes (API clients), after lower-casing and "_" for spaces and "-".
+OUTCOME_ALIASES = {
+    "success": "successful",
+    "succeeded": "successful",
+    "ok": "successful",
+    "successful_with_problems": "successful_with_issues",
+    "partially_successful": "successful_with_issues",
+    "with_issues": "successful_with_issues",
+    "failed": "failed_backed_out",
+    "failure": "failed_backed_out",
+    "failed_and_backed_out": "failed_backed_out",
+    "failed_and_rolled_back": "failed_backed_out",
+    "backed_out": "failed_backed_out",
+    "rolled_back": "failed_backed_out",
+}
+
+
+def normalize_outcome(value: Any) -> Any:
+    """An outcome in our words: ``"Failed and backed out"`` -> ``failed_backed_out``; anything
+    unknown is returned as given (and refused by the transition's guard)."""
+    if not isinstance(value, str):
+        return value
+    key = value.strip().lower().replace(" ", "_").replace("-", "_")
+    return key if key in OUTCOMES else OUTCOME_ALIASES.get(key, value)
+
 
 STATE_TITLES = {
     DRAFT: _("Draft"),

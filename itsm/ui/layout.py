@@ -59,7 +59,8 @@ class Layout:
         request = self.request
         path = request.path
         root_url = request.application_url + "/"
-        items = [NavItem(_("Home"), root_url, path == "/")]
+        # The brand links home; the person's name links their profile (see layout.pt).
+        items: list[NavItem] = []
         staff = identity.has_role("admin") or identity.has_role("agent")
         incidents = request.application_url + "/incidents/"
         on_incidents = path.startswith("/incidents")
@@ -87,16 +88,24 @@ class Layout:
         items.append(NavItem(_("Approvals"), root_url + "approvals/", path[:10] == "/approvals"))
         if staff:
             items.append(NavItem(_("Tasks"), root_url + "requests/tasks", on_tasks))
-        profile = request.application_url + f"/people/{identity.login}/"
-        items.append(
-            NavItem(_("My profile"), profile, path.startswith(f"/people/{identity.login}"))
-        )
-        if identity.has_role("admin") or identity.has_role("agent"):
+        if staff or identity.has_role("change_board"):
+            items.append(NavItem(_("Changes"), root_url + "changes/", path[:8] == "/changes"))
+        if staff:
             people = request.application_url + "/people/"
-            items.append(NavItem(_("People"), people, path.rstrip("/") == "/people"))
+            on_people = path.startswith("/people") and not self.on_own_profile
+            items.append(NavItem(_("People"), people, on_people))
             settings = request.application_url + "/settings/"
             items.append(NavItem(_("Settings"), settings, path.startswith("/settings")))
         return items
+
+    @property
+    def profile_url(self) -> str:
+        return self.request.application_url + f"/people/{self.identity.login}/"
+
+    @property
+    def on_own_profile(self) -> bool:
+        identity = self.identity
+        return identity is not None and self.request.path.startswith(f"/people/{identity.login}/")
 
     def incident_summary(self) -> dict[str, Any]:
         """The home page's incident block (an employee's latest, or the staff's queues)."""

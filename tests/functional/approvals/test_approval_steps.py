@@ -78,3 +78,12 @@ def test_offboarding_creates_one_return_task_per_asset_of_the_leaver(app, api):
     returns = [t for t in tasks if t["key"].startswith("return-")]
     assert sorted(t["key"].removeprefix("return-") for t in returns) == owned
     assert any(t["key"] == "disable" for t in tasks)
+
+
+def test_decisions_are_taken_as_approved_and_rejected_too(app, api):
+    first = api("employee").order("new-laptop")["number"]
+    second = api("employee").order("new-laptop")["number"]
+    api("manager").decide(f"{first}-1", "approved")
+    api("manager").decide(f"{second}-1", "rejected", "Not this year")
+    assert api("employee").request(first)["status"] == "in_fulfilment"
+    assert api("employee").request(second)["status"] == "rejected"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.conftest import csrf_of, login
 from tests.functional.changes.conftest import (
     HIGH_RISK,
@@ -159,3 +161,46 @@ def test_change_page_fires_transitions(app: Any, api: Any) -> None:
         status=303,
     )
     assert agent.get(f"/api/v1/changes/{change['number']}").json["status"] == "implementing"
+
+
+def test_plans_and_risk_answers_are_taken_under_other_names(app: Any, api: Any) -> None:
+    agent = api("agent")
+    body = change_body([ci_number(app, "mail01")], at(24), draft=True)
+    body["plans"] = {"implementation_plan": "Patch", "rollback": "Snapshot", "test_plan": "Mail"}
+    body["risk_answers"] = {
+        "impact": "high",
+        "complexity": "high",
+        "backout_tested": "no",
+        "done_before": "no",
+        "business_hours": "yes",
+    }
+    change = raise_change(agent, body)
+    assert change["risk"] == "high"
+    assert change["plans"] == {"implementation": "Patch", "backout": "Snapshot", "test": "Mail"}
+    one_text = raise_change(agent, {**body, "plans": "Patch it"})
+    assert one_text["plans"] == {"implementation": "Patch it"}
+    refused = raise_change(agent, {**body, "risk_answers": {"impact": "galactic"}}, status=400)
+    message = refused["error"]["fields"]["risk_answers"]
+    assert "impact" in message and "none/few/many/all" in message
+
+
+@pytest.mark.parametrize(
+    ("given", "stored"),
+    [
+        ("Failed and backed out", "failed_backed_out"),
+        ("failed", "failed_backed_out"),
+        ("successful-with-issues", "successful_with_issues"),
+        ("success", "successful"),
+    ],
+)
+def test_outcomes_in_other_words_are_understood(
+    app: Any, api: Any, given: str, stored: str
+) -> None:
+    agent = api("agent")
+    body = change_body([ci_number(app, "mail01")], at(25), type_="standard")
+    number = raise_change(agent, body)["number"]
+    fire(agent, number, "start")
+    fire(agent, number, "complete", status=400, outcome="exploded")
+    assert fire(agent, number, "complete", outcome=given)["outcome"] == stored
+    fire(agent, number, "review", review_notes="Looked at it")
+    assert agent.get(f"/api/v1/changes/{number}").json["status"] == "review"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from itsm.changes.risk import QUESTIONS, assess, invalid_answers, risk_class
+from itsm.changes.risk import QUESTIONS, assess, invalid_answers, normalize_answers, risk_class
 
 SAFE = {
     "impact": "none",
@@ -60,3 +60,41 @@ def test_unknown_questions_and_answers_are_reported() -> None:
     assert set(errors) == {"impact", "backout_tested", "colour"}
     assert invalid_answers(SAFE) == {}
     assert set(QUESTIONS) == set(SAFE)
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ({"impact": "high"}, {"impact": "all"}),
+        ({"impact": "Medium"}, {"impact": "many"}),
+        ({"impact": 1}, {"impact": "few"}),
+        ({"complexity": 2}, {"complexity": "high"}),
+        (
+            {"backout_tested": "yes", "done_before": "no"},
+            {"backout_tested": True, "done_before": False},
+        ),
+        ({"in_business_hours": 1}, {"business_hours": True}),
+        (
+            {"impact_on_users": "none", "rollback_tested": "true"},
+            {"impact": "none", "backout_tested": True},
+        ),
+        ({"impact": "galactic"}, {"impact": "galactic"}),  # left for invalid_answers to refuse
+        ({"colour": "red"}, {"colour": "red"}),
+    ],
+)
+def test_answers_under_other_names_and_values_are_normalized(given: dict, expected: dict) -> None:
+    assert normalize_answers(given) == expected
+
+
+def test_normalized_aliases_score_like_the_answers_they_stand_for() -> None:
+    aliases = {
+        "impact": "high",
+        "complexity": "high",
+        "back_out_tested": "no",
+        "done_before": 0,
+        "during_business_hours": "yes",
+    }
+    answers = normalize_answers(aliases)
+    assert invalid_answers(answers) == {}
+    assert assess(answers) == (10, "high")
+    assert invalid_answers(normalize_answers({"impact": "galactic"})) != {}
