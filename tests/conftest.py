@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
+import os
 import re
 import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +17,15 @@ import transaction
 import webtest
 import ZODB
 import ZODB.FileStorage
+
+# Every test builds its own app, and Chameleon compiles templates per template object: without
+# a shared cache each test compiled the pages it rendered again (most of a page test's time).
+# Compiled templates go to one directory for the run (xdist workers inherit it from the
+# controller's environment); set before anything imports chameleon.
+if not os.environ.get("CHAMELEON_CACHE"):
+    _cache = tempfile.mkdtemp(prefix="itsm-chameleon-")
+    os.environ["CHAMELEON_CACHE"] = _cache
+    atexit.register(shutil.rmtree, _cache, True)
 
 ROOT = Path(__file__).resolve().parent.parent
 TEST_INI = ROOT / "etc" / "test.ini"
