@@ -5,6 +5,7 @@ from typing import Any
 
 def includeme(config: Any) -> None:
     from itsm.approvals.summary import register_summary
+    from itsm.requests.fulfilment import dated_tasks_job
     from itsm.requests.recurring import recurring_job
     from itsm.requests.reminders import draft_reminder_job
     from itsm.requests.summary import request_summary
@@ -15,6 +16,7 @@ def includeme(config: Any) -> None:
     config.include("itsm.requests.recurring_api")
     config.add_itsm_job("requests_recurring", recurring_job, 300)
     config.add_itsm_job("requests_draft_reminders", draft_reminder_job, 3600)
+    config.add_itsm_job("requests_dated_tasks", dated_tasks_job, 600)
     config.scan("itsm.requests.views")
     config.scan("itsm.requests.admin_views")
     config.scan("itsm.requests.taskviews")

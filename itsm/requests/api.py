@@ -87,6 +87,10 @@ TASK_SCHEMA = {
         "delivers": {"type": ["string", "null"], "description": "CI class this task delivers"},
         "ci": {"type": ["string", "null"], "description": "the CI delivered when done"},
         "licence": {"type": ["string", "null"], "description": "the licence CI taken"},
+        "not_before": {
+            "type": ["string", "null"],
+            "description": "the task waits until then (a date answer of the request)",
+        },
         "notes": {"type": "array", "items": {"type": "object"}},
     },
 }

@@ -34,9 +34,20 @@ FIELD_KEYS = frozenset(
     }
 )
 #: ``delivers``: the CMDB class of the hardware the task hands over; ``licence``: the answer
-#: field naming the software whose licence seat fulfilment takes (see itsm.requests.assets).
+#: field naming the software whose licence seat fulfilment takes (see itsm.requests.assets);
+#: ``not_before``: the date field the task waits for (offboarding disables accounts on the day).
 TASK_KEYS = frozenset(
-    {"key", "group", "title", "title_ru", "description", "depends_on", "delivers", "licence"}
+    {
+        "key",
+        "group",
+        "title",
+        "title_ru",
+        "description",
+        "depends_on",
+        "delivers",
+        "licence",
+        "not_before",
+    }
 )
 FIELD_TEXTS = {"title_ru": 200, "description": 1000, "description_ru": 1000}
 TASK_TEXTS = {"title_ru": 200, "description": 5000}
@@ -345,6 +356,18 @@ def check_tasks(
                 )
             else:
                 task["licence"] = entry["licence"]
+        if "not_before" in entry:
+            if not isinstance(entry["not_before"], str) or (
+                known_fields is not None and entry["not_before"] not in known_fields
+            ):
+                problems.add(
+                    _(
+                        "“not_before” names the date field the task waits for: ${names}.",
+                        mapping={"names": ", ".join(known_fields or ()) or "—"},
+                    )
+                )
+            else:
+                task["not_before"] = entry["not_before"]
         depends = entry.get("depends_on", [])
         if isinstance(depends, str):
             depends = [depends]

@@ -300,7 +300,12 @@ DEMO_ITEMS: tuple[dict[str, Any], ...] = (
         ),
         "approval": MANAGER,
         "offboarding": True,
-        "tasks": (_task("disable", "Service Desk", "Disable the accounts on the last day"),),
+        "tasks": (
+            {
+                **_task("disable", "Service Desk", "Disable the accounts on the last day"),
+                "not_before": "last_day",
+            },
+        ),
     },
 )
 

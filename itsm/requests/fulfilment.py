@@ -4,6 +4,7 @@ the request resolves when every task (and every child request of a bundle) is do
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, date, datetime
 from typing import Any
 
 from hypatia.query import Eq
@@ -23,7 +24,7 @@ from itsm.requests.workflow import (
     WAITING,
     WORKFLOW,
 )
-from itsm.search.catalog import mark_changed, new_docid, search
+from itsm.search.catalog import flush, mark_changed, new_docid, search
 from itsm.tickets.context import ActionContext
 from itsm.tickets.workflow import fire
 
@@ -58,6 +59,7 @@ def start(ctx: ActionContext, request: ServiceRequest) -> None:
         task.delivers = entry.get("delivers", "")
         task.licence_field = entry.get("licence", "")
         task.returns = entry.get("returns", "")
+        task.not_before = start_of_day(request.answers.get(entry.get("not_before", "")))
         task.requester = request.requester
         task.status = WAITING
         task.__parent__ = request
@@ -130,8 +132,43 @@ def _return_tasks(root: Any, request: ServiceRequest) -> list[dict[str, Any]]:
     ]
 
 
+def start_of_day(value: Any) -> datetime | None:
+    """A date answer (``2026-12-31``) as the start of that day in UTC; None for no date."""
+    if not value:
+        return None
+    try:
+        day = date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def release_dated_tasks(ctx: ActionContext) -> int:
+    """Release the waiting tasks whose date has come (and whose dependencies are done)."""
+    _total, waiting = search(ctx.root, kind="task", status=WAITING, per_page=10000)
+    released = 0
+    for task in waiting:
+        if task.not_before is None or ctx.now < task.not_before:
+            continue
+        _release_if_ready(ctx, task.request, task)
+        released += task.status != WAITING
+    return released
+
+
+def dated_tasks_job(job: Any) -> str | None:
+    def run(root: Any) -> int:
+        count = release_dated_tasks(ActionContext.system(root, job.registry, job.now()))
+        flush(root)
+        return count
+
+    count = job.transact(run)
+    return f"released {count}" if count else None
+
+
 def _release_if_ready(ctx: ActionContext, request: ServiceRequest, task: FulfilmentTask) -> None:
     if task.status != WAITING:
+        return
+    if task.not_before is not None and ctx.now < task.not_before:
         return
     if all(request.tasks[n].status == DONE for n in task.depends_on if n in request.tasks):
         fire(TASK_WORKFLOW, task, "release", actor=None, roles=SYSTEM, now=ctx.now)

@@ -104,6 +104,7 @@ class FulfilmentTask(Ticket):
     licence_field = ""  # the answer naming software: a licence is taken at the start
     licence = ""  # the licence CI taken
     returns = ""  # offboarding: the leaver's CI that comes back when this task is done
+    not_before: datetime | None = None  # the task waits until then (e.g. a leaver's last day)
 
     @property
     def due(self) -> datetime | None:

@@ -60,6 +60,7 @@ def task_json(task: Any) -> dict[str, Any]:
         "depends_on": list(task.depends_on),
         "created": iso(task.created),
         "done_at": iso(task.done_at),
+        "not_before": iso(task.not_before),
         "due": iso(task.due),
         "delivers": task.delivers or None,
         "ci": task.ci or None,

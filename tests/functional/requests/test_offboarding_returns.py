@@ -3,6 +3,8 @@ accounts retired), with the request in the CI's history."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from tests.functional.requests.conftest import finish_all_tasks
 
 
@@ -19,7 +21,10 @@ def _owned(app, login):
 def test_done_return_tasks_take_every_asset_back(app, api):
     owned = _owned(app, "employee2")
     assert owned, "the demo CMDB gives employee2 some assets"
-    number = api("employee").order("offboarding")["number"]
+    today = datetime.now(UTC).date().isoformat()  # the accounts task waits for the last day
+    number = api("employee").order("offboarding", {"person": "employee2", "last_day": today})[
+        "number"
+    ]
     api("manager").decide(f"{number}-1", "approve")
     finish_all_tasks(api("agent"), number)
 
@@ -58,3 +63,32 @@ def test_a_ci_that_changed_hands_meanwhile_is_left_alone(app, api):
     assert worked["status"] == "done"
     assert worked["ci"] is None
     assert any(moved in n["body"] and "nothing changed" in n["body"] for n in worked["notes"])
+
+
+def test_accounts_are_disabled_on_the_last_day_not_before(app, api):
+    from datetime import timedelta
+
+    from itsm.requests.fulfilment import dated_tasks_job
+    from itsm.worker.jobs import JobContext
+
+    last_day = (datetime.now(UTC) + timedelta(days=5)).date()
+    fields = {"person": "employee2", "last_day": last_day.isoformat()}
+    number = api("employee").order("offboarding", fields)["number"]
+    api("manager").decide(f"{number}-1", "approve")
+    disable = next(t for t in api("agent").tasks(number) if t["key"] == "disable")
+    assert disable["status"] == "waiting"
+    assert disable["not_before"].startswith(last_day.isoformat())
+    page = api("agent").client.get(f"/requests/{number}", headers=api("agent").headers)
+    assert last_day.isoformat() in page.html.select_one(".task-not-before").text
+
+    def sweep(moment):
+        return dated_tasks_job(JobContext(app.registry, app.db, now=lambda: moment))
+
+    day_before = datetime(last_day.year, last_day.month, last_day.day, tzinfo=UTC) - timedelta(
+        hours=1
+    )
+    assert sweep(day_before) is None
+    assert sweep(day_before + timedelta(hours=2)) == "released 1"
+    assert sweep(day_before + timedelta(hours=3)) is None
+    disable = next(t for t in api("agent").tasks(number) if t["key"] == "disable")
+    assert disable["status"] == "open"
