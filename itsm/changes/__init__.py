@@ -33,6 +33,7 @@ def includeme(config: Any) -> None:
     config.scan("itsm.changes.views")
     config.scan("itsm.changes.form_views")
     config.scan("itsm.changes.incident_views")
+    config.scan("itsm.changes.blackout_views")
     config.add_subscriber(
         "itsm.changes.subscribers.on_approval_finished",
         "itsm.approvals.events.ApprovalFinished",
