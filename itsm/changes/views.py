@@ -91,6 +91,8 @@ WEEKDAY_TITLES = (
     _("Saturday"),
     _("Sunday"),
 )
+#: Short names for narrow screens (the full name stays for screen readers).
+WEEKDAY_SHORT = (_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun"))
 CALENDAR_MACROS = "itsm:changes/templates/calendar_macros.pt"
 
 
@@ -229,6 +231,7 @@ def month_view(context: Changes, request: Any) -> dict[str, Any]:
         notice=notice,
         weeks=weeks,
         weekdays=WEEKDAY_TITLES,
+        weekdays_short=WEEKDAY_SHORT,
         title=(MONTH_TITLES[month - 1], year),
         **stepping(
             request,
@@ -274,6 +277,7 @@ def week_view(context: Changes, request: Any) -> dict[str, Any]:
         rows=rows,
         days=days,
         weekdays=WEEKDAY_TITLES,
+        weekdays_short=WEEKDAY_SHORT,
         today=today,
         monday=monday,
         sunday=days[-1],
