@@ -27,6 +27,15 @@ if not os.environ.get("CHAMELEON_CACHE"):
     os.environ["CHAMELEON_CACHE"] = _cache
     atexit.register(shutil.rmtree, _cache, True)
 
+# Property tests judge results, not speed: on a loaded 2-core machine Hypothesis' timing checks
+# (the per-example deadline, "input generation is slow") fail runs that are otherwise right.
+from hypothesis import HealthCheck, settings  # noqa: E402 - after the environment above
+
+settings.register_profile(
+    "itsm", deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
+)
+settings.load_profile("itsm")
+
 ROOT = Path(__file__).resolve().parent.parent
 TEST_INI = ROOT / "etc" / "test.ini"
 

@@ -4,8 +4,9 @@ the request resolves when every task (and every child request of a bundle) is do
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from hypatia.query import Eq
 
@@ -59,7 +60,11 @@ def start(ctx: ActionContext, request: ServiceRequest) -> None:
         task.delivers = entry.get("delivers", "")
         task.licence_field = entry.get("licence", "")
         task.returns = entry.get("returns", "")
-        task.not_before = start_of_day(request.answers.get(entry.get("not_before", "")))
+        task.not_before = start_of_day(
+            request.answers.get(entry.get("not_before", "")), _desk_zone(ctx.root)
+        )
+        if task.not_before is not None:
+            task.not_before_day = str(request.answers[entry["not_before"]])[:10]
         task.requester = request.requester
         task.status = WAITING
         task.__parent__ = request
@@ -132,15 +137,26 @@ def _return_tasks(root: Any, request: ServiceRequest) -> list[dict[str, Any]]:
     ]
 
 
-def start_of_day(value: Any) -> datetime | None:
-    """A date answer (``2026-12-31``) as the start of that day in UTC; None for no date."""
+def _desk_zone(root: Any) -> tzinfo:
+    """The time zone of the business calendar delivery targets use (UTC if it has none)."""
+    from itsm.requests.target import calendar_for
+
+    try:
+        return ZoneInfo(calendar_for(root).timezone)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        return UTC
+
+
+def start_of_day(value: Any, zone: tzinfo = UTC) -> datetime | None:
+    """A date answer (``2026-12-31``) as the start of that day in ``zone``, in UTC (a ZoneInfo
+    does not pickle into ZODB); None for no date."""
     if not value:
         return None
     try:
         day = date.fromisoformat(str(value)[:10])
     except ValueError:
         return None
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+    return datetime(day.year, day.month, day.day, tzinfo=zone).astimezone(UTC)
 
 
 def release_dated_tasks(ctx: ActionContext) -> int:

@@ -105,6 +105,7 @@ class FulfilmentTask(Ticket):
     licence = ""  # the licence CI taken
     returns = ""  # offboarding: the leaver's CI that comes back when this task is done
     not_before: datetime | None = None  # the task waits until then (e.g. a leaver's last day)
+    not_before_day = ""  # that day as answered (not_before is its 00:00 in the desk's zone)
 
     @property
     def due(self) -> datetime | None:

@@ -189,7 +189,9 @@ HOSTILE = ['"*()\\', '"unclosed', "AND OR NOT", "NOT", "a*", "-x", "(", "\x00", 
 
 # One root for all examples on purpose: the first one adds a ticket, searching changes nothing.
 @settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(text=st.one_of(st.text(), st.sampled_from(HOSTILE)))
 def test_hostile_text_never_raises(root, text):
