@@ -49,6 +49,11 @@ TASK_KEYS = frozenset(
         "not_before",
     }
 )
+#: Task keys that name one of the item's form fields, and the refusal when they do not.
+FIELD_REFERENCES = {
+    "licence": _("“licence” names the form field that says which software: ${names}."),
+    "not_before": _("“not_before” names the date field the task waits for: ${names}."),
+}
 FIELD_TEXTS = {"title_ru": 200, "description": 1000, "description_ru": 1000}
 TASK_TEXTS = {"title_ru": 200, "description": 5000}
 MAX_FIELDS = 40
@@ -344,30 +349,16 @@ def check_tasks(
                 problems.add(_("“delivers” is the CMDB class of the hardware, like “Laptop”."))
             else:
                 task["delivers"] = entry["delivers"].strip()
-        if "licence" in entry:
-            if not isinstance(entry["licence"], str) or (
-                known_fields is not None and entry["licence"] not in known_fields
+        for ref, message in FIELD_REFERENCES.items():
+            if ref not in entry:
+                continue
+            if not isinstance(entry[ref], str) or (
+                known_fields is not None and entry[ref] not in known_fields
             ):
-                problems.add(
-                    _(
-                        "“licence” names the form field that says which software: ${names}.",
-                        mapping={"names": ", ".join(known_fields or ()) or "—"},
-                    )
-                )
+                names = ", ".join(known_fields or ()) or "—"
+                problems.add(_(message, mapping={"names": names}))
             else:
-                task["licence"] = entry["licence"]
-        if "not_before" in entry:
-            if not isinstance(entry["not_before"], str) or (
-                known_fields is not None and entry["not_before"] not in known_fields
-            ):
-                problems.add(
-                    _(
-                        "“not_before” names the date field the task waits for: ${names}.",
-                        mapping={"names": ", ".join(known_fields or ()) or "—"},
-                    )
-                )
-            else:
-                task["not_before"] = entry["not_before"]
+                task[ref] = entry[ref]
         depends = entry.get("depends_on", [])
         if isinstance(depends, str):
             depends = [depends]
