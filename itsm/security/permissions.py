@@ -1,4 +1,9 @@
-"""Permission names used in ACLs and view registrations."""
+"""Permission names used in ACLs, view registrations and ``request.has_permission``.
+
+This enum is the one vocabulary of access: a view's ``permission=`` and every ACL entry name a
+member of ``P``. ``P`` is a ``StrEnum``, so ``P.VIEW == "view"`` and ACLs stored as strings keep
+working.
+"""
 
 from enum import StrEnum
 
@@ -10,3 +15,11 @@ class P(StrEnum):
     WORK = "work"  # act on tickets as IT staff
     APPROVE = "approve"
     ADMIN = "admin"
+    COMMENT = "comment"  # add to a ticket's journal without working it (change board)
+    CONFIGURE = "configure"  # change a domain's settings (blackout windows)
+    CONFIRM = "confirm"  # the requester confirms a resolution or rates it
+    DECIDE = "decide"  # decide an approval step
+    MANAGE = "manage"  # administer a catalog or container's content
+    ORDER = "order"  # order a catalog item
+    POST = "post"  # post announcements
+    VOTE = "vote"  # vote on a knowledge article
