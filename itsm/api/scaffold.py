@@ -1,11 +1,12 @@
 """What a domain's ``api.py`` declares its endpoints with.
 
-A domain makes one :class:`Endpoints` (its OpenAPI tags and module), declares its routes on it
-(pattern and route factory), then its views with :meth:`Endpoints.view`: method, permission,
-summary, responses and body. The path parameters come from the route's pattern, the OpenAPI
-operation from the declaration, so nothing of the frame is copied into a domain. The bodies of
-the common views are helpers here too: a paged list (:func:`list_page`) and a workflow
-transition (:func:`fire_transition`).
+A domain makes one :class:`Endpoints` (its module and OpenAPI tags), declares its schemas and
+routes on it (pattern and route factory, in the order they match), then its views with
+:meth:`Endpoints.view`: method, permission, summary, responses and body. The path parameters
+come from the route's pattern and the OpenAPI operation from the declaration, so nothing of the
+frame is copied into a domain. Reading one object is one declaration, :meth:`Endpoints.read`,
+and so is a workflow's ``POST …/transitions``, :meth:`Endpoints.transitions`; a paged list
+answers :func:`list_page`.
 
 Route factories (:func:`container`, :func:`item_in`, :func:`found_or_404`) give a view its
 context, whose ACL then decides, as for the pages; an unknown key answers 404.
@@ -21,7 +22,7 @@ from pyramid.httpexceptions import HTTPNotFound
 from pyramid.view import view_config
 
 from itsm.api.errors import refusal
-from itsm.api.openapi import json_body, json_request, page_args
+from itsm.api.openapi import json_body, json_request, page_args, response
 from itsm.tickets.context import ActionContext
 from itsm.tickets.workflow import TransitionError
 
@@ -159,6 +160,44 @@ class Endpoints:
         if permission is not None:
             settings["permission"] = permission
         return {**settings, "openapi": operation, **options}
+
+    def read(
+        self,
+        route: str,
+        permission: str,
+        summary: str,
+        answer: tuple[str, Mapping[str, Any]],
+        serialize: Callable[[Any], Any],
+    ) -> None:
+        """``GET`` on ``route``: its context serialized; ``answer`` documents it
+        (``("The change", CHANGE_REF)``)."""
+
+        def read_view(context: Any, request: Any) -> Any:
+            return serialize(context)
+
+        self.add(read_view, route, "GET", permission, summary, response("200", *answer))
+
+    def transitions(
+        self,
+        route: str,
+        permission: str,
+        summary: str,
+        answer: tuple[str, Mapping[str, Any]],
+        body: Mapping[str, Any],
+        fire: Callable[[ActionContext, Any, str, dict[str, Any]], Any],
+        serialize: Callable[[ActionContext, Any], Any],
+        refusals: tuple[type[Exception], ...] = (TransitionError,),
+        doom: bool = False,
+    ) -> None:
+        """``POST …/transitions`` ``{"name", …fields}`` on ``route``: :func:`fire_transition`
+        with ``fire``; ``answer`` is what it answers (``("The incident", INCIDENT_REF)``)."""
+
+        def transition_view(context: Any, request: Any) -> Any:
+            return fire_transition(request, context, fire, serialize, refusals, doom)
+
+        title, schema = answer
+        responses = response("200", f"{title} after the transition", schema)
+        self.add(transition_view, route, "POST", permission, summary, responses, body=body)
 
     def include(self, config: Any) -> None:
         """Add the routes and schemas, and scan the module for its views."""

@@ -108,9 +108,7 @@ def list_view(context: Any, request: Any) -> dict[str, Any]:
     return {"items": items, "total": len(items)}
 
 
-@api.view("api.approval", "GET", P.VIEW, "One approval step", response("200", "The step", STEP_REF))
-def get_view(context: Any, request: Any) -> dict[str, Any]:
-    return step_json(context)
+api.read("api.approval", P.VIEW, "One approval step", ("The step", STEP_REF), step_json)
 
 
 @api.view(

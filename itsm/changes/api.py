@@ -14,7 +14,6 @@ from itsm.api.openapi import json_body, paging, query_strings, response
 from itsm.api.scaffold import (
     Endpoints,
     container,
-    fire_transition,
     item_in,
     list_page,
     ticket_query,
@@ -271,35 +270,27 @@ def create_view(context: Any, request: Any) -> dict[str, Any]:
     return change_json(created)
 
 
-@api.view(
+api.read(
     "api.change",
-    "GET",
     P.VIEW,
     "One change, with its risk, approval and conflicts",
-    response("200", "The change", CHANGE_REF),
+    ("The change", CHANGE_REF),
+    change_json,
 )
-def get_view(context: Any, request: Any) -> dict[str, Any]:
-    return change_json(context)
 
 
-@api.view(
+api.transitions(
     "api.change.transitions",
-    "POST",
     P.WORK,
     "submit, schedule (new times), start, complete (outcome), review (notes), "
     "close, cancel (reason)",
-    response("200", "The change after the transition", CHANGE_REF),
-    body=TRANSITION_SCHEMA,
+    ("The change", CHANGE_REF),
+    TRANSITION_SCHEMA,
+    actions.transition,
+    lambda ctx, change: change_json(change),
+    refusals=(ChangeError, TransitionError),
+    doom=True,
 )
-def transition_view(context: Any, request: Any) -> dict[str, Any]:
-    return fire_transition(
-        request,
-        context,
-        actions.transition,
-        lambda ctx, change: change_json(change),
-        refusals=(ChangeError, TransitionError),
-        doom=True,
-    )
 
 
 def _feed_changes(request: Any) -> list[Any]:

@@ -9,7 +9,6 @@ from itsm.api.openapi import json_body, paging, query_strings, response
 from itsm.api.scaffold import (
     Endpoints,
     container,
-    fire_transition,
     item_in,
     list_page,
     page_schema,
@@ -202,26 +201,8 @@ TRANSITION_SCHEMA = {
 }
 
 
-@api.view(
-    "api.ci.transitions",
-    "POST",
-    P.EDIT,
-    "Lifecycle: receive, deploy (with owner), handover (owner), return, repair, "
-    "repaired, retire, dispose",
-    response("200", "The CI after the transition", CI_REF),
-    body=TRANSITION_SCHEMA,
-)
-def transition_view(context: Any, request: Any) -> dict[str, Any]:
-    return fire_transition(
-        request,
-        context,
-        _fire,
-        lambda ctx, ci: ci_json(ci, ctx.root),
-        refusals=(CmdbError, TransitionError),
-    )
-
-
-def _fire(ctx: ActionContext, ci: Any, name: str, body: dict[str, Any]) -> None:
+def _fire_lifecycle(ctx: ActionContext, ci: Any, name: str, body: dict[str, Any]) -> None:
+    """Fire a lifecycle transition; deploy and handover give the CI to ``owner`` on ``date``."""
     from datetime import date
 
     on = None
@@ -236,6 +217,19 @@ def _fire(ctx: ActionContext, ci: Any, name: str, body: dict[str, Any]) -> None:
         lifecycle.hand_over(ctx, ci, body.get("owner", ""), on, ctx.request.find_person)
     else:
         lifecycle.transition(ctx, ci, name, {**body, "date": on})
+
+
+api.transitions(
+    "api.ci.transitions",
+    P.EDIT,
+    "Lifecycle: receive, deploy (with owner), handover (owner), return, repair, "
+    "repaired, retire, dispose",
+    ("The CI", CI_REF),
+    TRANSITION_SCHEMA,
+    _fire_lifecycle,
+    lambda ctx, ci: ci_json(ci, ctx.root),
+    refusals=(CmdbError, TransitionError),
+)
 
 
 RELATION_SCHEMA = {

@@ -7,7 +7,7 @@ from typing import Any
 
 from itsm.api.errors import ApiError, refusal
 from itsm.api.openapi import json_body, paging, query_strings, response
-from itsm.api.scaffold import Endpoints, container, fire_transition, item_in, list_page, page_schema
+from itsm.api.scaffold import Endpoints, container, item_in, list_page, page_schema
 from itsm.changes.links import set_caused_by
 from itsm.i18n import _
 from itsm.incidents import actions
@@ -176,7 +176,7 @@ def get_view(context: Any, request: Any) -> dict[str, Any]:
             context.status, ActionContext.from_request(request).roles_on(context)
         )
     ]
-    if not request.has_permission("work", context):
+    if not request.has_permission(P.WORK, context):
         data.pop("routing_note", None)
     return data
 
@@ -241,19 +241,16 @@ TRANSITION_SCHEMA = {
 }
 
 
-@api.view(
+api.transitions(
     "api.incident.transitions",
-    "POST",
     P.VIEW,
     "Fire a workflow transition (assign, start, wait, resume, resolve, close, "
     "reopen, cancel, escalate, merge)",
-    response("200", "The incident after the transition", INCIDENT_REF),
-    body=TRANSITION_SCHEMA,
+    ("The incident", INCIDENT_REF),
+    TRANSITION_SCHEMA,
+    actions.transition,
+    lambda ctx, incident: incident_json(incident, ctx.now),
 )
-def transition_view(context: Any, request: Any) -> dict[str, Any]:
-    return fire_transition(
-        request, context, actions.transition, lambda ctx, incident: incident_json(incident, ctx.now)
-    )
 
 
 @api.view(

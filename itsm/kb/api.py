@@ -11,7 +11,6 @@ from itsm.api.openapi import json_body, paging, response
 from itsm.api.scaffold import (
     Endpoints,
     container,
-    fire_transition,
     item_in,
     list_page,
     page_schema,
@@ -161,7 +160,7 @@ def create_view(context: Any, request: Any) -> dict[str, Any]:
     try:
         if body.get("incident"):
             incident = request.itsm_root["incidents"].get(body["incident"].upper())
-            if incident is None or not request.has_permission("work", incident):
+            if incident is None or not request.has_permission(P.WORK, incident):
                 raise ApiError(
                     400,
                     "invalid",
@@ -188,7 +187,7 @@ def create_view(context: Any, request: Any) -> dict[str, Any]:
     response("200", "The article", ARTICLE_REF),
 )
 def get_view(context: Any, request: Any) -> dict[str, Any]:
-    staff = bool(request.has_permission("edit", context))
+    staff = bool(request.has_permission(P.EDIT, context))
     data = article_json(context, _login(request), staff)
     if staff:
         ctx = ActionContext.from_request(request)
@@ -225,23 +224,15 @@ TRANSITION_SCHEMA = {
 }
 
 
-@api.view(
+api.transitions(
     "api.kb.transitions",
-    "POST",
     P.EDIT,
     "Move an article: submit, reject, publish, retire, revive (IT staff)",
-    response("200", "The article after the transition", ARTICLE_REF),
-    body=TRANSITION_SCHEMA,
+    ("The article", ARTICLE_REF),
+    TRANSITION_SCHEMA,
+    lambda ctx, article, name, body: authoring.transition(ctx, article, name, body.get("note", "")),
+    lambda ctx, article: article_json(article, ctx.actor, True),
 )
-def transition_view(context: Any, request: Any) -> dict[str, Any]:
-    return fire_transition(
-        request,
-        context,
-        lambda ctx, article, name, body: authoring.transition(
-            ctx, article, name, body.get("note", "")
-        ),
-        lambda ctx, article: article_json(article, ctx.actor, True),
-    )
 
 
 @api.view(
@@ -338,7 +329,7 @@ LINK_SCHEMA = {
 def link_view(context: Any, request: Any) -> dict[str, Any]:
     number = json_body(request)["incident"].upper()
     incident = request.itsm_root["incidents"].get(number)
-    if incident is None or not request.has_permission("work", incident):
+    if incident is None or not request.has_permission(P.WORK, incident):
         raise ApiError(
             400, "invalid", _("Some fields are not valid."), {"incident": _("No such incident.")}
         )

@@ -14,7 +14,6 @@ from itsm.api.openapi import json_body, paging, query_strings, response
 from itsm.api.scaffold import (
     Endpoints,
     container,
-    fire_transition,
     found_or_404,
     item_in,
     list_page,
@@ -200,11 +199,7 @@ def catalog_view(context: Any, request: Any) -> dict[str, Any]:
     return {"items": items, "total": len(items)}
 
 
-@api.view(
-    "api.catalog.item", "GET", P.VIEW, "One catalog item", response("200", "The item", ITEM_REF)
-)
-def item_view(context: Any, request: Any) -> dict[str, Any]:
-    return item_json(context)
+api.read("api.catalog.item", P.VIEW, "One catalog item", ("The item", ITEM_REF), item_json)
 
 
 ITEM_WRITE_SCHEMA = {
@@ -461,9 +456,7 @@ def decoded_files(item: Any, fields: Mapping[str, Any], request: Any) -> dict[st
     return out
 
 
-@api.view("api.request", "GET", P.VIEW, "One request", response("200", "The request", REQUEST_REF))
-def get_view(context: Any, request: Any) -> dict[str, Any]:
-    return request_json(context)
+api.read("api.request", P.VIEW, "One request", ("The request", REQUEST_REF), request_json)
 
 
 @api.view(
@@ -494,22 +487,16 @@ TRANSITION_SCHEMA = {
 }
 
 
-@api.view(
+api.transitions(
     "api.request.transitions",
-    "POST",
     P.VIEW,
     "Send a draft, cancel (with a reason), close, or resolve (IT staff)",
-    response("200", "The request after the transition", REQUEST_REF),
-    body=TRANSITION_SCHEMA,
+    ("The request", REQUEST_REF),
+    TRANSITION_SCHEMA,
+    actions.transition,
+    lambda ctx, found: request_json(found),
+    refusals=(TransitionError, OrderError),
 )
-def transition_view(context: Any, request: Any) -> dict[str, Any]:
-    return fire_transition(
-        request,
-        context,
-        actions.transition,
-        lambda ctx, found: request_json(found),
-        refusals=(TransitionError, OrderError),
-    )
 
 
 @api.view(
@@ -554,9 +541,7 @@ def task_list_view(context: Any, request: Any) -> dict[str, Any]:
     return {"items": [task_json(t) for t in found], "total": total}
 
 
-@api.view("api.task", "GET", P.VIEW, "One fulfilment task", response("200", "The task", TASK_REF))
-def task_view(context: Any, request: Any) -> dict[str, Any]:
-    return task_json(context)
+api.read("api.task", P.VIEW, "One fulfilment task", ("The task", TASK_REF), task_json)
 
 
 TASK_TRANSITION_SCHEMA = {
@@ -575,22 +560,16 @@ TASK_TRANSITION_SCHEMA = {
 }
 
 
-@api.view(
+api.transitions(
     "api.task.transitions",
-    "POST",
     P.WORK,
     "Work a task: start, done, cancel (a task waits for its dependencies)",
-    response("200", "The task after the transition", TASK_REF),
-    body=TASK_TRANSITION_SCHEMA,
+    ("The task", TASK_REF),
+    TASK_TRANSITION_SCHEMA,
+    work_task,
+    lambda ctx, task: task_json(task),
+    refusals=(TransitionError, TaskError),
 )
-def task_transition_view(context: Any, request: Any) -> dict[str, Any]:
-    return fire_transition(
-        request,
-        context,
-        work_task,
-        lambda ctx, task: task_json(task),
-        refusals=(TransitionError, TaskError),
-    )
 
 
 TASK_ASSIGN_SCHEMA = {

@@ -135,7 +135,7 @@ def _invalid(error: AnnouncementInvalid) -> ApiError:
 def list_announcements(context: AnnouncementBoard, request: Any) -> dict[str, Any]:
     now = datetime.now(UTC)
     wants_all = request.GET.get("all", "").lower() in ("1", "true")
-    if wants_all and request.has_permission("post", context):
+    if wants_all and request.has_permission(P.POST, context):
         items = context.all()
     else:
         items = context.current(now)
