@@ -101,9 +101,15 @@ class Endpoints:
         self.schemas: dict[str, Any] = {}
         self.added: list[tuple[Callable[..., Any], dict[str, Any]]] = []
 
-    def route(self, name: str, pattern: str, factory: Factory | None = None) -> None:
-        """Declare a route; routes are added in declaration order (fixed paths first)."""
+    def route(
+        self, name: str, pattern: str, factory: Factory | None = None, parts: Sequence[str] = ()
+    ) -> None:
+        """Declare a route, and for each of ``parts`` the route ``<name>.<part>`` at
+        ``<pattern>/<part>`` with the same factory. Routes are added in declaration order
+        (fixed paths before a ``{placeholder}`` that would match them too)."""
         self.routes[name] = (pattern, factory)
+        for part in parts:
+            self.routes[f"{name}.{part}"] = (f"{pattern}/{part}", factory)
 
     def schema(self, name: str, schema: Mapping[str, Any]) -> dict[str, str]:
         """Add a schema to ``#/components/schemas`` and answer a reference to it."""

@@ -205,8 +205,7 @@ api.route("api.changes.calendar", CHANGES + "/calendar.ics", container("changes"
 api.route("api.changes.blackouts", CHANGES + "/blackouts", container("changes"))
 api.route("api.changes.feed_url", CHANGES + "/calendar/feed", container("changes"))
 api.route("api.changes.feed", CHANGES + "/calendar/{secret}.ics", container("changes"))
-api.route("api.change", CHANGES + "/{number}", item_in("changes"))
-api.route("api.change.transitions", CHANGES + "/{number}/transitions", item_in("changes"))
+api.route("api.change", CHANGES + "/{number}", item_in("changes"), ("transitions",))
 
 
 def _staff(request: Any) -> bool:

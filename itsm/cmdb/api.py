@@ -106,9 +106,9 @@ api = Endpoints(__name__, ["cmdb"])
 CI_REF = api.schema("ConfigurationItem", CI_SCHEMA)
 ci_factory = item_in("cmdb")
 api.route("api.cis", BASE, container("cmdb"))
-api.route("api.ci", BASE + "/{number}", ci_factory)
-for _part in ("transitions", "relations", "impact", "history"):
-    api.route(f"api.ci.{_part}", f"{BASE}/{{number}}/{_part}", ci_factory)
+api.route(
+    "api.ci", BASE + "/{number}", ci_factory, ("transitions", "relations", "impact", "history")
+)
 api.route("api.ci_classes", CLASSES, container("cmdb"))
 api.route(
     "api.incident.notify_affected",

@@ -58,10 +58,9 @@ incident_factory = item_in("incidents")
 api = Endpoints(__name__, ["incidents"])
 INCIDENT_REF = api.schema("Incident", INCIDENT_SCHEMA)
 api.route("api.incidents", BASE, container("incidents"))
-api.route("api.incident", BASE + "/{number}", incident_factory)
-api.route("api.incident.transitions", BASE + "/{number}/transitions", incident_factory)
-api.route("api.incident.journal", BASE + "/{number}/journal", incident_factory)
-api.route("api.incident.history", BASE + "/{number}/history", incident_factory)
+api.route(
+    "api.incident", BASE + "/{number}", incident_factory, ("transitions", "journal", "history")
+)
 
 
 @api.view(

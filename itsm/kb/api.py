@@ -88,6 +88,7 @@ ARTICLE_REF = api.schema("Article", ARTICLE_SCHEMA)
 HIT_REF = api.schema("KbHit", SUMMARY_SCHEMA)
 api.route("api.kb", BASE, container("kb"))
 api.route("api.kb.article", BASE + "/{number}", item_in("kb"))
+# The article's own routes are api.kb.<part> (not api.kb.article.<part>).
 for _part in ("transitions", "versions", "restore", "votes", "deflections", "incidents"):
     api.route(f"api.kb.{_part}", f"{BASE}/{{number}}/{_part}", item_in("kb"))
 

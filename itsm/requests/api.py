@@ -164,15 +164,10 @@ task_factory = found_or_404(find_task)
 api.route("api.catalog", CATALOG, container("catalog"))
 api.route("api.catalog.item", CATALOG + "/{id}", item_in("catalog", key="id", kind=CatalogItem))
 api.route("api.requests", REQUESTS, container("requests"))
-api.route("api.request", REQUESTS + "/{number}", request_factory)
-api.route("api.request.transitions", REQUESTS + "/{number}/transitions", request_factory)
-api.route("api.request.tasks", REQUESTS + "/{number}/tasks", request_factory)
+api.route("api.request", REQUESTS + "/{number}", request_factory, ("transitions", "tasks"))
 api.route("api.request.file", REQUESTS + "/{number}/files/{field}", request_factory)
 api.route("api.tasks", TASKS, container("requests"))
-api.route("api.task", TASKS + "/{id}", task_factory)
-api.route("api.task.transitions", TASKS + "/{id}/transitions", task_factory)
-api.route("api.task.assign", TASKS + "/{id}/assign", task_factory)
-api.route("api.task.notes", TASKS + "/{id}/notes", task_factory)
+api.route("api.task", TASKS + "/{id}", task_factory, ("transitions", "assign", "notes"))
 
 
 @api.view(
