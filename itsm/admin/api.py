@@ -28,7 +28,7 @@ from itsm.admin.serialize import (
 )
 from itsm.api.errors import ApiError
 from itsm.api.openapi import json_body, response
-from itsm.api.scaffold import Endpoints, container, ref
+from itsm.api.scaffold import Endpoints, container, items_schema, ref
 from itsm.i18n import _
 from itsm.incidents.models import IncidentSettings
 from itsm.people.groups import STRATEGIES
@@ -312,7 +312,7 @@ for _section in SECTIONS.values():
     response(
         "200",
         "The groups",
-        {"type": "object", "properties": {"items": {"type": "array", "items": GROUP_REF}}},
+        items_schema(GROUP_REF),
     ),
 )
 def get_groups(context: Any, request: Any) -> dict[str, Any]:

@@ -224,17 +224,16 @@ def paged(items: list[Any], total: int, page: int, per_page: int) -> dict[str, A
     return {"items": items, "total": total, "page": page, "per_page": per_page}
 
 
+def items_schema(item: Mapping[str, Any], *counts: str) -> dict[str, Any]:
+    """The schema of ``{"items": [item, …], <count>: n …}`` (``"total"``, ``"page"`` …)."""
+    properties: dict[str, Any] = {"items": {"type": "array", "items": item}}
+    properties.update({count: {"type": "integer"} for count in counts})
+    return {"type": "object", "properties": properties}
+
+
 def page_schema(item: Mapping[str, Any]) -> dict[str, Any]:
     """The schema of :func:`paged` with ``item`` the schema of one item."""
-    return {
-        "type": "object",
-        "properties": {
-            "items": {"type": "array", "items": item},
-            "total": {"type": "integer"},
-            "page": {"type": "integer"},
-            "per_page": {"type": "integer"},
-        },
-    }
+    return items_schema(item, "total", "page", "per_page")
 
 
 def list_page(

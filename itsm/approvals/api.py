@@ -7,7 +7,7 @@ from typing import Any
 
 from itsm.api.errors import ApiError, refusal
 from itsm.api.openapi import json_body, response
-from itsm.api.scaffold import Endpoints, found_or_404
+from itsm.api.scaffold import Endpoints, found_or_404, items_schema
 from itsm.approvals.decisions import decide, find_step, waiting_for
 from itsm.approvals.delegation import (
     add_delegation,
@@ -85,13 +85,7 @@ api.route("api.approval", BASE + "/{id}", step_factory)
     response(
         "200",
         "Open approval steps",
-        {
-            "type": "object",
-            "properties": {
-                "items": {"type": "array", "items": STEP_REF},
-                "total": {"type": "integer"},
-            },
-        },
+        items_schema(STEP_REF, "total"),
     ),
     parameters=[{"name": "mine", "in": "query", "schema": {"type": "integer", "enum": [0, 1]}}],
 )

@@ -16,6 +16,7 @@ from itsm.api.scaffold import (
     container,
     found_or_404,
     item_in,
+    items_schema,
     list_page,
     ticket_query,
 )
@@ -178,7 +179,7 @@ api.route("api.task", TASKS + "/{id}", task_factory, ("transitions", "assign", "
     response(
         "200",
         "Catalog items",
-        {"type": "object", "properties": {"items": {"type": "array", "items": ITEM_REF}}},
+        items_schema(ITEM_REF),
     ),
     parameters=[
         {"name": "q", "in": "query", "schema": {"type": "string"}},
@@ -502,7 +503,7 @@ api.transitions(
     response(
         "200",
         "Tasks, in creation order",
-        {"type": "object", "properties": {"items": {"type": "array", "items": TASK_REF}}},
+        items_schema(TASK_REF),
     ),
 )
 def tasks_view(context: Any, request: Any) -> dict[str, Any]:

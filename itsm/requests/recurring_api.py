@@ -9,7 +9,7 @@ from typing import Any
 
 from itsm.api.errors import ApiError
 from itsm.api.openapi import json_body, response
-from itsm.api.scaffold import Endpoints, found_or_404
+from itsm.api.scaffold import Endpoints, found_or_404, items_schema
 from itsm.i18n import _
 from itsm.requests.catalog import CatalogItem
 from itsm.requests.forms import validate_answers
@@ -210,13 +210,7 @@ api.route("api.recurring.one", BASE + "/{id}", template_factory)
     response(
         "200",
         "Templates",
-        {
-            "type": "object",
-            "properties": {
-                "items": {"type": "array", "items": TEMPLATE_REF},
-                "total": {"type": "integer"},
-            },
-        },
+        items_schema(TEMPLATE_REF, "total"),
     ),
 )
 def list_view(context: Any, request: Any) -> dict[str, Any]:

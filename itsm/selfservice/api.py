@@ -10,7 +10,7 @@ from pyramid.httpexceptions import HTTPNotFound
 
 from itsm.api.errors import ApiError, refusal
 from itsm.api.openapi import json_body, response
-from itsm.api.scaffold import Endpoints, item_in
+from itsm.api.scaffold import Endpoints, item_in, items_schema
 from itsm.i18n import _
 from itsm.security.permissions import P
 from itsm.selfservice import announcements as board_ops
@@ -122,13 +122,7 @@ def _invalid(error: AnnouncementInvalid) -> ApiError:
     response(
         "200",
         "Announcements",
-        {
-            "type": "object",
-            "properties": {
-                "items": {"type": "array", "items": ANNOUNCEMENT_REF},
-                "total": {"type": "integer"},
-            },
-        },
+        items_schema(ANNOUNCEMENT_REF, "total"),
     ),
     parameters=[{"name": "all", "in": "query", "schema": {"type": "boolean"}}],
 )
