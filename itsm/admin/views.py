@@ -4,6 +4,9 @@ Views stay thin: read the form into the schema's structure, let :mod:`itsm.admin
 check it, let :mod:`itsm.admin.configure` change and audit, redirect with a flash. A refused
 form comes back with the typed values and a message next to each field, in a doomed
 transaction with status 400, so nothing is half-saved and nothing typed is lost.
+
+The pages (:data:`PAGES`), the forms of the sections and the item forms of
+:mod:`itsm.admin.sections` are registered by :func:`add_section_views` from those tables.
 """
 
 from __future__ import annotations
