@@ -5,8 +5,8 @@ routes on it (pattern and route factory, in the order they match), then its view
 :meth:`Endpoints.view`: method, permission, summary, responses and body. The path parameters
 come from the route's pattern and the OpenAPI operation from the declaration, so nothing of the
 frame is copied into a domain. Reading one object is one declaration, :meth:`Endpoints.read`,
-and so is a workflow's ``POST …/transitions``, :meth:`Endpoints.transitions`; a paged list
-answers :func:`list_page`.
+and so are acting on it, :meth:`Endpoints.action`, and a workflow's ``POST …/transitions``,
+:meth:`Endpoints.transitions`; a paged list answers :func:`list_page`.
 
 Route factories (:func:`container`, :func:`item_in`, :func:`found_or_404`) give a view its
 context, whose ACL then decides, as for the pages; an unknown key answers 404.
@@ -182,6 +182,47 @@ class Endpoints:
             return serialize(context)
 
         self.add(read_view, route, "GET", permission, summary, response("200", *answer))
+
+    def action(
+        self,
+        route: str,
+        method: str,
+        permission: str,
+        summary: str,
+        answer: tuple[str, Mapping[str, Any]],
+        act: Callable[[ActionContext, Any, dict[str, Any]], Any],
+        serialize: Callable[[ActionContext, Any], Any],
+        *,
+        body: Mapping[str, Any] | None = None,
+        parameters: Iterable[Mapping[str, Any]] = (),
+        status: str = "200",
+        refusals: tuple[type[Exception], ...] = (TransitionError,),
+    ) -> None:
+        """An endpoint that acts on its context: ``act(ctx, context, body)``, a refusal in the
+        error format, else ``serialize(ctx, context)`` with ``status``; ``answer`` documents it
+        (``("The article", ARTICLE_REF)``)."""
+
+        def action_view(context: Any, request: Any) -> Any:
+            ctx = ActionContext.from_request(request)
+            try:
+                act(ctx, context, dict(json_body(request)))
+            except refusals as error:
+                raise refusal(error) from None
+            if status != "200":
+                request.response.status = int(status)
+            return serialize(ctx, context)
+
+        responses = response(status, *answer)
+        self.add(
+            action_view,
+            route,
+            method,
+            permission,
+            summary,
+            responses,
+            body=body,
+            parameters=parameters,
+        )
 
     def transitions(
         self,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from itsm.api.errors import ApiError, refusal
+from itsm.api.errors import ApiError
 from itsm.api.openapi import json_body, response
 from itsm.api.scaffold import Endpoints, found_or_404, items_schema
 from itsm.approvals.decisions import decide, find_step, waiting_for
@@ -23,8 +23,6 @@ from itsm.approvals.serialize import step_json
 from itsm.i18n import _
 from itsm.search.catalog import search
 from itsm.security.permissions import P
-from itsm.tickets.context import ActionContext
-from itsm.tickets.workflow import TransitionError
 
 BASE = "/api/v1/approvals"
 STEP_SCHEMA = {
@@ -52,6 +50,8 @@ STEP_SCHEMA = {
         "decisions": {"type": "array", "items": {"type": "object"}},
     },
 }
+#: The decisions the API takes under another name too.
+DECISIONS = {"approved": "approve", "rejected": "reject"}
 DECIDE_SCHEMA = {
     "type": "object",
     "additionalProperties": False,
@@ -105,25 +105,22 @@ def list_view(context: Any, request: Any) -> dict[str, Any]:
 api.read("api.approval", P.VIEW, "One approval step", ("The step", STEP_REF), step_json)
 
 
-@api.view(
+api.action(
     "api.approval",
     "POST",
     P.DECIDE,
     "Approve or reject (a rejection needs a reason)",
-    response("200", "The step after the decision", STEP_REF),
+    ("The step after the decision", STEP_REF),
+    lambda ctx, step, body: decide(
+        ctx,
+        step,
+        DECISIONS.get(body["decision"], body["decision"]),
+        body.get("reason", ""),
+        via="api",
+    ),
+    lambda ctx, step: step_json(step),
     body=DECIDE_SCHEMA,
 )
-def decide_view(context: Any, request: Any) -> dict[str, Any]:
-    body = json_body(request)
-    ctx = ActionContext.from_request(request)
-    try:
-        decision = {"approved": "approve", "rejected": "reject"}.get(
-            body["decision"], body["decision"]
-        )
-        decide(ctx, context, decision, body.get("reason", ""), via="api")
-    except TransitionError as error:
-        raise refusal(error) from None
-    return step_json(context)
 
 
 DELEGATION_SCHEMA = {

@@ -121,6 +121,10 @@ def _language(request: Any) -> str:
     return request.locale_name
 
 
+def _ci_json(ctx: ActionContext, ci: Any) -> dict[str, Any]:
+    return ci_json(ci, ctx.root)
+
+
 @api.view(
     "api.cis",
     "GET",
@@ -171,21 +175,17 @@ def get_view(context: Any, request: Any) -> dict[str, Any]:
     return data
 
 
-@api.view(
+api.action(
     "api.ci",
     "PATCH",
     P.EDIT,
     "Change fields (IT staff); the status and owner change by transitions",
-    response("200", "The CI", CI_REF),
+    ("The CI", CI_REF),
+    lambda ctx, ci, body: update_ci(ctx, ci, body, language=_language(ctx.request)),
+    _ci_json,
     body=PATCH_SCHEMA,
+    refusals=(CmdbError,),
 )
-def patch_view(context: Any, request: Any) -> dict[str, Any]:
-    ctx = ActionContext.from_request(request)
-    try:
-        update_ci(ctx, context, json_body(request), language=_language(request))
-    except CmdbError as error:
-        raise refusal(error) from None
-    return ci_json(context, ctx.root)
 
 
 TRANSITION_SCHEMA = {
@@ -227,7 +227,7 @@ api.transitions(
     ("The CI", CI_REF),
     TRANSITION_SCHEMA,
     _fire_lifecycle,
-    lambda ctx, ci: ci_json(ci, ctx.root),
+    _ci_json,
     refusals=(CmdbError, TransitionError),
 )
 
@@ -264,43 +264,36 @@ def relations_view(context: Any, request: Any) -> dict[str, Any]:
     return {"items": items, "total": len(items)}
 
 
-@api.view(
+api.action(
     "api.ci.relations",
     "POST",
     P.EDIT,
     "Relate this CI (the source) to a target: this CI runs_on / depends_on … it",
-    response("201", "The CI with its relations", CI_REF),
+    ("The CI with its relations", CI_REF),
+    lambda ctx, ci, body: relations.add_relation(ctx, ci, body["type"], body["target"]),
+    _ci_json,
     body=RELATION_SCHEMA,
+    status="201",
+    refusals=(CmdbError,),
 )
-def add_relation_view(context: Any, request: Any) -> dict[str, Any]:
-    body = json_body(request)
-    ctx = ActionContext.from_request(request)
-    try:
-        relations.add_relation(ctx, context, body["type"], body["target"])
-    except CmdbError as error:
-        raise refusal(error) from None
-    request.response.status = 201
-    return ci_json(context, ctx.root)
 
 
-@api.view(
+api.action(
     "api.ci.relations",
     "DELETE",
     P.EDIT,
     "Remove a relation (query: type, target)",
-    response("200", "The CI with its relations", CI_REF),
+    ("The CI with its relations", CI_REF),
+    lambda ctx, ci, body: relations.remove_relation(
+        ctx, ci, ctx.request.GET["type"], ctx.request.GET["target"]
+    ),
+    _ci_json,
     parameters=[
         {"name": "type", "in": "query", "required": True, "schema": {"type": "string"}},
         {"name": "target", "in": "query", "required": True, "schema": {"type": "string"}},
     ],
+    refusals=(CmdbError,),
 )
-def remove_relation_view(context: Any, request: Any) -> dict[str, Any]:
-    ctx = ActionContext.from_request(request)
-    try:
-        relations.remove_relation(ctx, context, request.GET["type"], request.GET["target"])
-    except CmdbError as error:
-        raise refusal(error) from None
-    return ci_json(context, ctx.root)
 
 
 @api.view(

@@ -110,6 +110,11 @@ def _fields(body: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
+def _article_json(ctx: ActionContext, article: Any) -> dict[str, Any]:
+    """The article as its authors see it."""
+    return article_json(article, ctx.actor, True)
+
+
 def _login(request: Any) -> str | None:
     return request.identity.login if request.identity else None
 
@@ -196,22 +201,18 @@ def get_view(context: Any, request: Any) -> dict[str, Any]:
     return data
 
 
-@api.view(
+api.action(
     "api.kb.article",
     "PATCH",
     P.EDIT,
     "Change an article (IT staff); a new title or body is kept as a version",
-    response("200", "The article", ARTICLE_REF),
+    ("The article", ARTICLE_REF),
+    lambda ctx, article, body: authoring.update_article(
+        ctx, article, _fields(body), note=body.get("note", "")
+    ),
+    _article_json,
     body=PATCH_SCHEMA,
 )
-def patch_view(context: Any, request: Any) -> dict[str, Any]:
-    body = json_body(request)
-    ctx = ActionContext.from_request(request)
-    try:
-        authoring.update_article(ctx, context, _fields(body), note=body.get("note", ""))
-    except TransitionError as error:
-        raise refusal(error) from None
-    return article_json(context, ctx.actor, True)
 
 
 TRANSITION_SCHEMA = {
@@ -232,7 +233,7 @@ api.transitions(
     ("The article", ARTICLE_REF),
     TRANSITION_SCHEMA,
     lambda ctx, article, name, body: authoring.transition(ctx, article, name, body.get("note", "")),
-    lambda ctx, article: article_json(article, ctx.actor, True),
+    _article_json,
 )
 
 
@@ -256,21 +257,16 @@ RESTORE_SCHEMA = {
 }
 
 
-@api.view(
+api.action(
     "api.kb.restore",
     "POST",
     P.EDIT,
     "Make an earlier version current again (saved as a new version)",
-    response("200", "The article", ARTICLE_REF),
+    ("The article", ARTICLE_REF),
+    lambda ctx, article, body: authoring.restore_version(ctx, article, body["version"]),
+    _article_json,
     body=RESTORE_SCHEMA,
 )
-def restore_view(context: Any, request: Any) -> dict[str, Any]:
-    ctx = ActionContext.from_request(request)
-    try:
-        authoring.restore_version(ctx, context, json_body(request)["version"])
-    except TransitionError as error:
-        raise refusal(error) from None
-    return article_json(context, ctx.actor, True)
 
 
 VOTE_SCHEMA = {

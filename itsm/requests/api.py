@@ -9,7 +9,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from itsm.api.errors import ApiError, refusal
+from itsm.api.errors import ApiError
 from itsm.api.openapi import json_body, paging, query_strings, response
 from itsm.api.scaffold import (
     Endpoints,
@@ -581,21 +581,17 @@ TASK_ASSIGN_SCHEMA = {
 }
 
 
-@api.view(
+api.action(
     "api.task.assign",
     "POST",
     P.WORK,
     "Assign a task to oneself or to IT staff of its group",
-    response("200", "The task", TASK_REF),
+    ("The task", TASK_REF),
+    lambda ctx, task, body: assign_task(ctx, task, body["assignee"]),
+    lambda ctx, task: task_json(task),
     body=TASK_ASSIGN_SCHEMA,
+    refusals=(TaskError,),
 )
-def task_assign_view(context: Any, request: Any) -> dict[str, Any]:
-    body = json_body(request)
-    try:
-        assign_task(ActionContext.from_request(request), context, body["assignee"])
-    except TaskError as error:
-        raise refusal(error) from None
-    return task_json(context)
 
 
 TASK_NOTE_SCHEMA = {
@@ -606,22 +602,18 @@ TASK_NOTE_SCHEMA = {
 }
 
 
-@api.view(
+api.action(
     "api.task.notes",
     "POST",
     P.WORK,
     "Add an internal note to a task (also in the request's history)",
-    response("201", "The task", TASK_REF),
+    ("The task", TASK_REF),
+    lambda ctx, task, body: note_task(ctx, task, body["body"]),
+    lambda ctx, task: task_json(task),
     body=TASK_NOTE_SCHEMA,
+    status="201",
+    refusals=(TaskError,),
 )
-def task_note_view(context: Any, request: Any) -> dict[str, Any]:
-    body = json_body(request)
-    try:
-        note_task(ActionContext.from_request(request), context, body["body"])
-    except TaskError as error:
-        raise refusal(error) from None
-    request.response.status = 201
-    return task_json(context)
 
 
 def includeme(config: Any) -> None:
