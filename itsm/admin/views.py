@@ -36,16 +36,15 @@ from itsm.admin.serialize import calendar_json, flatten, group_json, policy_json
 from itsm.folder import Folder
 from itsm.i18n import _
 from itsm.incidents.models import IncidentSettings
-from itsm.incidents.views import LEVEL_TITLES, PRIORITY_TITLES, display_time, flash, iso_time
 from itsm.people.groups import STRATEGIES, SupportGroup
 from itsm.root import Settings
 from itsm.security.permissions import P
 from itsm.sla.models import SlaSettings
 from itsm.sla.policy import PRIORITIES
 from itsm.tickets.context import ActionContext
-from itsm.tickets.priority import LEVELS
+from itsm.tickets.priority import LEVEL_TITLES, LEVELS, PRIORITY_TITLES
+from itsm.ui.forms import FormState, flash
 
-AUDIT_COUNT = 20
 PT = "itsm:admin/templates/"
 STRATEGY_TITLES = {
     "round_robin": _("Round robin: each member in turn"),
@@ -59,36 +58,6 @@ PLACEHOLDER_TITLES = {
 }
 #: ``("${name}", "the requester's name")``: what the pages explain about placeholders.
 PLACEHOLDER_HELP = [(f"${{{p}}}", PLACEHOLDER_TITLES[p]) for p in PLACEHOLDERS]
-
-
-class FormState:
-    """One form's field values by path (the stored ones, or what a refused POST sent), its
-    messages by path, and a message for the whole form."""
-
-    def __init__(
-        self,
-        values: Mapping[str, Any],
-        errors: Mapping[str, Any] | None = None,
-        message: Any = None,
-    ) -> None:
-        self.values = dict(values)
-        self.errors = dict(errors or {})
-        self.message = message or (_("Some fields are not valid.") if self.errors else None)
-
-    def value(self, path: str, default: Any = "") -> Any:
-        return self.values.get(path, default)
-
-    def error(self, path: str) -> Any:
-        return self.errors.get(path)
-
-    def invalid(self, path: str) -> str:
-        """The CSS class of a field: ``is-invalid`` when it has a message."""
-        return "is-invalid" if path in self.errors else ""
-
-    def described(self, path: str, *ids: str) -> str | None:
-        """``aria-describedby`` of a field: its help text and its message when there is one."""
-        refs = [*ids, f"{path}-error"] if path in self.errors else list(ids)
-        return " ".join(refs) or None
 
 
 class SettingsItemPredicate:
@@ -142,29 +111,11 @@ def done(request: Any, changed: bool, message: Any, location: str) -> HTTPSeeOth
     return HTTPSeeOther(location=location)
 
 
-def audit_rows(request: Any, area: str | None) -> list[dict[str, Any]]:
-    people = request.itsm_root["people"]
-    rows = []
-    for entry in audit.latest(request.itsm_root["settings"], area, AUDIT_COUNT):
-        person = people.get(entry.actor) if entry.actor else None
-        rows.append(
-            {
-                "at": display_time(entry.at),
-                "iso": iso_time(entry.at),
-                "who": person.display_name if person is not None else (entry.actor or ""),
-                "what": audit.WHAT.get(entry.field, entry.field),
-                "subject": entry.note,
-                "changes": audit.changes(entry),
-            }
-        )
-    return rows
-
-
 def common(context: Any, request: Any, area: str | None) -> dict[str, Any]:
     """What every settings page shows: may the reader change things, and the audit."""
     return {
         "can_edit": bool(request.has_permission(P.EDIT, context)),
-        "audit": audit_rows(request, area),
+        "audit": audit.audit_rows(request, area),
         "settings_url": request.resource_url(request.itsm_root["settings"]),
     }
 

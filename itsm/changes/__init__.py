@@ -32,7 +32,6 @@ def includeme(config: Any) -> None:
     config.include("itsm.changes.api")
     config.scan("itsm.changes.views")
     config.scan("itsm.changes.form_views")
-    config.scan("itsm.changes.incident_views")
     config.scan("itsm.changes.blackout_views")
     config.add_subscriber(
         "itsm.changes.subscribers.on_approval_finished",

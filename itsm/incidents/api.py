@@ -8,7 +8,6 @@ from typing import Any
 from itsm.api.errors import ApiError, refusal
 from itsm.api.openapi import json_body, paging, query_strings, response
 from itsm.api.scaffold import Endpoints, container, item_in, list_page, page_schema
-from itsm.changes.links import set_caused_by
 from itsm.i18n import _
 from itsm.incidents import actions
 from itsm.incidents.intake import IntakeError, create_incident
@@ -17,6 +16,7 @@ from itsm.incidents.serialize import entry_json, history_json, incident_json
 from itsm.incidents.workflow import STATES, WORKFLOW
 from itsm.security.permissions import P
 from itsm.tickets.context import ActionContext
+from itsm.tickets.links import set_caused_by
 from itsm.tickets.workflow import TransitionError
 
 BASE = "/api/v1/incidents"

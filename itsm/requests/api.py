@@ -21,18 +21,17 @@ from itsm.api.scaffold import (
     ticket_query,
 )
 from itsm.i18n import _
-from itsm.incidents.schemas import human_size
 from itsm.requests import actions, catalog
-from itsm.requests.admin_views import (
+from itsm.requests.catalog import FIELD_TYPES, CatalogItem
+from itsm.requests.definitions import (
     FORM_NAMES,
     NEW_ITEM_VALUES,
     add_catalog_item,
+    approval_kind,
     change_catalog_item,
     check_item,
     item_values,
 )
-from itsm.requests.catalog import FIELD_TYPES, CatalogItem
-from itsm.requests.definitions import approval_kind
 from itsm.requests.forms import file_fields, request_file
 from itsm.requests.fulfilment import TaskError, assign_task, find_task, note_task, work_task
 from itsm.requests.intake import OrderError, create_request
@@ -45,6 +44,7 @@ from itsm.tickets.context import ActionContext
 from itsm.tickets.journal import AttachmentTooLarge, make_attachment
 from itsm.tickets.workflow import TransitionError
 from itsm.ui.downloads import file_response
+from itsm.ui.forms import human_size
 
 CATALOG = "/api/v1/catalog"
 REQUESTS = "/api/v1/requests"
