@@ -25,6 +25,7 @@ def main(global_config: dict[str, Any], **settings: Any) -> Any:
         config.include("itsm.writelock")
         config.include("pyramid_zodbconn")
         config.include("pyramid_chameleon")
+        config.include("itsm.tree")
         config.include("itsm.storage")
         config.include("itsm.i18n")
         config.include("itsm.security")
@@ -45,6 +46,7 @@ def main(global_config: dict[str, Any], **settings: Any) -> Any:
         config.include("itsm.approvals")
         config.include("itsm.requests")
         config.include("itsm.changes")
+        config.include("itsm.problems")
         config.include("itsm.admin")
         app = config.make_wsgi_app()
     from itsm.storage import after_start
