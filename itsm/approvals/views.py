@@ -14,6 +14,7 @@ from itsm.approvals.models import PENDING
 from itsm.approvals.subjects import subject_kind
 from itsm.approvals.summary import summary_rows
 from itsm.i18n import _
+from itsm.security.permissions import P
 from itsm.tickets.context import ActionContext
 from itsm.tickets.workflow import TransitionError
 from itsm.ui.forms import flash, translate
@@ -22,7 +23,7 @@ MINE_PT = "itsm:approvals/templates/mine.pt"
 LINK_PT = "itsm:approvals/templates/link.pt"
 
 
-@view_config(route_name="approvals.mine", request_method="GET", permission="view", renderer=MINE_PT)
+@view_config(route_name="approvals.mine", request_method="GET", permission=P.VIEW, renderer=MINE_PT)
 def mine_view(context: Any, request: Any) -> dict[str, Any]:
     identity = request.identity
     steps = waiting_for(request.itsm_root, identity.login, identity.person.groups)
@@ -30,7 +31,7 @@ def mine_view(context: Any, request: Any) -> dict[str, Any]:
     return {"steps": steps, "details": lambda step: summary_rows(step.ticket, root, locale)}
 
 
-@view_config(route_name="approvals.decide", request_method="POST", permission="decide")
+@view_config(route_name="approvals.decide", request_method="POST", permission=P.DECIDE)
 def decide_view(context: Any, request: Any) -> HTTPSeeOther:
     ctx = ActionContext.from_request(request)
     decision = request.POST.get("decision", "")

@@ -35,6 +35,7 @@ from itsm.changes.workflow import (
 from itsm.containers import Changes
 from itsm.i18n import _
 from itsm.search.catalog import search
+from itsm.security.permissions import P
 from itsm.tickets.context import ActionContext
 from itsm.tickets.links import change_links
 from itsm.tickets.workflow import TransitionError
@@ -46,7 +47,7 @@ PER_PAGE = 50
 @view_config(
     context=Changes,
     request_method="GET",
-    permission="view",
+    permission=P.VIEW,
     renderer="itsm:changes/templates/list.pt",
 )
 def list_view(context: Changes, request: Any) -> dict[str, Any]:
@@ -152,7 +153,7 @@ def calendar_common(request: Any, view: str, filters: dict[str, str], **dates: s
     context=Changes,
     name="calendar",
     request_method="GET",
-    permission="view",
+    permission=P.VIEW,
     renderer="itsm:changes/templates/calendar.pt",
 )
 def calendar_view(context: Changes, request: Any) -> dict[str, Any]:
@@ -208,7 +209,7 @@ def stepping(request: Any, view: str, filters: dict[str, str], before: str, afte
     context=Changes,
     name="month",
     request_method="GET",
-    permission="view",
+    permission=P.VIEW,
     renderer="itsm:changes/templates/calendar_month.pt",
 )
 def month_view(context: Changes, request: Any) -> dict[str, Any]:
@@ -248,7 +249,7 @@ def month_view(context: Changes, request: Any) -> dict[str, Any]:
     context=Changes,
     name="week",
     request_method="GET",
-    permission="view",
+    permission=P.VIEW,
     renderer="itsm:changes/templates/calendar_week.pt",
 )
 def week_view(context: Changes, request: Any) -> dict[str, Any]:
@@ -295,12 +296,12 @@ def week_view(context: Changes, request: Any) -> dict[str, Any]:
 @view_config(
     context=Change,
     request_method="GET",
-    permission="view",
+    permission=P.VIEW,
     renderer="itsm:changes/templates/change.pt",
 )
 def change_view(context: Change, request: Any) -> dict[str, Any]:
     ctx = ActionContext.from_request(request)
-    may_work = bool(request.has_permission("work", context))
+    may_work = bool(request.has_permission(P.WORK, context))
     available = [
         t.name
         for t in WORKFLOW.available(context.status, ctx.roles_on(context))
@@ -321,7 +322,7 @@ def change_view(context: Change, request: Any) -> dict[str, Any]:
     }
 
 
-@view_config(context=Change, name="transition", request_method="POST", permission="work")
+@view_config(context=Change, name="transition", request_method="POST", permission=P.WORK)
 def transition_view(context: Change, request: Any) -> HTTPSeeOther:
     """The change page's buttons: the same transitions as the API."""
     ctx = ActionContext.from_request(request)

@@ -260,7 +260,7 @@ api.transitions(
     response("200", "Entries, oldest first"),
 )
 def journal_view(context: Any, request: Any) -> dict[str, Any]:
-    internal = request.has_permission("internal", context)
+    internal = request.has_permission(P.INTERNAL, context)
     items = [entry_json(e) for e in context.journal.visible(bool(internal))]
     return {"items": items, "total": len(items)}
 

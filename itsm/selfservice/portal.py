@@ -22,6 +22,7 @@ from itsm.incidents.models import Incident
 from itsm.incidents.workflow import NEXT_STEP, OPEN_STATES, RESOLVED, STATE_TITLES, WAITING
 from itsm.root import ServiceDesk
 from itsm.search.catalog import search
+from itsm.security.permissions import P
 from itsm.selfservice import announcements as board_ops
 from itsm.selfservice import satisfaction
 from itsm.selfservice.announcements import (
@@ -121,7 +122,7 @@ def portal_sections(request: Any) -> dict[str, Any]:
             my_open_total=open_total,
             waiting=waiting,
             announcements=board.current(now),
-            can_post=bool(request.has_permission("post", board)),
+            can_post=bool(request.has_permission(P.POST, board)),
             severities=SEVERITIES,
             state_titles=STATE_TITLES,
             next_step=NEXT_STEP,
@@ -170,7 +171,7 @@ def _announcement_page(
     message: Any = None,
 ) -> dict[str, Any]:
     now = datetime.now(UTC)
-    can_post = bool(request.has_permission("post", board))
+    can_post = bool(request.has_permission(P.POST, board))
     if values is None:
         if editing is not None:
             values = {
@@ -209,7 +210,7 @@ def _announcement_page(
     context=ServiceDesk,
     name="announcements",
     request_method="GET",
-    permission="view",
+    permission=P.VIEW,
     renderer=ANNOUNCEMENTS_PT,
 )
 def announcements_page(context: ServiceDesk, request: Any) -> dict[str, Any]:
@@ -218,7 +219,7 @@ def announcements_page(context: ServiceDesk, request: Any) -> dict[str, Any]:
     editing = None
     key = request.GET.get("edit")
     if key:
-        if not request.has_permission("post", board):
+        if not request.has_permission(P.POST, board):
             raise HTTPForbidden()
         editing = board.get(key)
         if editing is None:
@@ -230,13 +231,13 @@ def announcements_page(context: ServiceDesk, request: Any) -> dict[str, Any]:
     context=ServiceDesk,
     name="announcements",
     request_method="POST",
-    permission="view",
+    permission=P.VIEW,
     renderer=ANNOUNCEMENTS_PT,
 )
 def announcements_post(context: ServiceDesk, request: Any) -> Any:
     """Post (``action=create``), change (``update``) or take down (``expire``); IT staff."""
     board = AnnouncementBoard(context)
-    if not request.has_permission("post", board):
+    if not request.has_permission(P.POST, board):
         raise HTTPForbidden()
     post = request.POST
     action = post.get("action", "create")
@@ -356,7 +357,7 @@ def survey_answer(context: ServiceDesk, request: Any) -> dict[str, Any]:
     context=Incident,
     name="satisfaction",
     request_method="GET",
-    permission="confirm",
+    permission=P.CONFIRM,
     renderer=SURVEY_PT,
 )
 def incident_survey_page(context: Incident, request: Any) -> dict[str, Any]:
@@ -370,7 +371,7 @@ def incident_survey_page(context: Incident, request: Any) -> dict[str, Any]:
     context=Incident,
     name="satisfaction",
     request_method="POST",
-    permission="confirm",
+    permission=P.CONFIRM,
     renderer=SURVEY_PT,
 )
 def incident_survey_answer(context: Incident, request: Any) -> Any:

@@ -18,6 +18,7 @@ from pyramid.view import (
 from itsm.directory.base import DirectoryUnavailable
 from itsm.i18n import LANGUAGE_COOKIE, _
 from itsm.root import ServiceDesk
+from itsm.security.permissions import P
 from itsm.ui import home_sections
 from itsm.ui.safe_redirect import local_path
 from itsm.ui.tweens import request_id
@@ -33,7 +34,7 @@ ROLE_TITLES = {
 }
 
 
-@view_config(context=ServiceDesk, renderer="itsm:ui/templates/home.pt", permission="view")
+@view_config(context=ServiceDesk, renderer="itsm:ui/templates/home.pt", permission=P.VIEW)
 def home(context: ServiceDesk, request: Any) -> dict[str, Any]:
     """The home page: the sections packages add (config.add_itsm_home_section), then each
     role's part."""
