@@ -9,13 +9,20 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from typing import Any
 
 from BTrees.OOBTree import OOBTree
 
 from itsm.changes.models import ensure_change_settings
 
+#: Who reads the change calendar and may have its feed: IT staff and the change board.
 FEED_ROLES = frozenset({"agent", "admin", "change_board"})
+
+
+def reads_calendar(roles: Iterable[str]) -> bool:
+    """Whether a person with ``roles`` reads the change calendar (pages, feed, API)."""
+    return not FEED_ROLES.isdisjoint(roles)
 
 
 def _digest(secret: str) -> str:
@@ -44,6 +51,6 @@ def feed_owner(root: Any, secret: str) -> Any:
         return None
     login = settings.feeds.get(_digest(secret))
     person = root["people"].get(login) if login else None
-    if person is None or not FEED_ROLES & set(person.roles):
+    if person is None or not reads_calendar(person.roles):
         return None
     return person

@@ -26,7 +26,7 @@ from itsm.cmdb.attachments import (
 from itsm.cmdb.classes import CiClass, CmdbSettings, cmdb_settings
 from itsm.cmdb.impact import impact_of
 from itsm.cmdb.models import RELATION_TITLES, RELATION_TYPES, ConfigurationItem
-from itsm.cmdb.queries import FILTERS, is_staff, list_cis, seats_of
+from itsm.cmdb.queries import FILTERS, list_cis, seats_of
 from itsm.cmdb.register import EDITABLE, CmdbError, create_ci, find_class, update_ci
 from itsm.cmdb.schemas import ci_schema
 from itsm.cmdb.serialize import CSV_COLUMNS, csv_row, plain
@@ -35,6 +35,7 @@ from itsm.containers import Cmdb
 from itsm.i18n import _
 from itsm.incidents.models import Incident
 from itsm.security.permissions import P
+from itsm.security.roles import is_staff
 from itsm.tickets.context import ActionContext
 from itsm.tickets.journal import AttachmentTooLarge
 from itsm.tickets.workflow import TransitionError

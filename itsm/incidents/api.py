@@ -15,6 +15,7 @@ from itsm.incidents.queries import list_incidents
 from itsm.incidents.serialize import entry_json, history_json, incident_json
 from itsm.incidents.workflow import STATES, WORKFLOW
 from itsm.security.permissions import P
+from itsm.security.roles import has_staff_role
 from itsm.tickets.context import ActionContext
 from itsm.tickets.links import set_caused_by
 from itsm.tickets.workflow import TransitionError
@@ -120,7 +121,7 @@ def create_view(context: Any, request: Any) -> dict[str, Any]:
     ctx = ActionContext.from_request(request)
     requester = ctx.actor
     if body.get("requester") and body["requester"] != ctx.actor:
-        if not ctx.is_staff:
+        if not has_staff_role(ctx.roles):
             raise ApiError(403, "forbidden", _("Only IT staff can report for someone else."))
         from itsm.people.records import find_or_fetch
 

@@ -25,6 +25,7 @@ from itsm.kb.schemas import read_form
 from itsm.kb.search import search_articles, snippet
 from itsm.kb.workflow import STATE_TITLES, STATES, WORKFLOW
 from itsm.security.permissions import P
+from itsm.security.roles import is_staff
 from itsm.tickets.context import ActionContext
 from itsm.tickets.journal import AttachmentTooLarge, make_attachment
 from itsm.tickets.workflow import TransitionError
@@ -42,11 +43,6 @@ DONE = {
     "retire": _("The article is retired."),
     "revive": _("The article is back in draft."),
 }
-
-
-def is_staff(request: Any) -> bool:
-    identity = request.identity
-    return identity is not None and (identity.has_role("agent") or identity.has_role("admin"))
 
 
 def _common(request: Any) -> dict[str, Any]:

@@ -7,11 +7,12 @@ from typing import Any
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import view_config
 
-from itsm.cmdb.queries import assets_of, is_staff
+from itsm.cmdb.queries import assets_of
 from itsm.i18n import _
 from itsm.people.models import Person
 from itsm.root import People
 from itsm.security.permissions import P
+from itsm.security.roles import is_staff
 from itsm.security.tokens import create_token, revoke_token, tokens_of
 
 
