@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pyramid.httpexceptions import HTTPSeeOther
+from pyramid.security import NO_PERMISSION_REQUIRED
 from pyramid.view import view_config
 
 from itsm.approvals import links
@@ -71,7 +72,12 @@ def _link_values(request: Any, step: Any, token: str, **extra: Any) -> dict[str,
     return values
 
 
-@view_config(route_name="approvals.link", request_method="GET", renderer=LINK_PT)
+@view_config(
+    route_name="approvals.link",
+    request_method="GET",
+    renderer=LINK_PT,
+    permission=NO_PERMISSION_REQUIRED,  # the signed token in the link is the credential
+)
 def link_page(context: Any, request: Any) -> dict[str, Any]:
     """Reading the link changes nothing; only the POST of its form decides."""
     token = request.GET.get("token", "")
@@ -84,7 +90,11 @@ def link_page(context: Any, request: Any) -> dict[str, Any]:
 
 # The visitor may have no session at all: the single-use token is the CSRF protection here.
 @view_config(
-    route_name="approvals.link", request_method="POST", renderer=LINK_PT, require_csrf=False
+    route_name="approvals.link",
+    request_method="POST",
+    renderer=LINK_PT,
+    require_csrf=False,
+    permission=NO_PERMISSION_REQUIRED,  # the signed token in the link is the credential
 )
 def link_answer(context: Any, request: Any) -> dict[str, Any]:
     token = request.POST.get("token", "")

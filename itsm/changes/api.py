@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from pyramid.response import Response
+from pyramid.security import NO_PERMISSION_REQUIRED
 from pyramid.view import view_config
 
 from itsm.api.errors import ApiError, refusal
@@ -347,7 +348,11 @@ def feed_url_view(context: Any, request: Any) -> dict[str, Any]:
     return {"url": f"{base}{CHANGES}/calendar/{secret}.ics"}
 
 
-@view_config(route_name="api.changes.feed", request_method="GET")
+@view_config(
+    route_name="api.changes.feed",
+    request_method="GET",
+    permission=NO_PERMISSION_REQUIRED,  # the secret in the URL is the credential
+)
 def personal_feed_view(context: Any, request: Any) -> Response:
     """Public route: the secret in the URL is the credential (itsm.changes.feeds)."""
     if feed_owner(request.itsm_root, request.matchdict["secret"]) is None:

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound, HTTPSeeOther
+from pyramid.security import NO_PERMISSION_REQUIRED
 from pyramid.view import view_config
 
 from itsm.i18n import _
@@ -303,7 +304,13 @@ def _survey_values(request: Any, ticket: Any, **extra: Any) -> dict[str, Any]:
     return values
 
 
-@view_config(context=ServiceDesk, name="survey", request_method="GET", renderer=SURVEY_PT)
+@view_config(
+    context=ServiceDesk,
+    name="survey",
+    request_method="GET",
+    renderer=SURVEY_PT,
+    permission=NO_PERMISSION_REQUIRED,
+)
 def survey_page(context: ServiceDesk, request: Any) -> dict[str, Any]:
     """The mailed link: no login needed; a bad link says the same whatever made it bad."""
     token = request.GET.get("token", "")
@@ -325,6 +332,7 @@ def survey_page(context: ServiceDesk, request: Any) -> dict[str, Any]:
     request_method="POST",
     renderer=SURVEY_PT,
     require_csrf=False,
+    permission=NO_PERMISSION_REQUIRED,
 )
 def survey_answer(context: ServiceDesk, request: Any) -> dict[str, Any]:
     token = request.POST.get("token") or request.GET.get("token", "")

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from pyramid.httpexceptions import HTTPForbidden, HTTPFound, HTTPNotFound, HTTPSeeOther
 from pyramid.renderers import render_to_response
+from pyramid.security import NO_PERMISSION_REQUIRED
 from pyramid.view import (
     exception_view_config,
     forbidden_view_config,
@@ -72,7 +73,9 @@ def home(context: ServiceDesk, request: Any) -> dict[str, Any]:
     return sections
 
 
-@view_config(name="language", context=ServiceDesk, request_method="POST")
+@view_config(
+    name="language", context=ServiceDesk, request_method="POST", permission=NO_PERMISSION_REQUIRED
+)
 def switch_language(context: ServiceDesk, request: Any) -> Any:
     """Remember the chosen language: on the person when logged in, in a cookie otherwise."""
     language = request.POST.get("language", "")
