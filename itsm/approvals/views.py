@@ -29,7 +29,10 @@ def mine_view(context: Any, request: Any) -> dict[str, Any]:
     identity = request.identity
     steps = waiting_for(request.itsm_root, identity.login, identity.person.groups)
     root, locale = request.itsm_root, request.locale_name
-    return {"steps": steps, "details": lambda step: summary_rows(step.ticket, root, locale)}
+    return {
+        "steps": steps,
+        "details": lambda step: summary_rows(request.registry, step.ticket, root, locale),
+    }
 
 
 @view_config(route_name="approvals.decide", request_method="POST", permission=P.DECIDE)
@@ -63,7 +66,7 @@ def _link_values(request: Any, step: Any, token: str, **extra: Any) -> dict[str,
         "reason": "",
         "subject": subject_kind(step.ticket) if step is not None else "request",
         "details": (
-            summary_rows(step.ticket, request.itsm_root, request.locale_name)
+            summary_rows(request.registry, step.ticket, request.itsm_root, request.locale_name)
             if step is not None and token
             else []
         ),
