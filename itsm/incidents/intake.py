@@ -11,12 +11,13 @@ from itsm.incidents import clocks, notices
 from itsm.incidents.assignment import pick_assignee, rotate_in_own_transaction
 from itsm.incidents.models import Incident, IncidentSettings
 from itsm.incidents.routing import classify
-from itsm.incidents.workflow import NEW
+from itsm.incidents.workflow import NEW, WORKFLOW
 from itsm.numbering import allocate_number
 from itsm.search.catalog import mark_changed, new_docid, search
 from itsm.tickets.context import ActionContext
 from itsm.tickets.journal import Attachment
 from itsm.tickets.priority import priority_of
+from itsm.tickets.workflow import fire
 
 SETTINGS_NAME = "incidents"
 
@@ -111,17 +112,7 @@ def create_incident(
         )
         reasons.append(_assignment_reason(choice))
         if choice.assignee:
-            incident.assignee = choice.assignee
-            incident.status = "assigned"
-            incident.history.record(
-                now,
-                None,
-                "transition",
-                field="assign",
-                before=NEW,
-                after="assigned",
-                note=choice.assignee,
-            )
+            _assign_on_intake(ctx, incident, choice.assignee)
     incident.routing_note = " ".join(ctx_translate(ctx, r) for r in reasons if r)
     clocks.start(root, incident, now)
     mark_changed(root, incident)
@@ -130,6 +121,27 @@ def create_incident(
         notices.assigned(ctx, incident)
     ctx.notify(ObjectCreated(incident, ctx.request))
     return incident
+
+
+def _assign_on_intake(ctx: ActionContext, incident: Incident, assignee: str) -> None:
+    """The desk (actor None, role "system") fires "assign" like any other assignment; the
+    history's note names the person it went to."""
+
+    def apply(ticket: Any, transition: Any, fields: Any, now: Any) -> None:
+        ticket.assignee = assignee
+
+    fire(
+        WORKFLOW,
+        incident,
+        "assign",
+        actor=None,
+        roles=frozenset({"system"}),
+        fields={"assignee": assignee, "note": assignee},
+        now=ctx.now,
+        apply=apply,
+        notify=ctx.notify,
+        request=ctx.request,
+    )
 
 
 def ctx_translate(ctx: ActionContext, term: Any) -> str:
