@@ -10,6 +10,7 @@ from itsm.i18n import _
 from itsm.incidents import clocks, notices
 from itsm.incidents.intake import incident_settings
 from itsm.incidents.models import Incident
+from itsm.incidents.schemas import field_errors
 from itsm.incidents.workflow import CANCELLED, CLOSED, OPEN_STATES, RESOLVED, WAITING, WORKFLOW
 from itsm.search.catalog import mark_changed
 from itsm.security.roles import has_staff_role
@@ -250,15 +251,11 @@ def update_fields(ctx: ActionContext, incident: Incident, changes: Mapping[str, 
     errors: dict[str, Any] = {}
     if "category" in wanted and wanted["category"] not in settings.categories:
         errors["category"] = _("Choose one of the options.")
-    for level in ("impact", "urgency"):
-        if level in wanted and wanted[level] not in ("high", "medium", "low"):
-            errors[level] = _("Choose one of the options.")
     if "title" in wanted:
         wanted["title"] = str(wanted["title"]).strip()
-        if not wanted["title"]:
-            errors["title"] = _("Required")
-        elif len(wanted["title"]) > 200:
-            errors["title"] = _("At most ${n} characters.", mapping={"n": 200})
+    errors.update(
+        field_errors({k: wanted[k] for k in ("impact", "urgency", "title") if k in wanted})
+    )
     if errors:
         raise MissingFields(_("Some fields are not valid."), errors)
     impact = wanted.get("impact", incident.impact)

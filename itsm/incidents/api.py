@@ -12,6 +12,7 @@ from itsm.i18n import _
 from itsm.incidents import actions
 from itsm.incidents.intake import IntakeError, create_incident
 from itsm.incidents.queries import list_incidents
+from itsm.incidents.schemas import json_property
 from itsm.incidents.serialize import entry_json, history_json, incident_json
 from itsm.incidents.workflow import STATES, WORKFLOW
 from itsm.security.permissions import P
@@ -21,7 +22,7 @@ from itsm.tickets.links import set_caused_by
 from itsm.tickets.workflow import TransitionError
 
 BASE = "/api/v1/incidents"
-LEVEL = {"type": "string", "enum": ["high", "medium", "low"]}
+LEVEL = json_property("impact")  # impact and urgency have the same levels
 INCIDENT_SCHEMA = {
     "type": "object",
     "properties": {
@@ -96,8 +97,8 @@ CREATE_SCHEMA = {
     "additionalProperties": False,
     "required": ["title", "impact", "urgency"],
     "properties": {
-        "title": {"type": "string", "minLength": 1, "maxLength": 200},
-        "description": {"type": "string", "maxLength": 20000},
+        "title": json_property("title"),
+        "description": json_property("description"),
         "impact": LEVEL,
         "urgency": LEVEL,
         "category": {"type": "string", "maxLength": 100},
@@ -185,7 +186,7 @@ PATCH_SCHEMA = {
     "type": "object",
     "additionalProperties": False,
     "properties": {
-        "title": {"type": "string", "minLength": 1, "maxLength": 200},
+        "title": json_property("title"),
         "category": {"type": "string"},
         "impact": LEVEL,
         "urgency": LEVEL,

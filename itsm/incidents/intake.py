@@ -11,6 +11,7 @@ from itsm.incidents import clocks, notices
 from itsm.incidents.assignment import pick_assignee, rotate_in_own_transaction
 from itsm.incidents.models import Incident, IncidentSettings
 from itsm.incidents.routing import classify
+from itsm.incidents.schemas import field_errors
 from itsm.incidents.workflow import NEW, WORKFLOW
 from itsm.numbering import allocate_number
 from itsm.search.catalog import mark_changed, new_docid, search
@@ -44,17 +45,16 @@ def open_load(root: Any, login: str) -> int:
 
 
 def validate(title: str, description: str, impact: str, urgency: str) -> dict[str, Any]:
-    fields: dict[str, Any] = {}
-    if not title.strip():
-        fields["title"] = _("Required")
-    elif len(title) > 200:
-        fields["title"] = _("At most ${n} characters.", mapping={"n": 200})
-    if len(description) > 20000:
-        fields["description"] = _("At most ${n} characters.", mapping={"n": 20000})
-    for name, value in (("impact", impact), ("urgency", urgency)):
-        if value not in ("high", "medium", "low"):
-            fields[name] = _("Choose one of the options.")
-    return fields
+    """The report form's messages for what is wrong (mail and API reports meet the same rules)."""
+    return field_errors(
+        {
+            # Only spaces is no title (it is stored stripped); a long one is judged as given.
+            "title": title if title.strip() else "",
+            "description": description,
+            "impact": impact,
+            "urgency": urgency,
+        }
+    )
 
 
 def create_incident(
