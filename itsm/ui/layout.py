@@ -9,6 +9,7 @@ from pyramid.csrf import get_csrf_token
 from pyramid.renderers import get_renderer
 
 from itsm.i18n import LANGUAGE_NAMES, _
+from itsm.security.permissions import P
 from itsm.security.roles import has_staff_role
 
 
@@ -112,7 +113,9 @@ class Layout:
 
 
 def add_layout(event: Any) -> None:
-    """BeforeRender subscriber: put ``layout`` into every template's namespace."""
+    """BeforeRender subscriber: put ``layout`` and the permissions ``P`` into every template's
+    namespace (templates ask ``request.has_permission(P.CREATE, ...)`` like the code)."""
     request = event.get("request")
     if request is not None and "layout" not in event:
         event["layout"] = Layout(request)
+    event.setdefault("P", P)
