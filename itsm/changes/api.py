@@ -21,7 +21,7 @@ from itsm.api.scaffold import (
 )
 from itsm.changes import actions
 from itsm.changes.calendar import calendar_changes, ics_feed
-from itsm.changes.feeds import feed_owner, new_feed_secret, reads_calendar
+from itsm.changes.feeds import feed_owner, new_feed_secret, reads_all_changes
 from itsm.changes.intake import (
     PLAN_ALIASES,
     ChangeError,
@@ -221,7 +221,7 @@ api.route("api.change", CHANGES + "/{number}", item_in("changes"), ("transitions
     ],
 )
 def list_view(context: Any, request: Any) -> dict[str, Any]:
-    query = ticket_query(request, "change", reads_calendar(request.identity.person.roles))
+    query = ticket_query(request, "change", reads_all_changes(request.identity.person.roles))
     return list_page(
         request,
         lambda **page: search(request.itsm_root, sort="created", reverse=True, **page, **query),
@@ -312,7 +312,7 @@ def _feed_changes(request: Any) -> list[Any]:
     renderer=None,
 )
 def calendar_feed_view(context: Any, request: Any) -> Response:
-    if not reads_calendar(request.identity.person.roles):
+    if not reads_all_changes(request.identity.person.roles):
         raise ApiError(403, "forbidden", _("Only IT staff and the change board see the calendar."))
     return _ics_response(request)
 
@@ -341,7 +341,7 @@ def _ics_response(request: Any) -> Response:
     response("200", "The URL", {"type": "object", "properties": {"url": {"type": "string"}}}),
 )
 def feed_url_view(context: Any, request: Any) -> dict[str, Any]:
-    if not reads_calendar(request.identity.person.roles):
+    if not reads_all_changes(request.identity.person.roles):
         raise ApiError(403, "forbidden", _("Only IT staff and the change board see the calendar."))
     secret = new_feed_secret(request.itsm_root, request.identity.login)
     base = request.registry.itsm_settings.public_url

@@ -10,7 +10,7 @@ from typing import Any
 from pyramid.httpexceptions import HTTPForbidden, HTTPSeeOther
 from pyramid.view import view_config
 
-from itsm.changes.feeds import reads_calendar
+from itsm.changes.feeds import reads_all_changes
 from itsm.changes.models import change_settings, set_blackouts
 from itsm.changes.schemas import _local_time, parse_zone
 from itsm.containers import Changes
@@ -23,7 +23,7 @@ NAME_MAX = 200
 
 
 def _values(request: Any, **extra: Any) -> dict[str, Any]:
-    if not reads_calendar(request.identity.person.roles):
+    if not reads_all_changes(request.identity.person.roles):
         raise HTTPForbidden()
     values = {
         "windows": list(enumerate(change_settings(request.itsm_root).blackouts)),

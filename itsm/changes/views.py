@@ -19,7 +19,7 @@ from itsm.changes.calendar import (
     week_grid,
     week_start,
 )
-from itsm.changes.feeds import reads_calendar
+from itsm.changes.feeds import reads_all_changes
 from itsm.changes.intake import ChangeError
 from itsm.changes.models import Change, change_settings
 from itsm.changes.risk import QUESTIONS, RISK_CLASSES, RISK_TITLES
@@ -62,7 +62,7 @@ def list_view(context: Changes, request: Any) -> dict[str, Any]:
     return {
         "changes": found,
         "total": total,
-        "calendar": reads_calendar(request.identity.person.roles),
+        "calendar": reads_all_changes(request.identity.person.roles),
         "state_titles": STATE_TITLES,
         "type_titles": TYPE_TITLES,
         "risk_titles": RISK_TITLES,
@@ -126,7 +126,7 @@ def calendar_common(request: Any, view: str, filters: dict[str, str], **dates: s
     """What every calendar view shows: tabs, filters and the titles. Only IT staff and the
     change board read the calendar (as its feed); others see the changes they raised."""
     identity = request.identity
-    if not reads_calendar(identity.person.roles):
+    if not reads_all_changes(identity.person.roles):
         raise HTTPForbidden()
     return {
         "view": view,
