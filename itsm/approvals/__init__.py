@@ -5,8 +5,8 @@ from typing import Any
 
 def includeme(config: Any) -> None:
     from itsm.approvals.api import step_factory
+    from itsm.approvals.jobs import ApprovalTiming, approval_timers_job
     from itsm.approvals.summary import add_approval_summary
-    from itsm.approvals.timers import ApprovalTiming, approval_timers_job
 
     config.registry.itsm_approval_summaries = {}
     config.add_directive("add_approval_summary", add_approval_summary)
@@ -18,7 +18,7 @@ def includeme(config: Any) -> None:
     config.add_route("approvals.link", "/approvals/{id}/mail")
     config.add_route("approvals.decide", "/approvals/{id}/decide", factory=step_factory)
     config.scan("itsm.approvals.views")
-    config.scan("itsm.approvals.delegation_views")
+    config.scan("itsm.approvals.views_delegation")
     config.add_itsm_job("approvals_timers", approval_timers_job, 900)
     # The portal (itsm.selfservice, included earlier) lists what waits for people.
     if hasattr(config, "add_portal_waiting"):

@@ -14,7 +14,7 @@ def _number(settings: Any, name: str, default: str, kind: type = int) -> Any:
 
 
 def includeme(config: Any) -> None:
-    from itsm.changes.reminders import change_reminders_job
+    from itsm.changes.jobs import change_reminders_job
     from itsm.changes.summary import change_summary
     from itsm.containers import Changes
 
@@ -32,8 +32,8 @@ def includeme(config: Any) -> None:
     config.registry.itsm_change_reminder_hours = hours
     config.include("itsm.changes.api")
     config.scan("itsm.changes.views")
-    config.scan("itsm.changes.form_views")
-    config.scan("itsm.changes.blackout_views")
+    config.scan("itsm.changes.views_form")
+    config.scan("itsm.changes.views_blackout")
     config.add_subscriber(
         "itsm.changes.subscribers.on_approval_finished",
         "itsm.approvals.events.ApprovalFinished",

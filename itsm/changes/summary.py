@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from itsm.approvals.summary import Row
-from itsm.changes.form_views import ANSWER_TITLES as FORM_ANSWER_TITLES
-from itsm.changes.form_views import PLAN_TITLES
 from itsm.changes.risk import QUESTIONS, RISK_TITLES
+from itsm.changes.views_form import ANSWER_TITLES as FORM_ANSWER_TITLES
+from itsm.changes.views_form import PLAN_TITLES
 from itsm.changes.workflow import TYPE_TITLES
 from itsm.i18n import _
 

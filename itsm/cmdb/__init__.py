@@ -52,4 +52,4 @@ def includeme(config: Any) -> None:
     config.registry.itsm_cmdb_import_max_bytes = int(raw)
     config.include("itsm.cmdb.api")
     config.scan("itsm.cmdb.views")
-    config.scan("itsm.cmdb.import_views")
+    config.scan("itsm.cmdb.views_import")

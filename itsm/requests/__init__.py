@@ -6,8 +6,8 @@ from typing import Any
 def includeme(config: Any) -> None:
     from itsm.containers import Requests, ServiceCatalog
     from itsm.requests.fulfilment import dated_tasks_job
+    from itsm.requests.jobs import draft_reminder_job
     from itsm.requests.recurring import recurring_job
-    from itsm.requests.reminders import draft_reminder_job
     from itsm.requests.summary import request_summary
 
     config.add_itsm_container("requests", Requests)
@@ -15,13 +15,13 @@ def includeme(config: Any) -> None:
     config.add_approval_summary("request", request_summary)
 
     config.include("itsm.requests.api")
-    config.include("itsm.requests.recurring_api")
+    config.include("itsm.requests.api_recurring")
     config.add_itsm_job("requests_recurring", recurring_job, 300)
     config.add_itsm_job("requests_draft_reminders", draft_reminder_job, 3600)
     config.add_itsm_job("requests_dated_tasks", dated_tasks_job, 600)
     config.scan("itsm.requests.views")
-    config.scan("itsm.requests.admin_views")
-    config.scan("itsm.requests.taskviews")
+    config.scan("itsm.requests.views_admin")
+    config.scan("itsm.requests.views_tasks")
     config.scan("itsm.requests.export")
     config.add_subscriber(
         "itsm.requests.subscribers.on_transitioned", "itsm.events.TicketTransitioned"

@@ -18,7 +18,7 @@ from itsm.requests.forms import file_fields, form_for, hidden_fields, request_fi
 from itsm.requests.fulfilment import work_task
 from itsm.requests.intake import OrderError, create_request
 from itsm.requests.models import ServiceRequest
-from itsm.requests.taskviews import task_panel
+from itsm.requests.views_tasks import task_panel
 from itsm.requests.workflow import NEXT_STEP, STATE_TITLES, TASK_STATE_TITLES
 from itsm.search.catalog import search
 from itsm.security.permissions import P

@@ -13,5 +13,5 @@ def includeme(config: Any) -> None:
         "itsm.selfservice.satisfaction.on_transitioned", "itsm.events.TicketTransitioned"
     )
     config.include("itsm.selfservice.api")
-    config.scan("itsm.selfservice.portal")
-    config.include("itsm.selfservice.password_views")
+    config.scan("itsm.selfservice.views")
+    config.include("itsm.selfservice.views_password")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from itsm.approvals.timers import approval_timers_job
+from itsm.approvals.jobs import approval_timers_job
 from itsm.worker.jobs import JobContext
 from tests.functional.requests.conftest import mails
 

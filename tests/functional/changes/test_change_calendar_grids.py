@@ -154,7 +154,7 @@ def test_bad_dates_show_the_current_period_with_a_notice(app: Any) -> None:
 
 
 def test_overrunning_change_is_flagged_in_the_calendar(app: Any, api: Any) -> None:
-    from itsm.changes.reminders import change_reminders_job
+    from itsm.changes.jobs import change_reminders_job
     from itsm.worker.jobs import JobContext
 
     agent = api("agent")

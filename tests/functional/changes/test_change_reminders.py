@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from itsm.changes.reminders import change_reminders_job
+from itsm.changes.jobs import change_reminders_job
 from itsm.notify.delivery import deliver_outbox
 from itsm.worker.jobs import JobContext
 from tests.conftest import logged_in

@@ -58,7 +58,7 @@ def test_reading_recurring_templates_never_commits(app, api):
 
 
 def test_a_draft_left_for_three_days_gets_one_reminder(app, api):
-    from itsm.requests.reminders import draft_reminder_job
+    from itsm.requests.jobs import draft_reminder_job
     from tests.functional.requests.conftest import mails
 
     number = api("employee").order("new-laptop", {}, draft=True)["number"]

@@ -36,7 +36,7 @@ def add_calendar(app: Any, calendar: Any) -> None:
 
 
 def template(app: Any, slug: str) -> dict:
-    from itsm.requests.recurring_api import template_json
+    from itsm.requests.api_recurring import template_json
 
     return app.read(lambda root: template_json(root["settings"]["recurring"][slug], root))
 

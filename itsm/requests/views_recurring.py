@@ -1,6 +1,6 @@
 """Recurring work pages (IT staff): list, create, edit, pause/resume and delete templates.
 
-The pages check their input with the API's :func:`~itsm.requests.recurring_api.check_template`,
+The pages check their input with the API's :func:`~itsm.requests.api_recurring.check_template`,
 so a template made here and one made through ``/api/v1/recurring`` obey the same rules.
 """
 
@@ -15,6 +15,12 @@ from pyramid.view import view_config
 from itsm.admin.schemas import WEEKDAY_TITLES
 from itsm.admin.schemas import WEEKDAYS as ADMIN_WEEKDAYS
 from itsm.i18n import _
+from itsm.requests.api_recurring import (
+    calendar_names,
+    check_slug,
+    check_template,
+    template_factory,
+)
 from itsm.requests.catalog import items as catalog_items
 from itsm.requests.recurring import (
     add_template,
@@ -23,12 +29,6 @@ from itsm.requests.recurring import (
     set_active,
     templates,
     update_template,
-)
-from itsm.requests.recurring_api import (
-    calendar_names,
-    check_slug,
-    check_template,
-    template_factory,
 )
 from itsm.security.permissions import P
 from itsm.ui.forms import flash, translate
@@ -309,4 +309,4 @@ def includeme(config: Any) -> None:
     config.add_route("recurring.new", "/recurring/new", factory=settings_factory)
     config.add_route("recurring.edit", "/recurring/{id}/", factory=template_factory)
     config.add_route("recurring.action", "/recurring/{id}/action", factory=template_factory)
-    config.scan("itsm.requests.recurring_views")
+    config.scan("itsm.requests.views_recurring")

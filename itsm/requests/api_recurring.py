@@ -291,4 +291,4 @@ def delete_view(context: Any, request: Any) -> dict[str, Any]:
 
 def includeme(config: Any) -> None:
     api.include(config)
-    config.include("itsm.requests.recurring_views")
+    config.include("itsm.requests.views_recurring")

@@ -178,5 +178,5 @@ def includeme(config: Any) -> None:
     config.add_route("password.reset", "/password-reset")
     config.add_route("password.reset.confirm", "/password-reset/confirm")
     config.add_route("password.change", "/password-change")
-    config.include("itsm.selfservice.password_api")
-    config.scan("itsm.selfservice.password_views")
+    config.include("itsm.selfservice.api_password")
+    config.scan("itsm.selfservice.views_password")
