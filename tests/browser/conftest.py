@@ -77,7 +77,9 @@ def page(browser: Any, page_errors: list[str]) -> Iterator[Any]:
     # axe injected as an inline <script>; the page's own scripts stay under the CSP.
     context.add_init_script(path=str(AXE))
     page = context.new_page()
-    page.set_default_timeout(10_000)
+    # A bound, not a pause: waits end as soon as the page is there. 30 s because a loaded
+    # 2-core machine (CI beside other work) was seen taking over 10 s for one navigation.
+    page.set_default_timeout(30_000)
 
     def on_console(message: Any) -> None:
         if message.type == "error":
