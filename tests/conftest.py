@@ -41,7 +41,7 @@ TEST_INI = ROOT / "etc" / "test.ini"
 
 pytest_plugins = [
     f"tests.plugins.{name}"
-    for name in ("slapd", "smtp")
+    for name in ("slapd", "smtp", "dovecot")
     if (ROOT / "tests" / "plugins" / f"{name}.py").exists()
 ]
 
