@@ -24,6 +24,7 @@ CONTAINERS = (
     "catalog",
     "people",
     "settings",
+    "mail",
 )
 #: Sub-containers of /settings.
 SETTINGS_CONTAINERS = ("groups",)
@@ -77,6 +78,7 @@ class People(Folder):
 def _container_class(name: str) -> type[Folder]:
     from itsm import containers
     from itsm.incidents.models import Incidents
+    from itsm.mailin.models import MailIn
 
     return {
         "settings": Settings,
@@ -88,6 +90,7 @@ def _container_class(name: str) -> type[Folder]:
         "requests": containers.Requests,
         "changes": containers.Changes,
         "problems": containers.Problems,
+        "mail": MailIn,
     }.get(name, Folder)
 
 

@@ -1,0 +1,11 @@
+"""The email channel: mail to the desk becomes tickets, replies, or held mail.
+
+``intake.take_message`` is the one way in (``itsm-mail-in`` through ``POST /api/v1/mail/in``,
+the IMAP poller, the quarantine's release); ``models`` holds ``/mail`` and its quarantine.
+"""
+
+from typing import Any
+
+
+def includeme(config: Any) -> None:
+    config.include("itsm.mailin.gateway")
