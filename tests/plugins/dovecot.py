@@ -1,11 +1,11 @@
 """A throwaway IMAP server for the mailbox-poller tests (Debian's dovecot-imapd).
 
 :class:`Dovecot` writes its own ``dovecot.conf`` into a temporary directory (nothing under
-``/etc``, ``/var`` or ``/run`` is read or written): IMAPS only (TLS with a certificate for the
-name ``localhost`` signed by a throwaway CA, plain IMAP switched off), users in a passwd-file,
-Maildirs under the same directory, the log in ``dovecot.log`` there. It runs
-``/usr/sbin/dovecot -F`` (foreground: the fixture owns the process) on a free loopback port and
-is stopped at the end of the session.
+``/etc``, ``/var`` or ``/run`` is read or written): IMAPS on ``port``, and IMAP that requires
+STARTTLS before a login on ``starttls_port`` (a certificate for the name ``localhost`` signed
+by a throwaway CA), users in a passwd-file, Maildirs and the log (``dovecot.log``) in the same
+directory. It runs ``/usr/sbin/dovecot -F`` (foreground: the fixture owns the process) on
+loopback and is stopped at the end of the session.
 
 Every test gets a mailbox of its own: ``imap_account`` takes the next of the users written
 into the passwd-file at start, so tests never see each other's mail.
@@ -63,7 +63,7 @@ def _accounts_for_root() -> tuple[str, str, int, int]:
     return "dovenull", "dovecot", internal.pw_uid, internal.pw_gid
 
 
-def config_text(directory: Path, port: int, tls: Certificates) -> str:
+def config_text(directory: Path, port: int, starttls_port: int, tls: Certificates) -> str:
     """``dovecot.conf`` for a server that lives in ``directory``."""
     if os.geteuid() == 0:
         login_user, internal_user, uid, gid = _accounts_for_root()
@@ -100,7 +100,8 @@ userdb {{
 service imap-login {{
   chroot =
   inet_listener imap {{
-    port = 0
+    address = 127.0.0.1
+    port = {starttls_port}
   }}
   inet_listener imaps {{
     address = 127.0.0.1
@@ -121,6 +122,8 @@ class Dovecot:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self.port = free_port()
+        #: Plain IMAP that must STARTTLS before it takes a login.
+        self.starttls_port = free_port()
         self.certificates = make_certificates(directory / "tls")
         self.ca = self.certificates.ca
         self.config = directory / "dovecot.conf"
@@ -139,7 +142,8 @@ class Dovecot:
             encoding="utf-8",
         )
         self.config.write_text(
-            config_text(self.directory, self.port, self.certificates), encoding="utf-8"
+            config_text(self.directory, self.port, self.starttls_port, self.certificates),
+            encoding="utf-8",
         )
         if os.geteuid() == 0:
             # The auth process (user dovecot) reads the passwd-file; the mail processes run
