@@ -1,7 +1,8 @@
 """The email channel: mail to the desk becomes tickets, replies, or held mail.
 
 ``intake.take_message`` is the one way in (``itsm-mail-in`` through ``POST /api/v1/mail/in``,
-the IMAP poller, the quarantine's release); ``models`` holds ``/mail`` and its quarantine.
+the IMAP poller, the quarantine's release); ``models`` holds ``/mail`` and its quarantine;
+``imap`` is the poller (a worker job), ``views`` and ``api`` the quarantine page and API.
 """
 
 from typing import Any
@@ -9,3 +10,6 @@ from typing import Any
 
 def includeme(config: Any) -> None:
     config.include("itsm.mailin.gateway")
+    config.include("itsm.mailin.imap")
+    config.include("itsm.mailin.api")
+    config.scan("itsm.mailin.views")
