@@ -45,6 +45,7 @@ def main(global_config: dict[str, Any], **settings: Any) -> Any:
         config.include("itsm.approvals")
         config.include("itsm.requests")
         config.include("itsm.changes")
+        config.include("itsm.mailin")
         config.include("itsm.admin")
         app = config.make_wsgi_app()
     from itsm.storage import after_start

@@ -263,6 +263,10 @@ def parse(raw: Mapping[str, Any]) -> Settings:
         raise ConfigError("itsm.mail_in.imap_done_folder: must differ from imap_folder")
     if mail_in.imap_cafile and not os.path.isfile(mail_in.imap_cafile):
         raise ConfigError(f"itsm.mail_in.imap_cafile: no such file {mail_in.imap_cafile!r}")
+    if not mail_in.url.startswith(("http://", "https://")):
+        raise ConfigError(
+            f"itsm.mail_in.url: expected an http:// or https:// URL, got {mail_in.url!r}"
+        )
     if mail_in.secret and len(mail_in.secret) < 32:
         raise ConfigError(
             "itsm.mail_in.secret: set a random value of at least 32 characters "

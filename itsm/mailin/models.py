@@ -50,6 +50,7 @@ REASONS: dict[str, Any] = {
     "unparseable": _("The mail cannot be read completely (${detail})."),
     "not_allowed": _("The sender ${sender} may not see ${detail}; the reply was not attached."),
     "no_sender": _("The mail has no usable sender address."),
+    "spam": _("The mail server marked it as spam (${detail})."),
     "invalid": _("The mail cannot become a ticket (${detail})."),
 }
 

@@ -328,7 +328,19 @@ def parse_addresses(value: Any) -> list[Address]:
         if not address and not name:
             continue
         found.append(Address(address, decode_header_value(name) if name else ""))
+    if not any(a.address for a in found) and not any(c in raw for c in '<>"(),;'):
+        # "From: Test test@example.com": one plain addr-spec among words, nothing else that
+        # could make a broken address look like another person's.
+        specs = BARE_ADDRESS.findall(raw)
+        if len(specs) == 1:
+            name = raw.replace(specs[0], "").strip(" <>\"'")
+            return [Address(specs[0].lower(), decode_header_value(name) if name else "")]
     return found
+
+
+BARE_ADDRESS = re.compile(
+    r"(?<![^\s<,;:])([A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)(?![^\s>,;])"
+)
 
 
 MSGID_RE = re.compile(r"<([^<>\s]{1,4000})>")
