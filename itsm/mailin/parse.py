@@ -165,7 +165,7 @@ def _codec(charset: str | None) -> str:
         return ""
 
 
-CYRILLIC_CODECS = ("cp1251", "koi8_r", "koi8_u", "iso8859_5", "cp866", "utf_8")
+CYRILLIC_CODECS = ("cp1251", "koi8-r", "koi8-u", "iso8859-5", "cp866", "utf-8")  # codecs names
 #: Bytes 0x80-0xBF that Russian text in each codec uses (quotes, dashes, Ё/ё, №, NBSP).
 PLAUSIBLE_HIGH = {
     "cp1251": set(b"\x85\x91\x92\x93\x94\x95\x96\x97\xa0\xa8\xab\xb8\xb9\xbb"),
@@ -266,9 +266,9 @@ def decode_bytes(data: bytes, charset: str | None = None) -> str:
         guess = guess_cjk(data)
         if guess is not None:
             return guess
-    if codec and codec != "utf_8":
+    if codec and codec != "utf-8":
         return data.decode(codec, "replace")
-    if codec == "utf_8":
+    if codec == "utf-8":
         return data.decode("utf-8", "replace")
     return data.decode("cp1252", "replace")
 
