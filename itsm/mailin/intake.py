@@ -526,7 +526,8 @@ def create_incident_from_mail(
     from itsm.incidents.intake import create_incident
 
     max_bytes = registry.itsm_settings.attachment_max_bytes
-    title = SUBJECT_PREFIX.sub("", mail.subject).strip() if follows is not None else mail.subject
+    # A follow-up keeps the closed incident's title: the reply's subject is ours, re-quoted.
+    title = follows.title if follows is not None else mail.subject
     title = " ".join(title.split())[:TITLE_MAX] or _default_text(registry, _("(no subject)"))
     text = trim_reply(mail.text) if follows is not None else mail.text
     attachments, skipped = _files(mail, max_bytes)
