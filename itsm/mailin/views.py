@@ -41,6 +41,7 @@ def _reason_titles(request: Any) -> dict[str, str]:
         "not_allowed": _("Not allowed on that ticket"),
         "no_sender": _("No sender"),
         "invalid": _("Cannot become a ticket"),
+        "spam": _("Spam"),
     }
     return {code: request.localizer.translate(titles.get(code, code)) for code in REASONS}
 
