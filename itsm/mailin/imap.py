@@ -11,9 +11,11 @@ was committed but not flagged (the connection dropped in between) comes back as 
 that the intake recognises by its Message-ID: one mail, one ticket.
 
 A mailbox that cannot be reached, refuses the login or breaks off is logged in one line and
-tried again at the next tick. A database that cannot commit ends the tick (the mail stays
-unseen). A mail whose intake fails for any other reason (a bug) is skipped for an hour after
-:data:`MAX_FAILURES` tries, so it cannot hold up the mail behind it; it stays in the mailbox.
+tried again at the next tick. A database that cannot commit, or a directory that does not
+answer (the sender cannot be looked up), ends the tick: the mail stays unseen. A mail whose
+intake fails for any other reason (a bug) is held in the quarantine (``hold_failed``) and
+flagged; if even that fails it stays unseen and is skipped for an hour after
+:data:`MAX_FAILURES` tries, so it cannot hold up the mail behind it.
 """
 
 from __future__ import annotations
@@ -183,7 +185,7 @@ def _describe(exc: BaseException) -> str:
 
 
 #: What the database raises when a commit cannot happen now (retried at the next tick).
-DATABASE_ERRORS = (ZODB.POSException.POSError, transaction.interfaces.TransientError)
+DATABASE_ERRORS = (ZODB.POSException.POSError, transaction.interfaces.TransientError, OSError)
 
 
 class Poller:
@@ -236,8 +238,7 @@ class Poller:
     def _take_new(
         self, ctx: Any, settings: MailInSettings, mailbox: Mailbox, counts: dict[str, int]
     ) -> str:
-        from itsm.mailin.intake import take_message
-
+        """Take the unseen mail; "" when done, else why the tick stopped early."""
         for uid in mailbox.unseen()[: settings.imap_max_per_poll]:
             key = (where(settings), uid)
             if self._skipped(key, ctx.now().timestamp()):
@@ -245,35 +246,10 @@ class Poller:
             raw = mailbox.fetch(uid)
             if raw is None:
                 continue
-            try:
-                # Committed when transact returns; retried there on conflicts.
-                outcome = ctx.transact(
-                    lambda root, raw=raw: take_message(
-                        root, raw, registry=ctx.registry, source="imap", now=ctx.now()
-                    )
-                )
-            except DATABASE_ERRORS as exc:
-                log.error(
-                    "mail-in: message %s in %s stays unseen: the database did not commit "
-                    "(%s: %s); trying again in %g s",
-                    uid.decode(),
-                    where(settings),
-                    type(exc).__name__,
-                    exc,
-                    settings.imap_interval_seconds,
-                )
-                return "database failed"
-            except Exception:
-                failures = self.failures.get(key, (0, 0.0))[0] + 1
-                self.failures[key] = (failures, ctx.now().timestamp())
-                log.exception(
-                    "mail-in: the intake of message %s in %s failed (try %d of %d before it "
-                    "waits an hour); it stays unseen",
-                    uid.decode(),
-                    where(settings),
-                    failures,
-                    MAX_FAILURES,
-                )
+            outcome = self._take(ctx, settings, uid, raw)
+            if isinstance(outcome, str):
+                return outcome
+            if outcome is None:
                 counts["failed"] = counts.get("failed", 0) + 1
                 continue
             self.failures.pop(key, None)
@@ -285,8 +261,69 @@ class Poller:
                 outcome.kind,
                 outcome.number or outcome.reason or outcome.held,
             )
+            # Only now, with the outcome committed.
             mailbox.done(uid)
         return ""
+
+    def _take(self, ctx: Any, settings: MailInSettings, uid: bytes, raw: bytes) -> Any:
+        """One mail in a committed transaction: its Outcome; a string when the tick must stop
+        (the database or the directory is down); None when it failed and stays unseen."""
+        from itsm.mailin.intake import TemporaryFailure, hold_failed, take_message
+
+        mailbox, number = where(settings), uid.decode()
+        try:
+            # Committed when transact returns; retried there on conflicts.
+            return ctx.transact(
+                lambda root: take_message(
+                    root, raw, registry=ctx.registry, source="imap", now=ctx.now()
+                )
+            )
+        except TemporaryFailure as exc:
+            log.warning(
+                "mail-in: message %s in %s stays unseen: %s; trying again in %g s",
+                number,
+                mailbox,
+                exc,
+                settings.imap_interval_seconds,
+            )
+            return "not taken now"
+        except DATABASE_ERRORS as exc:
+            log.error(
+                "mail-in: message %s in %s stays unseen: the database did not commit (%s: %s); "
+                "trying again in %g s",
+                number,
+                mailbox,
+                type(exc).__name__,
+                exc,
+                settings.imap_interval_seconds,
+            )
+            return "database failed"
+        except Exception as exc:
+            # A bug in the intake: keep the mail in the quarantine rather than in the mailbox,
+            # where it would come back at every tick.
+            error = f"{type(exc).__name__}: {exc}"
+            log.exception(
+                "mail-in: the intake of message %s in %s failed; holding it", number, mailbox
+            )
+        try:
+            return ctx.transact(
+                lambda root: hold_failed(
+                    root, raw, registry=ctx.registry, source="imap", error=error, now=ctx.now()
+                )
+            )
+        except Exception:
+            key = (mailbox, uid)
+            failures = self.failures.get(key, (0, 0.0))[0] + 1
+            self.failures[key] = (failures, ctx.now().timestamp())
+            log.exception(
+                "mail-in: message %s in %s could not be held either (try %d of %d before it "
+                "waits an hour); it stays unseen",
+                number,
+                mailbox,
+                failures,
+                MAX_FAILURES,
+            )
+            return None
 
 
 def where(settings: MailInSettings) -> str:
