@@ -432,3 +432,16 @@ def test_the_intake_log_keeps_recent_outcomes(desk, take):
     take(build_mail("two", Auto_Submitted="auto-replied"))
     recent = desk.read(lambda root: root["mail"].recent(10))
     assert [(e["kind"], e["subject"]) for e in recent] == [("ignored", "two"), ("ticket", "one")]
+
+
+def test_agents_see_a_failing_address_on_the_person_and_the_incident(desk, take):
+    from tests.conftest import logged_in
+
+    number, our_id = reported(take, desk)
+    take(dsn(our_id, "employee@example.com"))
+    agent = logged_in(desk, "agent")
+    page = agent.get(f"/incidents/{number}")
+    assert "employee@example.com bounced" in page.text and "5.1.1" in page.text
+    assert "User unknown" in agent.get("/people/employee/").text
+    employee = logged_in(desk, "employee")
+    assert 'id="mail-failure"' not in employee.get(f"/incidents/{number}").text
