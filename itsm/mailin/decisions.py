@@ -15,13 +15,8 @@ from itsm.i18n import _
 from itsm.mailin.intake import Outcome, ReleaseError, delete_held, release_as_new, release_as_reply
 from itsm.numbering import PREFIXES, format_number
 
-#: Ticket kinds a mail can be a reply to, and the container each lives in.
-TICKET_CONTAINERS = {
-    "incident": "incidents",
-    "request": "requests",
-    "change": "changes",
-    "problem": "problems",
-}
+#: Ticket kinds a mail can be a reply to.
+TICKET_KINDS = ("incident", "request", "change", "problem")
 _NUMBER = re.compile(r"^\s*#?\s*(?:([A-Za-z]+)\s*-?\s*)?0*(\d{1,9})\s*$")
 NUMBER_HELP = _("Enter a ticket number such as INC-000123 (or just 123 for an incident).")
 
@@ -36,7 +31,7 @@ def ticket_number(text: str) -> str | None:
     if digits == 0:
         return None
     for kind, known in PREFIXES.items():
-        if known == prefix and kind in TICKET_CONTAINERS:
+        if known == prefix and kind in TICKET_KINDS:
             return format_number(kind, digits)
     return None
 
@@ -65,13 +60,3 @@ def release(
 
 def delete(root: Any, held_id: str, *, actor: str, now: datetime | None = None) -> None:
     delete_held(root, held_id, actor=actor, now=now)
-
-
-def ticket_path(number: str) -> str | None:
-    """``/incidents/INC-000123`` for a ticket number, None for anything else."""
-    parsed = ticket_number(number) if number else None
-    if parsed is None:
-        return None
-    prefix = parsed.split("-", 1)[0]
-    kind = next(k for k, p in PREFIXES.items() if p == prefix)
-    return f"/{TICKET_CONTAINERS[kind]}/{parsed}"
