@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import io
 import logging
-import re
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -59,9 +58,6 @@ log = logging.getLogger(__name__)
 CONTAINER_OF = {"INC": "incidents", "REQ": "requests", "CHG": "changes", "PRB": "problems"}
 TITLE_MAX = 200
 DESCRIPTION_MAX = 20000
-SUBJECT_PREFIX = re.compile(
-    r"^\s*((re|fw|fwd|aw|wg|sv|vs|tr|antw|antwort|отв|пересл)\s*(\[\d+\])?\s*:\s*)+", re.I
-)
 
 
 class TemporaryFailure(Exception):
