@@ -10,6 +10,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 ROLES = ("employee", "agent", "manager", "change_board", "admin")
 
@@ -79,6 +80,13 @@ class MailInSettings:
     imap_tls: str = "ssl"  # ssl (IMAPS) | starttls
     imap_user: str = ""
     imap_password: str = ""
+    #: ``password`` (LOGIN) or ``xoauth2`` (an OAuth 2.0 client-credentials token: Exchange
+    #: Online), with the token endpoint, the app's id and secret, and the scope.
+    imap_auth: str = "password"
+    imap_oauth_token_url: str = ""
+    imap_oauth_client_id: str = ""
+    imap_oauth_client_secret: str = ""
+    imap_oauth_scope: str = "https://outlook.office365.com/.default"
     imap_folder: str = "INBOX"
     #: Where a taken mail is moved (besides being flagged seen); empty: it stays.
     imap_done_folder: str = ""
@@ -242,6 +250,12 @@ def parse(raw: Mapping[str, Any]) -> Settings:
         imap_tls=imap_tls,
         imap_user=_str(raw, "itsm.mail_in.imap_user"),
         imap_password=_str(raw, "itsm.mail_in.imap_password"),
+        imap_auth=_choice(raw, "itsm.mail_in.imap_auth", ("password", "xoauth2"), "password"),
+        imap_oauth_token_url=_str(raw, "itsm.mail_in.imap_oauth_token_url"),
+        imap_oauth_client_id=_str(raw, "itsm.mail_in.imap_oauth_client_id"),
+        imap_oauth_client_secret=_str(raw, "itsm.mail_in.imap_oauth_client_secret"),
+        imap_oauth_scope=_str(raw, "itsm.mail_in.imap_oauth_scope", MailInSettings.imap_oauth_scope)
+        or MailInSettings.imap_oauth_scope,
         imap_folder=_str(raw, "itsm.mail_in.imap_folder", "INBOX") or "INBOX",
         imap_done_folder=_str(raw, "itsm.mail_in.imap_done_folder"),
         imap_cafile=_str(raw, "itsm.mail_in.imap_cafile"),
@@ -255,10 +269,25 @@ def parse(raw: Mapping[str, Any]) -> Settings:
         )
         or 60,
     )
-    if mail_in.imap_host and not (mail_in.imap_user and mail_in.imap_password):
-        raise ConfigError(
-            "itsm.mail_in.imap_user, itsm.mail_in.imap_password: required with imap_host"
-        )
+    if mail_in.imap_host and mail_in.imap_auth == "password":
+        if not (mail_in.imap_user and mail_in.imap_password):
+            raise ConfigError(
+                "itsm.mail_in.imap_user, itsm.mail_in.imap_password: required with imap_host"
+            )
+    if mail_in.imap_host and mail_in.imap_auth == "xoauth2":
+        needed = ("imap_user", "imap_oauth_token_url", "imap_oauth_client_id")
+        needed += ("imap_oauth_client_secret",)
+        missing = [name for name in needed if not getattr(mail_in, name)]
+        if missing:
+            raise ConfigError(
+                "itsm.mail_in."
+                + ", itsm.mail_in.".join(missing)
+                + ": required with imap_auth = xoauth2"
+            )
+        token_url = urlsplit(mail_in.imap_oauth_token_url)
+        loopback = token_url.hostname in ("127.0.0.1", "::1", "localhost")
+        if token_url.scheme != "https" and not (token_url.scheme == "http" and loopback):
+            raise ConfigError("itsm.mail_in.imap_oauth_token_url: must be an https:// URL")
     if mail_in.imap_done_folder and mail_in.imap_done_folder == mail_in.imap_folder:
         raise ConfigError("itsm.mail_in.imap_done_folder: must differ from imap_folder")
     if mail_in.imap_cafile and not os.path.isfile(mail_in.imap_cafile):

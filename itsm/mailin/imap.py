@@ -1,7 +1,8 @@
 """The mailbox poller: a worker job that reads new mail from an IMAP mailbox over TLS.
 
 Every ``itsm.mail_in.imap_interval_seconds`` the job logs in (IMAPS, or STARTTLS on request; the
-server's certificate is verified against the system's CAs or ``itsm.mail_in.imap_cafile``),
+server's certificate is verified against the system's CAs or ``itsm.mail_in.imap_cafile``;
+with a password, or with SASL XOAUTH2 and an OAuth 2.0 token as Exchange Online requires),
 looks for UNSEEN messages in ``itsm.mail_in.imap_folder`` and, one message at a time, fetches
 it with ``BODY.PEEK[]`` (which does not set ``\\Seen``), hands it to
 :func:`itsm.mailin.intake.take_message` in a transaction of its own and commits that. Only then
@@ -29,6 +30,7 @@ from typing import Any
 import transaction.interfaces
 import ZODB.POSException
 
+from itsm.mailin.oauth import TokenError, TokenSource, xoauth2
 from itsm.settings import MailInSettings
 
 log = logging.getLogger(__name__)
@@ -66,21 +68,15 @@ def _ok(answer: tuple[str, list[Any]], what: str) -> list[Any]:
 class Mailbox:
     """One logged-in IMAP session on the configured folder (a context manager)."""
 
-    def __init__(self, settings: MailInSettings) -> None:
+    def __init__(self, settings: MailInSettings, tokens: TokenSource | None = None) -> None:
         self.settings = settings
+        self.tokens = tokens or TokenSource()
         self.client: imaplib.IMAP4 | None = None
 
     def __enter__(self) -> Mailbox:
         s = self.settings
-        context = ssl.create_default_context(cafile=s.imap_cafile or None)
         try:
-            if s.imap_tls == "ssl":
-                client: imaplib.IMAP4 = imaplib.IMAP4_SSL(
-                    s.imap_host, s.imap_port, ssl_context=context, timeout=s.imap_timeout
-                )
-            else:
-                client = imaplib.IMAP4(s.imap_host, s.imap_port, timeout=s.imap_timeout)
-                client.starttls(ssl_context=context)
+            self.client = client = self._connect()
         except ssl.SSLCertVerificationError as exc:
             raise MailboxError(
                 f"the server's certificate is not trusted ({exc.verify_message})"
@@ -89,11 +85,18 @@ class Mailbox:
             raise MailboxError(f"no answer within {s.imap_timeout:g} s") from None
         except IMAP_ERRORS as exc:
             raise MailboxError(f"cannot connect: {_describe(exc)}") from None
-        self.client = client
         try:
-            client.login(s.imap_user, s.imap_password)
+            if s.imap_auth == "xoauth2":
+                self._xoauth2(client)
+            else:
+                client.login(s.imap_user, s.imap_password)
+        except TokenError as exc:
+            self._close()
+            raise MailboxError(f"no OAuth token: {exc}") from None
         except IMAP_ERRORS as exc:
             self._close()
+            if s.imap_auth == "xoauth2":
+                self.tokens.forget()  # expired or revoked: ask for a new one next time
             raise MailboxError(f"login refused: {_describe(exc)}") from None
         try:
             _ok(client.select(_quote(s.imap_folder)), f"select {s.imap_folder}")
@@ -104,6 +107,34 @@ class Mailbox:
             self._close()
             raise
         return self
+
+    def _connect(self) -> imaplib.IMAP4:
+        """A TLS connection (IMAPS, or STARTTLS before anything else is said)."""
+        s = self.settings
+        context = ssl.create_default_context(cafile=s.imap_cafile or None)
+        if s.imap_tls == "ssl":
+            return imaplib.IMAP4_SSL(
+                s.imap_host, s.imap_port, ssl_context=context, timeout=s.imap_timeout
+            )
+        client = imaplib.IMAP4(s.imap_host, s.imap_port, timeout=s.imap_timeout)
+        try:
+            client.starttls(ssl_context=context)
+        except BaseException:
+            client.shutdown()
+            raise
+        return client
+
+    def _xoauth2(self, client: imaplib.IMAP4) -> None:
+        initial = xoauth2(self.settings.imap_user, self.tokens.token(self.settings))
+        answered: list[bytes] = []
+
+        def respond(challenge: bytes) -> bytes:
+            # The first answer is the token; a second challenge is the server's error (JSON),
+            # which takes an empty answer before the NO.
+            answered.append(challenge)
+            return initial if len(answered) == 1 else b""
+
+        client.authenticate("XOAUTH2", respond)
 
     def __exit__(self, *exc: Any) -> None:
         self._close()
@@ -195,6 +226,7 @@ class Poller:
         # (mailbox, UID) -> (failed tries, when the last one was). UIDVALIDITY is not kept: a
         # UID reused after a mailbox rebuild only means a message waits, never that it is lost.
         self.failures: dict[tuple[str, bytes], tuple[int, float]] = {}
+        self.tokens = TokenSource()
 
     def _skipped(self, key: tuple[str, bytes], now: float) -> bool:
         tries, last = self.failures.get(key, (0, 0.0))
@@ -215,7 +247,7 @@ class Poller:
             return None
         counts: dict[str, int] = {}
         try:
-            with Mailbox(settings) as mailbox:
+            with Mailbox(settings, self.tokens) as mailbox:
                 stopped = self._take_new(ctx, settings, mailbox, counts)
         except MailboxError as exc:
             log.error(

@@ -281,3 +281,47 @@ def test_the_job_runs_only_with_a_mailbox_configured(make_app: Any, imap_account
     )
     (job,) = [job for job in registered_jobs(app.registry) if job.name == "mail_in_imap"]
     assert job.seconds == 15
+
+
+# -- XOAUTH2 (Exchange Online) ------------------------------------------------------------------
+
+
+def test_xoauth2_login_with_a_client_credentials_token(make_app: Any, imap_account: Any) -> None:
+    app = make_app(**imap_account.oauth_overrides())
+    imap_account.append(mail("Teams does not start"))
+    poller = Poller()
+    assert "1 ticket" in poll(app, poller)
+    assert imap_account.flags() == [SEEN]
+    # The token is kept for the next poll (one token request, not one per tick).
+    imap_account.append(mail("Teams crashes again"))
+    assert "1 ticket" in poll(app, poller)
+    assert imap_account.server.oauth.requests.count("/token") == 1
+
+
+def test_xoauth2_wrong_client_secret_is_logged_clearly(
+    make_app: Any, imap_account: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = make_app(
+        **imap_account.oauth_overrides(**{"itsm.mail_in.imap_oauth_client_secret": "wrong"})
+    )
+    imap_account.append(mail("OneDrive sync stuck"))
+    with caplog.at_level(logging.ERROR, logger="itsm.mailin.imap"):
+        result = poll(app)
+    assert "no OAuth token" in result
+    (record,) = [r for r in caplog.records if r.name == "itsm.mailin.imap"]
+    assert "invalid_client" in record.getMessage() and "wrong" not in record.getMessage()
+    assert imap_account.flags() == [set()]
+
+
+def test_xoauth2_a_revoked_token_is_replaced_at_the_next_poll(
+    make_app: Any, imap_account: Any
+) -> None:
+    app = make_app(**imap_account.oauth_overrides())
+    poller = Poller()
+    poll(app, poller)  # takes a token
+    imap_account.server.oauth.revoke_all()
+    imap_account.append(mail("Excel add-in missing"))
+    assert "login refused" in poll(app, poller)
+    assert imap_account.flags() == [set()]
+    assert "1 ticket" in poll(app, poller)
+    assert imap_account.flags() == [SEEN]

@@ -66,3 +66,19 @@ def test_the_interval_under_either_name():
 )
 def test_ticket_numbers_as_people_type_them(typed, number):
     assert ticket_number(typed) == number
+
+
+def test_xoauth2_needs_the_app_and_an_https_token_endpoint():
+    base = {"imap_host": "outlook.office365.com", "imap_user": "desk@example.com"}
+    with pytest.raises(ConfigError, match="imap_oauth_client_id"):
+        mail_in(**base, imap_auth="xoauth2", imap_oauth_token_url="https://login.example.com/t")
+    app = {"imap_oauth_client_id": "id", "imap_oauth_client_secret": "secret"}
+    with pytest.raises(ConfigError, match="https"):
+        mail_in(
+            **base, **app, imap_auth="xoauth2", imap_oauth_token_url="http://login.example.com/t"
+        )
+    settings = mail_in(
+        **base, **app, imap_auth="xoauth2", imap_oauth_token_url="https://login.example.com/t"
+    )
+    assert settings.imap_oauth_scope == "https://outlook.office365.com/.default"
+    assert settings.imap_password == ""

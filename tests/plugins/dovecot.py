@@ -3,15 +3,18 @@
 :class:`Dovecot` writes its own ``dovecot.conf`` into a temporary directory (nothing under
 ``/etc``, ``/var`` or ``/run`` is read or written): IMAPS on ``port``, and IMAP that requires
 STARTTLS before a login on ``starttls_port`` (a certificate for the name ``localhost`` signed
-by a throwaway CA), users in a passwd-file, Maildirs and the log (``dovecot.log``) in the same
-directory. It runs ``/usr/sbin/dovecot -F`` (foreground: the fixture owns the process) on
-loopback and is stopped at the end of the session.
+by a throwaway CA), users in a passwd-file (passwords) and XOAUTH2 tokens checked against a
+small OAuth 2.0 provider on loopback (:class:`IdentityProvider`, as Exchange Online would),
+Maildirs and the log (``dovecot.log``) in the same directory. It runs ``/usr/sbin/dovecot
+-F`` (foreground: the fixture owns the process) on loopback and is stopped at the end of the
+session.
 
 Every test gets a mailbox of its own: ``imap_account`` takes the next of the users written
 into the passwd-file at start, so tests never see each other's mail.
 
 Fixtures: ``dovecot`` (the server, session scope; do not stop it), ``imap_account`` (a fresh
-:class:`ImapAccount` with ``append()``, ``flags()``, ``folders()``, ``settings_overrides()``),
+:class:`ImapAccount` with ``append()``, ``flags()``, ``folders()``, ``settings_overrides()``,
+``oauth_overrides()``),
 and ``make_dovecot`` (a private server, for tests that stop theirs)::
 
     def test_poll(make_app, imap_account):
@@ -23,18 +26,23 @@ and ``make_dovecot`` (a private server, for tests that stop theirs)::
 
 from __future__ import annotations
 
+import http.server
 import imaplib
 import itertools
+import json
 import os
 import pwd
+import secrets
 import shutil
 import ssl
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs
 
 import pytest
 
@@ -63,7 +71,9 @@ def _accounts_for_root() -> tuple[str, str, int, int]:
     return "dovenull", "dovecot", internal.pw_uid, internal.pw_gid
 
 
-def config_text(directory: Path, port: int, starttls_port: int, tls: Certificates) -> str:
+def config_text(
+    directory: Path, port: int, starttls_port: int, tls: Certificates, oauth_url: str
+) -> str:
     """``dovecot.conf`` for a server that lives in ``directory``."""
     if os.geteuid() == 0:
         login_user, internal_user, uid, gid = _accounts_for_root()
@@ -83,7 +93,7 @@ ssl_cert = <{tls.certificate}
 ssl_key = <{tls.key}
 ssl_min_protocol = TLSv1.2
 disable_plaintext_auth = yes
-auth_mechanisms = plain login
+auth_mechanisms = plain login xoauth2
 default_login_user = {login_user}
 default_internal_user = {internal_user}
 first_valid_uid = {min(uid, 500)}
@@ -91,7 +101,13 @@ mail_location = maildir:~/Maildir
 mail_fsync = never
 passdb {{
   driver = passwd-file
+  mechanisms = plain login
   args = scheme=PLAIN username_format=%u {directory}/passwd
+}}
+passdb {{
+  driver = oauth2
+  mechanisms = xoauth2
+  args = {directory}/oauth2.conf.ext
 }}
 userdb {{
   driver = static
@@ -115,6 +131,76 @@ service anvil {{
 """
 
 
+def oauth2_text(oauth_url: str) -> str:
+    """How dovecot checks an XOAUTH2 token: it asks the test's identity provider."""
+    return f"""\
+introspection_mode = post
+introspection_url = {oauth_url}/introspect
+force_introspection = yes
+username_attribute = username
+active_attribute = active
+active_value = true
+"""
+
+
+class IdentityProvider:
+    """A tiny OAuth 2.0 server on loopback, standing in for Microsoft Entra ID: the token
+    endpoint (client-credentials grant) for the desk, the introspection endpoint for dovecot.
+    ``register(client_id, secret, user)``: an app allowed into ``user``'s mailbox."""
+
+    def __init__(self) -> None:
+        self.apps: dict[str, tuple[str, str]] = {}  # client_id -> (secret, user)
+        self.tokens: dict[str, str] = {}  # token -> user
+        self.requests: list[str] = []
+        provider = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
+                length = int(self.headers.get("Content-Length") or 0)
+                form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+                provider.requests.append(self.path)
+                status, body = provider.answer(self.path, form)
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def register(self, client_id: str, secret: str, user: str) -> None:
+        self.apps[client_id] = (secret, user)
+
+    def answer(self, path: str, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        if path == "/token":
+            app = self.apps.get(form.get("client_id", ""))
+            if form.get("grant_type") != "client_credentials" or app is None:
+                return 400, {"error": "unauthorized_client"}
+            if form.get("client_secret") != app[0]:
+                return 401, {"error": "invalid_client", "error_description": "Wrong secret."}
+            token = secrets.token_urlsafe(24)
+            self.tokens[token] = app[1]
+            return 200, {"access_token": token, "token_type": "Bearer", "expires_in": 3599}
+        if path == "/introspect":
+            user = self.tokens.get(form.get("token", ""))
+            return 200, {"active": True, "username": user} if user else {"active": False}
+        return 404, {"error": "not_found"}
+
+    def revoke_all(self) -> None:
+        self.tokens.clear()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
 class Dovecot:
     """One running dovecot: ``port``, ``ca`` (the CA file a client trusts), ``add_user()``,
     ``connect()``, ``stop()``/``start()``."""
@@ -131,6 +217,8 @@ class Dovecot:
         self.passwd = directory / "passwd"
         self.process: subprocess.Popen[bytes] | None = None
         self._numbers = itertools.count(1)
+        #: The OAuth 2.0 provider XOAUTH2 logins are checked against.
+        self.oauth = IdentityProvider()
 
     def build(self) -> None:
         for sub in ("run", "state", "home"):
@@ -142,14 +230,24 @@ class Dovecot:
             encoding="utf-8",
         )
         self.config.write_text(
-            config_text(self.directory, self.port, self.starttls_port, self.certificates),
+            config_text(
+                self.directory, self.port, self.starttls_port, self.certificates, self.oauth.url
+            ),
             encoding="utf-8",
+        )
+        (self.directory / "oauth2.conf.ext").write_text(
+            oauth2_text(self.oauth.url), encoding="utf-8"
         )
         if os.geteuid() == 0:
             # The auth process (user dovecot) reads the passwd-file; the mail processes run
             # as that user too and write the Maildirs.
             _, _, uid, gid = _accounts_for_root()
-            for path in (self.directory, self.directory / "home", self.passwd):
+            for path in (
+                self.directory,
+                self.directory / "home",
+                self.passwd,
+                self.directory / "oauth2.conf.ext",
+            ):
                 os.chown(path, uid, gid)
             # The login processes (user dovenull) reach their sockets under run/.
             os.chmod(self.directory, 0o755)  # noqa: S103 - no secrets but the throwaway ones
@@ -181,6 +279,7 @@ class Dovecot:
         pytest.fail(f"dovecot did not answer within {wait}s: {last_error}", pytrace=False)
 
     def stop(self) -> None:
+        """Stop dovecot (``start()`` runs it again, same port and mail)."""
         if self.process is None:
             return
         self.process.terminate()
@@ -275,6 +374,10 @@ class ImapAccount:
         """The flags of each message in ``folder``, in order."""
         return [flags for flags, _ in self.messages(folder)]
 
+    def oauth_overrides(self, **extra: str) -> dict[str, str]:
+        """The same, logging in with XOAUTH2 and a token from the test's identity provider."""
+        return _oauth_overrides(self, **extra)
+
     def settings_overrides(self, **extra: str) -> dict[str, str]:
         """ini settings that point the desk's poller at this mailbox."""
         settings = {
@@ -290,6 +393,23 @@ class ImapAccount:
         return settings
 
 
+def _oauth_overrides(account: ImapAccount, **extra: str) -> dict[str, str]:
+    """Settings for an XOAUTH2 login to ``account`` with an app registered for it."""
+    client_id = f"app-{account.user}"
+    account.server.oauth.register(client_id, "app-secret", account.user)
+    settings = account.settings_overrides(
+        **{
+            "itsm.mail_in.imap_auth": "xoauth2",
+            "itsm.mail_in.imap_password": "",
+            "itsm.mail_in.imap_oauth_token_url": account.server.oauth.url + "/token",
+            "itsm.mail_in.imap_oauth_client_id": client_id,
+            "itsm.mail_in.imap_oauth_client_secret": "app-secret",
+        }
+    )
+    settings.update(extra)
+    return settings
+
+
 def _start(directory: Path) -> Dovecot:
     if not DOVECOT.exists():
         pytest.fail(
@@ -303,6 +423,7 @@ def _start(directory: Path) -> Dovecot:
         server.start()
     except BaseException:
         server.stop()
+        server.oauth.stop()
         raise
     return server
 
@@ -322,6 +443,7 @@ def dovecot() -> Iterator[Dovecot]:
         yield server
     finally:
         server.stop()
+        server.oauth.stop()
         shutil.rmtree(directory, ignore_errors=True)
 
 
@@ -345,4 +467,5 @@ def make_dovecot() -> Iterator[Callable[[], Dovecot]]:
     yield factory
     for server, directory in made:
         server.stop()
+        server.oauth.stop()
         shutil.rmtree(directory, ignore_errors=True)
