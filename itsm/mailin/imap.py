@@ -12,7 +12,8 @@ was committed but not flagged (the connection dropped in between) comes back as 
 that the intake recognises by its Message-ID: one mail, one ticket.
 
 A mailbox that cannot be reached, refuses the login or breaks off is logged in one line and
-tried again at the next tick. A database that cannot commit, or a directory that does not
+tried again at the next tick. A mail larger than ``itsm.mail_in.max_bytes`` stays unseen
+(looked at again after an hour). A database that cannot commit, or a directory that does not
 answer (the sender cannot be looked up), ends the tick: the mail stays unseen. A mail whose
 intake fails for any other reason (a bug) is held in the quarantine (``hold_failed``) and
 flagged; if even that fails it stays unseen and is skipped for an hour after
@@ -163,6 +164,16 @@ class Mailbox:
         data = _ok(self._client.uid("SEARCH", None, "UNSEEN"), "search")
         return [uid for uid in (data[0] or b"").split() if uid.isdigit()]
 
+    def size(self, uid: bytes) -> int | None:
+        """The message's size in bytes (RFC822.SIZE); None when it is gone."""
+        data = _ok(self._client.uid("FETCH", uid, "(RFC822.SIZE)"), f"size {uid.decode()}")
+        for part in data:
+            text = part[0] if isinstance(part, tuple) else part
+            match = _SIZE.search(text or b"")
+            if match:
+                return int(match.group(1))
+        return None
+
     def fetch(self, uid: bytes) -> bytes | None:
         """The message's bytes, without setting ``\\Seen``; None when it is gone."""
         data = _ok(self._client.uid("FETCH", uid, "(BODY.PEEK[])"), f"fetch {uid.decode()}")
@@ -203,6 +214,7 @@ def _capabilities(client: imaplib.IMAP4) -> set[bytes]:
 
 
 _NOISE = re.compile(r"^b'(.*)'$")
+_SIZE = re.compile(rb"RFC822\.SIZE (\d+)")
 
 
 def _describe(exc: BaseException) -> str:
@@ -274,6 +286,21 @@ class Poller:
         for uid in mailbox.unseen()[: settings.imap_max_per_poll]:
             key = (where(settings), uid)
             if self._skipped(key, ctx.now().timestamp()):
+                continue
+            size = mailbox.size(uid)
+            if size is not None and size > settings.max_bytes:
+                # As itsm-mail-in refuses it (the MTA returns it to the sender); here it stays
+                # unseen in the mailbox for a person, and is not fetched again for an hour.
+                self.failures[key] = (MAX_FAILURES, ctx.now().timestamp())
+                log.warning(
+                    "mail-in: message %s in %s is larger than itsm.mail_in.max_bytes (%d > %d "
+                    "bytes); left unseen in the mailbox",
+                    uid.decode(),
+                    where(settings),
+                    size,
+                    settings.max_bytes,
+                )
+                counts["too large"] = counts.get("too large", 0) + 1
                 continue
             raw = mailbox.fetch(uid)
             if raw is None:

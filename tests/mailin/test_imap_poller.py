@@ -325,3 +325,18 @@ def test_xoauth2_a_revoked_token_is_replaced_at_the_next_poll(
     assert imap_account.flags() == [set()]
     assert "1 ticket" in poll(app, poller)
     assert imap_account.flags() == [SEEN]
+
+
+def test_a_mail_over_the_size_limit_stays_in_the_mailbox(
+    make_app: Any, imap_account: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = make_app(**imap_account.settings_overrides(**{"itsm.mail_in.max_bytes": "2000"}))
+    imap_account.append(mail("Huge scan attached") + b"x" * 3000 + b"\r\n")
+    imap_account.append(mail("Small one"))
+    poller = Poller()
+    with caplog.at_level(logging.WARNING, logger="itsm.mailin.imap"):
+        result = poll(app, poller)
+    assert "1 too large" in result and "1 ticket" in result
+    assert "larger than itsm.mail_in.max_bytes" in caplog.text
+    assert imap_account.flags() == [set(), SEEN]
+    assert poll(app, poller) is None  # not looked at again (for an hour), not logged again
