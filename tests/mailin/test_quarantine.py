@@ -296,3 +296,17 @@ def test_the_openapi_description_has_the_quarantine(app: Any) -> None:
     schema = release["requestBody"]["content"]["application/json"]["schema"]
     assert schema["properties"]["as"]["enum"] == ["new", "reply"]
     assert "HeldMail" in spec["components"]["schemas"]
+
+
+def test_a_mail_without_sender_or_subject_is_listed_and_shown(app: Any) -> None:
+    broken = (
+        b'Content-Type: multipart/mixed; boundary="x"\r\n\r\n--x\r\n'
+        b"Content-Type: text/plain; charset=koi8-r\r\n\r\n\xf0\xd2\xc9\xd7\xc5\xd4\r\n"
+    )
+    outcome = take(app, broken)
+    assert outcome.kind == "quarantined", outcome
+    client = logged_in(app, "agent")
+    (row,) = client.get("/mail/quarantine/").html.select("#quarantine-table tbody tr")
+    assert row.select("td")[2].get_text(strip=True) == "—"
+    page = client.get(f"/mail/quarantine/{outcome.held}")
+    assert page.html.select_one("#held-reason").get_text(strip=True)
