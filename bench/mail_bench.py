@@ -473,19 +473,35 @@ def feed_pipe(server: Server, corpus: Corpus, count: int) -> dict[str, Any]:
 
 
 def prepare(directory: Path, incidents: int, people: int) -> None:
+    """Load the desk once (``--keep`` reuses it). A load that was stopped part way (it commits
+    every 500 incidents) is used as it is, with the number it reached."""
     marker = directory / "mail-bench-loaded.json"
     if marker.exists():
         info = json.loads(marker.read_text())
         print(f"reusing {directory}: {info}")
         return
     started = time.perf_counter()
-    if not (directory / "tokens.json").exists():
-        loaded = load(directory, incidents)
-        (directory / "tokens.json").write_text(json.dumps(loaded["tokens"]))
+    if not (directory / "Data.fs").exists():
+        load(directory, incidents)
+    else:
+        print(f"{directory} holds a load that stopped part way: using it as it is")
     add_people(directory, people)
-    info = {"incidents": incidents, "people": people, "seconds": time.perf_counter() - started}
+    info = {
+        "incidents": count_incidents(directory),
+        "asked": incidents,
+        "people": people,
+        "seconds": round(time.perf_counter() - started),
+    }
     marker.write_text(json.dumps(info))
     print(f"loaded: {info}")
+
+
+def count_incidents(directory: Path) -> int:
+    app, db = open_desk(directory)
+    try:
+        return in_transaction(db, lambda root: len(root["incidents"]))
+    finally:
+        db.close()
 
 
 def main() -> None:
@@ -515,7 +531,9 @@ def main() -> None:
         latencies, outcomes, wall, extra = feed_http(directory, corpus, args.mails, args.pipe)
     bare = extra.pop("bare")
     rate = len(latencies) / wall
+    desk = json.loads((directory / "mail-bench-loaded.json").read_text())
     results = {
+        "desk": {"incidents": desk["incidents"], "people": desk["people"]},
         "via": args.via,
         "mails": len(latencies),
         "mails/s": round(rate, 1),
