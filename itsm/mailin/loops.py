@@ -66,8 +66,18 @@ def subject_number(subject: str) -> str:
     return normal_number(match.group(1), match.group(2)) if match else ""
 
 
+#: The local part ``email.utils.make_msgid`` writes (time, process, random, then our
+#: ``.INC-000123``): people's mail clients on the same domain write other shapes (UUIDs,
+#: Exchange ids), so a desk at ``example.com`` does not take its users' mail for its own.
+OWN_LOCAL_PART = re.compile(r"^\d{6,}\.\d+\.\d+(\.[A-Za-z]{3}-\d{1,9})?$")
+
+
 def is_own_id(message_id: str, domain: str) -> bool:
-    return bool(message_id) and message_id.lower().endswith(f"@{domain.lower()}>")
+    """Whether ``message_id`` is one of the Message-IDs our outbox writes."""
+    suffix = f"@{domain.lower()}>"
+    if not message_id or not message_id.lower().endswith(suffix):
+        return False
+    return bool(OWN_LOCAL_PART.match(message_id[1 : -len(suffix)]))
 
 
 def classify(

@@ -208,6 +208,10 @@ def test_after_the_reopen_window_a_reply_opens_a_linked_incident(desk, take):
     assert outcome.kind == "ticket" and outcome.detail == f"follow_up:{number}"
     new = incident(desk, outcome.number)
     assert new.follows_up == number and new.title == "Printer jams"
+    from tests.functional.incidents.conftest import ApiClient
+
+    api = ApiClient(desk, "employee")
+    assert api.get(f"/api/v1/incidents/{outcome.number}").json["follows_up"] == number
     assert number in new.description and "It jams again." in new.description
     old = incident(desk, number)
     assert old.status == "resolved"
@@ -257,6 +261,12 @@ def test_our_own_notifications_are_ignored(desk, take):
     outcome = take(build_mail(message_id=make_msgid(idstring="INC-000001", domain=DESK)))
     assert (outcome.kind, outcome.reason) == ("ignored", "own")
     assert take(build_mail(sender="itsm@example.com")).reason == "own"
+
+
+def test_a_person_whose_mail_client_uses_the_desks_domain_is_still_heard(desk, take):
+    # Thunderbird writes <uuid@sender's domain>: on a desk at that domain it is not ours.
+    outcome = take(build_mail(message_id=f"<5c3e9a1b-2f4d-4b1e-9f0a-1d2c3b4a5e6f@{DESK}>"))
+    assert outcome.kind == "ticket"
 
 
 def dsn(original_id: str, recipient: str, action: str = "failed") -> bytes:
