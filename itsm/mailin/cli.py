@@ -91,43 +91,38 @@ def post_to_desk(settings: Any, raw: bytes, recipient: str = "", source: str = "
 
 def take_directly(ini: str, raw: bytes, recipient: str = "", source: str = "pipe") -> int:
     """Open the shared database (ZEO, RelStorage) and take ``raw`` in a transaction."""
+    from transaction.interfaces import TransientError
+    from ZODB.POSException import POSError
+
     from itsm.mailin.intake import TemporaryFailure, hold_failed, take_message
     from itsm.scripts.env import open_env
+    from itsm.worker.jobs import run_in_transaction
 
     try:
         with open_env(COMMAND, ini) as env:
-            outcome = None
+
+            def take(root: Any) -> Any:
+                return take_message(
+                    root, raw, registry=env.registry, source=source, recipient=recipient
+                )
+
             try:
-                for attempt in env.tm.attempts(3):
-                    with attempt:
-                        outcome = take_message(
-                            env.root,
-                            raw,
-                            registry=env.registry,
-                            source=source,
-                            recipient=recipient,
-                        )
+                outcome = run_in_transaction(env.db, take)
             except TemporaryFailure as error:
                 _say(f"{error}; kept for a retry")
                 return EX_TEMPFAIL
-            except Exception as error:  # noqa: BLE001 - decide below whether it is the storage
-                from transaction.interfaces import TransientError
-                from ZODB.POSException import POSError
-
-                if isinstance(error, TransientError | POSError | OSError):
-                    _say(f"the database failed ({type(error).__name__}: {error}); kept for a retry")
-                    return EX_TEMPFAIL
+            except (TransientError, POSError, OSError) as error:
+                _say(f"the database failed ({type(error).__name__}: {error}); kept for a retry")
+                return EX_TEMPFAIL
+            except Exception as error:  # noqa: BLE001 - a bug must not lose the mail: hold it
                 log.exception("the intake failed; holding the mail in the quarantine")
-                for attempt in env.tm.attempts(3):
-                    with attempt:
-                        outcome = hold_failed(
-                            env.root,
-                            raw,
-                            registry=env.registry,
-                            source=source,
-                            error=f"{type(error).__name__}: {error}",
-                        )
-            assert outcome is not None
+                reason = f"{type(error).__name__}: {error}"
+                outcome = run_in_transaction(
+                    env.db,
+                    lambda root: hold_failed(
+                        root, raw, registry=env.registry, source=source, error=reason
+                    ),
+                )
             print(_summary(outcome.as_json()))
             return EX_OK
     except SystemExit:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import threading
 from collections.abc import Callable, Iterator
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -102,25 +101,13 @@ def person(desk: Any) -> Callable[..., Any]:
     return make
 
 
-class LiveDesk:
-    """An app served by waitress on a free loopback port."""
-
-    def __init__(self, app: Any) -> None:
-        from waitress.server import create_server
-
-        self.app = app
-        self.server = create_server(app.wsgi, host="127.0.0.1", port=0, threads=2)
-        self.url = f"http://127.0.0.1:{self.server.effective_port}"
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
-
-    def stop(self) -> None:
-        self.server.close()
-
-
 @pytest.fixture
-def live_desk(desk: Any) -> Iterator[LiveDesk]:
-    server = LiveDesk(desk)
+def live_desk(desk: Any) -> Iterator[Any]:
+    """``desk`` served by waitress on a free loopback port (``.url``, ``.app``)."""
+    from tests.browser.conftest import LiveServer
+
+    server = LiveServer(desk)
+    server.app = desk  # type: ignore[attr-defined]
     yield server
     server.stop()
 

@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import re
 import socket
-from pathlib import Path
 from typing import Any
 
-import pytest
-
+from tests.functional.zeo.test_zeo import eventually, zeo  # noqa: F401 - zeo is a fixture
 from tests.mailin.conftest import SECRET, build_mail, mail_in_command, write_ini
 
 EX_TEMPFAIL = 75
@@ -141,21 +139,7 @@ def test_the_directory_down_answers_503_so_the_mta_retries(desk, monkeypatch):
     assert desk.read(lambda root: len(root["mail"]["quarantine"])) == 0
 
 
-@pytest.fixture
-def zeo(tmp_path: Path) -> Any:
-    from tests.functional.zeo.test_zeo import ZeoServer
-
-    directory = tmp_path / "zeo"
-    directory.mkdir()
-    server = ZeoServer(directory)
-    server.start()
-    yield server
-    server.stop()
-
-
-def test_on_zeo_the_command_writes_to_the_shared_database(zeo, make_app, tmp_path):
-    from tests.functional.zeo.test_zeo import eventually
-
+def test_on_zeo_the_command_writes_to_the_shared_database(zeo, make_app, tmp_path):  # noqa: F811
     app = make_app(demo=False, **{"zodbconn.uri": zeo.uri(tmp_path / "app-blobs")})
     ini = write_ini(
         tmp_path / "zeo.ini", app.settings, **{"zodbconn.uri": zeo.uri(tmp_path / "cli-blobs")}
