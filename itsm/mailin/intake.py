@@ -355,6 +355,10 @@ class _Intake:
     def note_bounces(self) -> None:
         for bounce in loops.failed_addresses(self.mail, self.domain):
             mark_failing(self.root, self.state, bounce, self.now)
+            for number in loops.own_numbers([bounce.original_id], self.domain):
+                ticket = find_ticket(self.root, number)
+                if ticket is not None:
+                    note_bounce(self.root, self.registry, ticket, bounce, self.now)
 
 
 # -- shared pieces (the quarantine's release uses them too) --------------------------------------
@@ -680,6 +684,32 @@ def mark_failing(root: Any, state: MailIn, bounce: loops.Bounce, now: datetime) 
                 bounce.status,
                 bounce.diagnostic,
             )
+
+
+def note_bounce(root: Any, registry: Any, ticket: Any, bounce: loops.Bounce, now: datetime) -> None:
+    """An internal note on the ticket our bounced mail was about, for IT staff."""
+    from itsm.search.catalog import mark_changed
+
+    text = _default_text(
+        registry,
+        _(
+            "Our mail about this ticket to ${address} could not be delivered: ${reason}",
+            mapping={
+                "address": bounce.recipient,
+                "reason": f"{bounce.status} {bounce.diagnostic}".strip() or "?",
+            },
+        ),
+    )
+    if ticket.kind == "incident":
+        from itsm.incidents import actions
+
+        actions.add_entry(
+            ActionContext.system(root, registry, now), ticket, "note", text, _internal_call=True
+        )
+    else:
+        entry = ticket.journal.add("note", None, now, text)
+        ticket.history.record(now, None, "journal", field="note", after=entry.id)
+        mark_changed(root, ticket)
 
 
 # -- the quarantine's decisions -----------------------------------------------------------------

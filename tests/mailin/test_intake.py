@@ -299,6 +299,8 @@ def test_a_bounce_of_our_mail_marks_the_address_failing_and_makes_no_ticket(desk
     assert (outcome.kind, outcome.reason) == ("ignored", "bounce")
     failure = desk.read(lambda root: root["people"]["employee"].mail_failure)
     assert failure[0] == "employee@example.com" and failure[2] == "5.1.1"
+    (note,) = incident(desk, number).journal
+    assert note.kind == "note" and "employee@example.com" in note.body and "5.1.1" in note.body
     assert count(desk) == 1
     # Mail from that address proves it works again.
     take(build_mail("another"))
