@@ -292,8 +292,9 @@ def feed_direct(
     registry = app.registry
     latencies: list[float] = []
     outcomes: Counter = Counter()
+    by_kind: dict[str, list[float]] = {}
     profiler = cProfile.Profile() if profile else None
-    extra: dict[str, Any] = {}
+    extra: dict[str, Any] = {"by_kind": by_kind}
     started = time.perf_counter()
     try:
         for _ in range(count):
@@ -309,6 +310,7 @@ def feed_direct(
                 profiler.disable()
             latencies.append(time.perf_counter() - t0)
             outcomes[f"{kind} → {outcome.kind}"] += 1
+            by_kind.setdefault(f"{kind} → {outcome.kind}", []).append(latencies[-1])
             corpus.taken(kind, sender, raw, outcome.as_json())
         wall = time.perf_counter() - started
         extra["rss_mib"] = rss_mib()
@@ -405,7 +407,8 @@ def feed_http(
 
     latencies: list[float] = []
     outcomes: Counter = Counter()
-    extra: dict[str, Any] = {}
+    by_kind: dict[str, list[float]] = {}
+    extra: dict[str, Any] = {"by_kind": by_kind}
     try:
         for _ in range(20):  # warm the caches, as the first mails after a start would
             kind, raw, sender = corpus.next()
@@ -417,6 +420,7 @@ def feed_http(
             outcome = deliver(raw)
             latencies.append(time.perf_counter() - t0)
             outcomes[f"{kind} → {outcome.get('kind')}"] += 1
+            by_kind.setdefault(f"{kind} → {outcome.get('kind')}", []).append(latencies[-1])
             corpus.taken(kind, sender, raw, outcome)
         wall = time.perf_counter() - started
         extra["rss_mib"] = rss_mib(server.process.pid)
@@ -543,7 +547,10 @@ def main() -> None:
         "RSS MiB": round(extra.pop("rss_mib"), 0),
         "bare stack": {k: round(v, 1) for k, v in bare.items()},
         "mails/s as a share of the bare stack's requests/s": f"{rate / bare['per_s']:.0%}",
-        "outcomes": dict(sorted(outcomes.items())),
+        "outcomes (count, p50 ms, p99 ms)": {
+            key: [outcomes[key], round(pct(values, 50), 1), round(pct(values, 99), 1)]
+            for key, values in sorted(extra.pop("by_kind").items())
+        },
     }
     profile = extra.pop("profile", None)
     results.update(extra)
