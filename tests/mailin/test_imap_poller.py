@@ -340,3 +340,14 @@ def test_a_mail_over_the_size_limit_stays_in_the_mailbox(
     assert "larger than itsm.mail_in.max_bytes" in caplog.text
     assert imap_account.flags() == [set(), SEEN]
     assert poll(app, poller) is None  # not looked at again (for an hour), not logged again
+
+
+def test_the_mails_of_one_poll_share_one_commit(desk: Any, imap_account: Any) -> None:
+    for n in range(5):
+        imap_account.append(mail(f"Out of office {n}", Auto_Submitted="auto-replied"))
+    storage = desk.db.storage
+    before = storage.lastTransaction()
+    assert "5 ignored" in poll(desk)
+    committed = [t.tid for t in storage.iterator(before) if t.tid != before]
+    assert len(committed) == 1
+    assert imap_account.flags() == [SEEN] * 5
