@@ -80,11 +80,10 @@ def load(directory: Path, n: int, batch: int = 1000) -> dict[str, Any]:
 
     from itsm import main
     from itsm.cmdb.register import create_ci
-    from itsm.db import get_db
+    from itsm.db import ZODB_ROOT_KEY, get_db
     from itsm.demo import load_demo
     from itsm.numbering import next_number
     from itsm.people.models import Person
-    from itsm.root import ZODB_ROOT_KEY
     from itsm.security.tokens import create_token
     from itsm.tickets.context import ActionContext
 

@@ -86,11 +86,10 @@ def load(directory: Path, n: int, batch: int = 500) -> dict[str, Any]:
     import transaction as txn
 
     from itsm import main
-    from itsm.db import get_db
+    from itsm.db import ZODB_ROOT_KEY, get_db
     from itsm.demo import load_demo
     from itsm.incidents import actions
     from itsm.incidents.intake import create_incident
-    from itsm.root import ZODB_ROOT_KEY
     from itsm.security.tokens import create_token
     from itsm.tickets.context import ActionContext
 
@@ -287,8 +286,7 @@ def sweep_timing(directory: Path) -> dict[str, float]:
     import transaction as txn
 
     from itsm import main
-    from itsm.db import get_db
-    from itsm.root import ZODB_ROOT_KEY
+    from itsm.db import ZODB_ROOT_KEY, get_db
     from itsm.sla.sweep import sweep
 
     app = main({}, **settings_for(directory))

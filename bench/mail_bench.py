@@ -113,19 +113,9 @@ def open_desk(directory: Path) -> tuple[Any, Any]:
 
 
 def in_transaction(db: Any, func: Callable[[Any], Any]) -> Any:
-    import transaction as txn
+    from itsm.db import run_in_transaction
 
-    from itsm.root import ZODB_ROOT_KEY
-
-    tm = txn.TransactionManager(explicit=True)
-    conn = db.open(transaction_manager=tm)
-    try:
-        for attempt in tm.attempts(3):
-            with attempt:
-                result = func(conn.root()[ZODB_ROOT_KEY])
-        return result
-    finally:
-        conn.close()
+    return run_in_transaction(db, func)
 
 
 def add_people(directory: Path, count: int) -> list[str]:

@@ -1,8 +1,22 @@
-"""Where the ZODB database of this process is kept."""
+"""The ZODB database of this process, and work in transactions of its own.
+
+Requests run in pyramid_tm's transaction. Everything else that writes (worker jobs, number
+counters, the tree at start-up, admin commands) runs here: its own connection, its own
+``TransactionManager(explicit=True)``, the whole function retried on a conflict
+(ARCHITECTURE, "Rules of the house").
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import transaction
+
+#: The key of the ServiceDesk in the ZODB root mapping.
+ZODB_ROOT_KEY = "itsm"
+
+T = TypeVar("T")
 
 
 def get_db(registry: Any) -> Any:
@@ -12,3 +26,41 @@ def get_db(registry: Any) -> Any:
     that relies on it.
     """
     return registry._zodb_databases[""]
+
+
+def run_attempts(tm: transaction.TransactionManager, func: Callable[[], T], attempts: int = 3) -> T:
+    """Run ``func()`` in a transaction of ``tm`` and commit; on a conflict (or another error
+    the transaction package calls retryable) abort and run it again, at most ``attempts``
+    times. The last failure is raised."""
+    result: Any = None
+    for attempt in tm.attempts(attempts):
+        with attempt:
+            result = func()
+    return result
+
+
+def run_in_transaction(
+    db_or_registry: Any,
+    func: Callable[[Any], T],
+    attempts: int = 3,
+    *,
+    root_key: str | None = ZODB_ROOT_KEY,
+) -> T:
+    """Run ``func(root)`` on a connection of its own, in transactions of its own, retried on
+    conflicts (:func:`run_attempts`); its result.
+
+    ``db_or_registry`` is a ZODB ``DB`` or the app's registry. ``root`` is the ServiceDesk, or
+    with ``root_key=None`` the ZODB root mapping itself (to create the ServiceDesk).
+    """
+    db = db_or_registry if hasattr(db_or_registry, "open") else get_db(db_or_registry)
+    tm = transaction.TransactionManager(explicit=True)
+    conn = db.open(transaction_manager=tm)
+    try:
+
+        def run() -> T:
+            zodb_root = conn.root()
+            return func(zodb_root if root_key is None else zodb_root[root_key])
+
+        return run_attempts(tm, run, attempts)
+    finally:
+        conn.close()

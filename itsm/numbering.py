@@ -14,9 +14,12 @@ later, which ITIL tools accept (a number is an identifier, not a count).
 
 from __future__ import annotations
 
-import transaction
+from typing import Any
+
 from BTrees.OOBTree import OOBTree
 from persistent import Persistent
+
+from itsm.db import run_in_transaction
 
 PREFIXES = {
     "incident": "INC",
@@ -50,17 +53,20 @@ def next_number(counters: OOBTree, kind: str) -> str:
 
 def allocate_number(db: object, kind: str, attempts: int = 20) -> str:
     """Take the next number for ``kind`` in a short transaction of its own (see above)."""
-    from itsm.root import ZODB_ROOT_KEY
+    return run_in_transaction(db, lambda root: next_number(root.counters, kind), attempts)
 
-    tm = transaction.TransactionManager(explicit=True)
-    conn = db.open(transaction_manager=tm)  # type: ignore[attr-defined]
-    try:
-        for attempt in tm.attempts(attempts):
-            with attempt:
-                number = next_number(conn.root()[ZODB_ROOT_KEY].counters, kind)
-        return number
-    finally:
-        conn.close()
+
+def ensure_counters(root: Any) -> list[str]:
+    """The root's counters, one per kind of number (created at bootstrap, so taking a number
+    writes only its own counter)."""
+    created: list[str] = []
+    if root.counters is None:
+        root.counters = OOBTree()
+        created.append("counters")
+    for kind in PREFIXES:
+        if kind not in root.counters:
+            root.counters[kind] = Counter()
+    return created
 
 
 def format_number(kind: str, value: int) -> str:

@@ -7,8 +7,9 @@ from typing import Any
 
 from pyramid_zodbconn import get_connection
 
-from itsm.db import get_db
-from itsm.root import ZODB_ROOT_KEY, ServiceDesk, bootstrap_database, root_factory
+from itsm.db import ZODB_ROOT_KEY, get_db
+from itsm.root import ServiceDesk, root_factory
+from itsm.tree import bootstrap_database
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +33,7 @@ def itsm_root(request: Any) -> ServiceDesk:
 def after_start(registry: Any) -> None:
     """Create the tree when the database is new, then start the embedded timers if asked."""
     db = get_db(registry)
-    created = bootstrap_database(db)
+    created = bootstrap_database(db, registry)
     registry.itsm_bootstrap_created = created
     if created:
         log.info("created the resource tree: %s", ", ".join(created))

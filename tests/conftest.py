@@ -55,11 +55,23 @@ def file_uri(directory: Path) -> str:
 
 
 @pytest.fixture(scope="session")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def app_registry() -> Any:
+    """The registry of the app as configured by etc/test.ini (on a database in memory, closed
+    again): what the packages registered, e.g. the parts of the tree (itsm.tree)."""
+    from itsm import main
+    from itsm.db import get_db
+
+    registry = main({}, **base_settings()).registry
+    get_db(registry).close()
+    return registry
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory, app_registry: Any) -> Path:
     """A FileStorage with the tree and the demo data, made once; tests get copies of it
     (hashing six demo passwords with argon2 for every test would be slow)."""
     from itsm.demo import load_demo
-    from itsm.root import get_or_create_root
+    from itsm.tree import get_or_create_root
 
     directory = tmp_path_factory.mktemp("demo-template")
     storage = ZODB.FileStorage.FileStorage(
@@ -69,7 +81,7 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tm = transaction.TransactionManager(explicit=True)
     conn = db.open(transaction_manager=tm)
     with tm:
-        root, _ = get_or_create_root(conn.root())
+        root, _ = get_or_create_root(conn.root(), app_registry)
         load_demo(root, with_accounts=True)
     conn.close()
     db.close()

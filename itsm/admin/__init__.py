@@ -5,10 +5,10 @@ from typing import Any
 
 
 def includeme(config: Any) -> None:
-    from itsm.admin.api import add_routes
-    from itsm.admin.views import SettingsItemPredicate
+    from itsm.admin.api import api
+    from itsm.admin.views import SettingsItemPredicate, add_section_views
 
     config.add_view_predicate("settings_item", SettingsItemPredicate)
-    add_routes(config)
     config.scan("itsm.admin.views")
-    config.scan("itsm.admin.api")
+    add_section_views(config)
+    api.include(config)

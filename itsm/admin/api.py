@@ -3,42 +3,37 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from pyramid.httpexceptions import HTTPNotFound
-from pyramid.view import view_config
 
 from itsm.admin import configure
 from itsm.admin.schemas import (
     PLACEHOLDERS,
     WEEKDAYS,
-    CannedSchema,
-    DefaultsSchema,
     FieldErrors,
-    calendar_schema,
     choices,
     deserialize,
     group_schema,
-    matrix_cells,
-    matrix_schema,
     policy_schema,
-    rules_schema,
 )
+from itsm.admin.sections import CANNED_JSON, ITEM_FORMS, RULES_JSON, SECTIONS, Section
 from itsm.admin.serialize import (
     calendar_json,
     group_json,
     incident_settings_json,
-    matrix_json,
     policy_json,
-    rule_json,
     sla_settings_json,
 )
 from itsm.api.errors import ApiError
-from itsm.api.openapi import json_body
+from itsm.api.openapi import json_body, response
+from itsm.api.scaffold import Endpoints, container, items_schema, ref
 from itsm.i18n import _
+from itsm.incidents.models import IncidentSettings
 from itsm.people.groups import STRATEGIES
-from itsm.sla.calendar import CalendarError
+from itsm.security.permissions import P
+from itsm.sla.models import SlaSettings
 from itsm.sla.policy import PRIORITIES, PolicyError
 from itsm.tickets.context import ActionContext
 from itsm.tickets.priority import LEVELS
@@ -50,6 +45,7 @@ TAGS = ["settings"]
 
 # -- JSON schemas (documented in OpenAPI and enforced before the colander checks) -----------------
 
+MATRIX_REF = ref("PriorityMatrix")
 STRINGS = {"type": "array", "items": {"type": "string", "maxLength": 200}}
 MATRIX_SCHEMA = {
     "type": "object",
@@ -79,7 +75,7 @@ RULE_SCHEMA = {
         "ci_classes": STRINGS,
     },
 }
-RULES_SCHEMA = {"type": "array", "items": {"$ref": "#/components/schemas/RoutingRule"}}
+RULES_SCHEMA = RULES_JSON
 CANNED_SCHEMA = {
     "type": "object",
     "additionalProperties": False,
@@ -92,15 +88,11 @@ CANNED_SCHEMA = {
         "body_ru": {"type": "string", "maxLength": 20000},
     },
 }
-CANNED_MAP_SCHEMA = {
-    "type": "object",
-    "description": "Canned replies by key",
-    "additionalProperties": {"$ref": "#/components/schemas/CannedReply"},
-}
+CANNED_MAP_SCHEMA = CANNED_JSON
 INCIDENT_SETTINGS_SCHEMA = {
     "type": "object",
     "properties": {
-        "matrix": {"$ref": "#/components/schemas/PriorityMatrix"},
+        "matrix": MATRIX_REF,
         "rules": RULES_SCHEMA,
         "canned": CANNED_MAP_SCHEMA,
         "categories": {"type": "array", "items": {"type": "string"}},
@@ -112,7 +104,7 @@ INCIDENT_PATCH_SCHEMA = {
     "type": "object",
     "additionalProperties": False,
     "properties": {
-        "matrix": {"$ref": "#/components/schemas/PriorityMatrix"},
+        "matrix": MATRIX_REF,
         "rules": RULES_SCHEMA,
         "canned": CANNED_MAP_SCHEMA,
         "default_group": {"type": "string"},
@@ -186,62 +178,29 @@ SLA_SETTINGS_SCHEMA = {
 }
 
 
-def _ok(code: str, description: str, schema: Mapping[str, Any] | None = None) -> dict:
-    body: dict[str, Any] = {"description": description}
-    if schema is not None:
-        body["content"] = {"application/json": {"schema": schema}}
-    return {code: body}
+# -- routes: the settings objects, whose ACL (admin all, agent view) applies ----------------------
+
+api = Endpoints(__name__, TAGS)
+api.schema("PriorityMatrix", MATRIX_SCHEMA)
+api.schema("RoutingRule", RULE_SCHEMA)
+api.schema("CannedReply", CANNED_SCHEMA)
+GROUP_REF = api.schema("SupportGroup", GROUP_SCHEMA)
+CALENDAR_REF = api.schema("BusinessCalendar", CALENDAR_SCHEMA)
+POLICY_REF = api.schema("SlaPolicy", POLICY_SCHEMA)
+#: The settings objects by class: their path below ``/settings``.
+AREAS = {IncidentSettings: "incidents", SlaSettings: "sla"}
 
 
-def _body(schema: Mapping[str, Any]) -> dict[str, Any]:
-    return {"required": True, "content": {"application/json": {"schema": schema}}}
+def _settings(section: Section) -> Any:
+    return container("settings", AREAS[section.context])
 
 
-def _path(name: str) -> dict[str, Any]:
-    return {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-
-
-# -- route factories: the settings objects, whose ACL (admin all, agent view) applies -------------
-
-
-def incident_settings_factory(request: Any) -> Any:
-    return request.itsm_root["settings"]["incidents"]
-
-
-def groups_factory(request: Any) -> Any:
-    return request.itsm_root["settings"]["groups"]
-
-
-def sla_settings_factory(request: Any) -> Any:
-    return request.itsm_root["settings"]["sla"]
-
-
-def add_routes(config: Any) -> None:
-    config.add_route(
-        "api.settings.incidents", BASE + "/incidents", factory=incident_settings_factory
-    )
-    for part in ("matrix", "rules", "canned"):
-        config.add_route(
-            f"api.settings.incidents.{part}",
-            f"{BASE}/incidents/{part}",
-            factory=incident_settings_factory,
-        )
-    config.add_route("api.settings.groups", BASE + "/groups", factory=groups_factory)
-    config.add_route("api.settings.group", BASE + "/groups/{name}", factory=groups_factory)
-    config.add_route("api.settings.sla", BASE + "/sla", factory=sla_settings_factory)
-    config.add_route(
-        "api.settings.sla.policy", BASE + "/sla/policies/{kind}", factory=sla_settings_factory
-    )
-    config.add_route(
-        "api.settings.sla.calendar", BASE + "/sla/calendars/{name}", factory=sla_settings_factory
-    )
-    spec = config.registry.itsm_openapi
-    spec.add_schema("PriorityMatrix", MATRIX_SCHEMA)
-    spec.add_schema("RoutingRule", RULE_SCHEMA)
-    spec.add_schema("CannedReply", CANNED_SCHEMA)
-    spec.add_schema("SupportGroup", GROUP_SCHEMA)
-    spec.add_schema("BusinessCalendar", CALENDAR_SCHEMA)
-    spec.add_schema("SlaPolicy", POLICY_SCHEMA)
+api.route("api.settings.incidents", BASE + "/incidents", container("settings", "incidents"))
+api.route("api.settings.groups", BASE + "/groups", container("settings", "groups"))
+api.route("api.settings.group", BASE + "/groups/{name}", container("settings", "groups"))
+api.route("api.settings.sla", BASE + "/sla", container("settings", "sla"))
+api.route("api.settings.sla.policy", BASE + "/sla/policies/{kind}", container("settings", "sla"))
+api.route("api.settings.sla.calendar", BASE + "/sla/calendars/{name}", container("settings", "sla"))
 
 
 # -- checking --------------------------------------------------------------------------------------
@@ -273,171 +232,88 @@ class Checker:
             raise _refuse(self.errors)
 
 
-def _canned(check: Checker, body: Mapping[str, Any], prefix: str) -> dict[str, Any]:
-    replies = {}
-    for key, entry in body.items():
-        values = check(CannedSchema(), {**entry, "key": key}, f"{prefix}{key}.", current=key)
-        replies[key] = values
-    return replies
-
-
 def _ctx(request: Any) -> ActionContext:
     return ActionContext.from_request(request)
 
 
-# -- incidents -------------------------------------------------------------------------------------
+# -- incidents: its sections ----------------------------------------------------------------------
 
 
-@view_config(
-    route_name="api.settings.incidents",
-    request_method="GET",
-    renderer="json",
-    permission="view",
-    openapi={
-        "path": BASE + "/incidents",
-        "summary": "Incident settings: priority matrix, routing rules, canned replies, defaults",
-        "tags": TAGS,
-        "responses": _ok("200", "The incident settings", INCIDENT_SETTINGS_SCHEMA),
-    },
+api.read(
+    "api.settings.incidents",
+    P.VIEW,
+    "Incident settings: priority matrix, routing rules, canned replies, defaults",
+    ("The incident settings", INCIDENT_SETTINGS_SCHEMA),
+    incident_settings_json,
 )
-def get_incident_settings(context: Any, request: Any) -> dict[str, Any]:
-    return incident_settings_json(context)
 
 
-@view_config(
-    route_name="api.settings.incidents",
-    request_method="PATCH",
-    renderer="json",
-    permission="edit",
-    openapi={
-        "path": BASE + "/incidents",
-        "summary": "Change parts of the incident settings (administrators); each part given "
-        "replaces that part whole",
-        "tags": TAGS,
-        "requestBody": _body(INCIDENT_PATCH_SCHEMA),
-        "responses": _ok("200", "The incident settings", INCIDENT_SETTINGS_SCHEMA),
-    },
+@api.view(
+    "api.settings.incidents",
+    "PATCH",
+    P.EDIT,
+    "Change parts of the incident settings (administrators); each part given "
+    "replaces that part whole",
+    response("200", "The incident settings", INCIDENT_SETTINGS_SCHEMA),
+    body=INCIDENT_PATCH_SCHEMA,
 )
 def patch_incident_settings(context: Any, request: Any) -> dict[str, Any]:
     body = json_body(request)
     check = Checker(request)
-    matrix = check(matrix_schema(), body["matrix"], "matrix.") if "matrix" in body else None
-    rules = check(rules_schema(), body["rules"], "rules.") if "rules" in body else None
-    canned = _canned(check, body["canned"], "canned.") if "canned" in body else None
-    defaults = None
-    if "default_group" in body or "default_category" in body:
-        current = {"default_group": context.default_group}
-        current["default_category"] = context.default_category
-        defaults = check(DefaultsSchema(), {**current, **body})
+    parts = []
+    for section in SECTIONS.values():
+        given = section.given(body, context) if section.given is not None else None
+        if section.context is IncidentSettings and given is not None:
+            parts.append((section, section.check(check, given, section.prefix)))
     check.done()
     ctx = _ctx(request)
-    if matrix is not None:
-        configure.set_matrix(ctx, context, matrix_cells(matrix))
-    if rules is not None:
-        configure.replace_rules(ctx, context, rules)
-    if canned is not None:
-        configure.replace_canned(ctx, context, canned)
-    if defaults is not None:
-        configure.set_defaults(ctx, context, defaults)
+    for section, values in parts:
+        section.write(ctx, context, values)
     return incident_settings_json(context)
 
 
-def _put_part(
-    request: Any, schema: Any, apply: Callable[[Any], Any], answer: Callable[[], Any]
-) -> Any:
-    check = Checker(request)
-    values = check(schema, json_body(request))
-    check.done()
-    apply(values)
-    return answer()
+def put_section_view(section: Section) -> Any:
+    """``PUT`` of one section: check the body whole, write it, answer it."""
+
+    def put_section(context: Any, request: Any) -> Any:
+        check = Checker(request)
+        values = section.check(check, json_body(request), "")
+        check.done()
+        section.write(_ctx(request), context, values)
+        return section.read(context)
+
+    return put_section
 
 
-@view_config(
-    route_name="api.settings.incidents.matrix",
-    request_method="PUT",
-    renderer="json",
-    permission="edit",
-    openapi={
-        "path": BASE + "/incidents/matrix",
-        "summary": "Replace the priority matrix (administrators)",
-        "tags": TAGS,
-        "requestBody": _body({"$ref": "#/components/schemas/PriorityMatrix"}),
-        "responses": _ok("200", "The matrix", {"$ref": "#/components/schemas/PriorityMatrix"}),
-    },
-)
-def put_matrix(context: Any, request: Any) -> Any:
-    return _put_part(
-        request,
-        matrix_schema(),
-        lambda values: configure.set_matrix(_ctx(request), context, matrix_cells(values)),
-        lambda: matrix_json(context.matrix),
-    )
-
-
-@view_config(
-    route_name="api.settings.incidents.rules",
-    request_method="PUT",
-    renderer="json",
-    permission="edit",
-    openapi={
-        "path": BASE + "/incidents/rules",
-        "summary": "Replace the routing rules, in order: the first that matches wins "
-        "(administrators)",
-        "tags": TAGS,
-        "requestBody": _body(RULES_SCHEMA),
-        "responses": _ok("200", "The rules", RULES_SCHEMA),
-    },
-)
-def put_rules(context: Any, request: Any) -> Any:
-    return _put_part(
-        request,
-        rules_schema(),
-        lambda values: configure.replace_rules(_ctx(request), context, values),
-        lambda: [rule_json(rule) for rule in context.rules],
-    )
-
-
-@view_config(
-    route_name="api.settings.incidents.canned",
-    request_method="PUT",
-    renderer="json",
-    permission="edit",
-    openapi={
-        "path": BASE + "/incidents/canned",
-        "summary": "Replace the canned replies (administrators)",
-        "tags": TAGS,
-        "requestBody": _body(CANNED_MAP_SCHEMA),
-        "responses": _ok("200", "The canned replies", CANNED_MAP_SCHEMA),
-    },
-)
-def put_canned(context: Any, request: Any) -> Any:
-    check = Checker(request)
-    replies = _canned(check, json_body(request), "")
-    check.done()
-    configure.replace_canned(_ctx(request), context, replies)
-    return incident_settings_json(context)["canned"]
+for _section in SECTIONS.values():
+    if _section.put is not None:
+        _summary, _answer, _schema = _section.put
+        _route = f"api.settings.{AREAS[_section.context]}.{_section.name}"
+        api.route(_route, f"{BASE}/{AREAS[_section.context]}/{_section.name}", _settings(_section))
+        api.add(
+            put_section_view(_section),
+            _route,
+            "PUT",
+            P.EDIT,
+            _summary,
+            response("200", _answer, _schema),
+            body=_schema,
+        )
 
 
 # -- groups ----------------------------------------------------------------------------------------
 
-GROUP_REF = {"$ref": "#/components/schemas/SupportGroup"}
 
-
-@view_config(
-    route_name="api.settings.groups",
-    request_method="GET",
-    renderer="json",
-    permission="view",
-    openapi={
-        "path": BASE + "/groups",
-        "summary": "Support groups",
-        "tags": TAGS,
-        "responses": _ok(
-            "200",
-            "The groups",
-            {"type": "object", "properties": {"items": {"type": "array", "items": GROUP_REF}}},
-        ),
-    },
+@api.view(
+    "api.settings.groups",
+    "GET",
+    P.VIEW,
+    "Support groups",
+    response(
+        "200",
+        "The groups",
+        items_schema(GROUP_REF),
+    ),
 )
 def get_groups(context: Any, request: Any) -> dict[str, Any]:
     return {"items": [group_json(group) for group in context.values()]}
@@ -450,18 +326,12 @@ def _group(context: Any, request: Any) -> Any:
     return group
 
 
-@view_config(
-    route_name="api.settings.group",
-    request_method="GET",
-    renderer="json",
-    permission="view",
-    openapi={
-        "path": BASE + "/groups/{name}",
-        "summary": "One support group",
-        "tags": TAGS,
-        "parameters": [_path("name")],
-        "responses": _ok("200", "The group", GROUP_REF),
-    },
+@api.view(
+    "api.settings.group",
+    "GET",
+    P.VIEW,
+    "One support group",
+    response("200", "The group", GROUP_REF),
 )
 def get_group(context: Any, request: Any) -> dict[str, Any]:
     return group_json(_group(context, request))
@@ -486,41 +356,29 @@ def _save_group(context: Any, request: Any, body: Mapping[str, Any]) -> dict[str
     return group_json(group)
 
 
-@view_config(
-    route_name="api.settings.group",
-    request_method="PUT",
-    renderer="json",
-    permission="edit",
-    openapi={
-        "path": BASE + "/groups/{name}",
-        "summary": "Add the group called {name}, or replace its settings (administrators); "
-        "fields left out are cleared",
-        "tags": TAGS,
-        "parameters": [_path("name")],
-        "requestBody": _body(GROUP_REF),
-        "responses": {
-            **_ok("200", "The changed group", GROUP_REF),
-            **_ok("201", "The new group", GROUP_REF),
-        },
+@api.view(
+    "api.settings.group",
+    "PUT",
+    P.EDIT,
+    "Add the group called {name}, or replace its settings (administrators); "
+    "fields left out are cleared",
+    {
+        **response("200", "The changed group", GROUP_REF),
+        **response("201", "The new group", GROUP_REF),
     },
+    body=GROUP_REF,
 )
 def put_group(context: Any, request: Any) -> dict[str, Any]:
     return _save_group(context, request, json_body(request))
 
 
-@view_config(
-    route_name="api.settings.group",
-    request_method="PATCH",
-    renderer="json",
-    permission="edit",
-    openapi={
-        "path": BASE + "/groups/{name}",
-        "summary": "Change some settings of a support group (administrators)",
-        "tags": TAGS,
-        "parameters": [_path("name")],
-        "requestBody": _body(GROUP_REF),
-        "responses": _ok("200", "The changed group", GROUP_REF),
-    },
+@api.view(
+    "api.settings.group",
+    "PATCH",
+    P.EDIT,
+    "Change some settings of a support group (administrators)",
+    response("200", "The changed group", GROUP_REF),
+    body=GROUP_REF,
 )
 def patch_group(context: Any, request: Any) -> dict[str, Any]:
     group = _group(context, request)
@@ -530,36 +388,23 @@ def patch_group(context: Any, request: Any) -> dict[str, Any]:
 # -- SLA -------------------------------------------------------------------------------------------
 
 
-@view_config(
-    route_name="api.settings.sla",
-    request_method="GET",
-    renderer="json",
-    permission="view",
-    openapi={
-        "path": BASE + "/sla",
-        "summary": "SLA settings: business calendars and policies",
-        "tags": TAGS,
-        "responses": _ok("200", "The SLA settings", SLA_SETTINGS_SCHEMA),
-    },
+api.read(
+    "api.settings.sla",
+    P.VIEW,
+    "SLA settings: business calendars and policies",
+    ("The SLA settings", SLA_SETTINGS_SCHEMA),
+    sla_settings_json,
 )
-def get_sla_settings(context: Any, request: Any) -> dict[str, Any]:
-    return sla_settings_json(context)
 
 
-@view_config(
-    route_name="api.settings.sla.policy",
-    request_method="PUT",
-    renderer="json",
-    permission="edit",
-    openapi={
-        "path": BASE + "/sla/policies/{kind}",
-        "summary": "Replace the SLA policy of a ticket kind, e.g. incident (administrators); "
-        "it applies to tickets created from then on",
-        "tags": TAGS,
-        "parameters": [_path("kind")],
-        "requestBody": _body({"$ref": "#/components/schemas/SlaPolicy"}),
-        "responses": _ok("200", "The policy", {"$ref": "#/components/schemas/SlaPolicy"}),
-    },
+@api.view(
+    "api.settings.sla.policy",
+    "PUT",
+    P.EDIT,
+    "Replace the SLA policy of a ticket kind, e.g. incident (administrators); "
+    "it applies to tickets created from then on",
+    response("200", "The policy", POLICY_REF),
+    body=POLICY_REF,
 )
 def put_policy(context: Any, request: Any) -> dict[str, Any]:
     kind = request.matchdict["kind"]
@@ -576,37 +421,32 @@ def put_policy(context: Any, request: Any) -> dict[str, Any]:
     return policy_json(context.policy(kind))
 
 
-@view_config(
-    route_name="api.settings.sla.calendar",
-    request_method="PUT",
-    renderer="json",
-    permission="edit",
-    openapi={
-        "path": BASE + "/sla/calendars/{name}",
-        "summary": "Add the business calendar called {name}, or replace it (administrators)",
-        "tags": TAGS,
-        "parameters": [_path("name")],
-        "requestBody": _body({"$ref": "#/components/schemas/BusinessCalendar"}),
-        "responses": {
-            **_ok("200", "The calendar", {"$ref": "#/components/schemas/BusinessCalendar"}),
-            **_ok("201", "The new calendar", {"$ref": "#/components/schemas/BusinessCalendar"}),
-        },
+@api.view(
+    "api.settings.sla.calendar",
+    "PUT",
+    P.EDIT,
+    "Add the business calendar called {name}, or replace it (administrators)",
+    {
+        **response("200", "The calendar", CALENDAR_REF),
+        **response("201", "The new calendar", CALENDAR_REF),
     },
+    body=CALENDAR_REF,
 )
 def put_calendar(context: Any, request: Any) -> dict[str, Any]:
+    form = ITEM_FORMS["calendar"]
     name = request.matchdict["name"]
-    new = name not in context.calendars
+    original = name if form.find(context, name) is not None else None
     body = {k: v for k, v in json_body(request).items() if k != "name"}
-    if new:
+    if original is None:
         body["name"] = name
     check = Checker(request)
-    values = check(calendar_schema(new=new), body)
+    values = check(form.schema(original), body)
     check.done()
     try:
-        configure.save_calendar(_ctx(request), context, name, values, new=new)
-    except CalendarError as error:
+        form.save(_ctx(request), context, original, values)
+    except form.refusals as error:
         raise _refuse({}, error.message) from None
-    if new:
+    if original is None:
         request.response.status = 201
         request.response.location = request.route_url("api.settings.sla.calendar", name=name)
     return calendar_json(context.calendar(name))

@@ -14,6 +14,7 @@ from typing import Any
 
 from itsm.i18n import _
 from itsm.tickets.history import History, HistoryRecord
+from itsm.ui.forms import display_time, iso_time
 
 AREAS = ("incidents", "groups", "sla")
 
@@ -108,3 +109,26 @@ def changes(entry: HistoryRecord) -> list[tuple[str, str, str]]:
         for key in keys
         if before.get(key, "") != after.get(key, "")
     ]
+
+
+#: How many changes the settings pages show.
+AUDIT_COUNT = 20
+
+
+def audit_rows(request: Any, area: str | None) -> list[dict[str, Any]]:
+    """The latest changes in ``area`` (all areas for None) as the settings pages show them."""
+    people = request.itsm_root["people"]
+    rows = []
+    for entry in latest(request.itsm_root["settings"], area, AUDIT_COUNT):
+        person = people.get(entry.actor) if entry.actor else None
+        rows.append(
+            {
+                "at": display_time(entry.at),
+                "iso": iso_time(entry.at),
+                "who": person.display_name if person is not None else (entry.actor or ""),
+                "what": WHAT.get(entry.field, entry.field),
+                "subject": entry.note,
+                "changes": changes(entry),
+            }
+        )
+    return rows

@@ -4,11 +4,15 @@ Views stay thin: read the form into the schema's structure, let :mod:`itsm.admin
 check it, let :mod:`itsm.admin.configure` change and audit, redirect with a flash. A refused
 form comes back with the typed values and a message next to each field, in a doomed
 transaction with status 400, so nothing is half-saved and nothing typed is lost.
+
+The pages (:data:`PAGES`), the forms of the sections and the item forms of
+:mod:`itsm.admin.sections` are registered by :func:`add_section_views` from those tables.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 from zoneinfo import available_timezones
@@ -22,40 +26,25 @@ from itsm.admin.schemas import (
     PLACEHOLDERS,
     WEEKDAY_TITLES,
     WEEKDAYS,
-    CannedSchema,
-    DefaultsSchema,
     FieldErrors,
-    RuleSchema,
-    calendar_schema,
     choices,
     deserialize,
     group_schema,
-    matrix_cells,
-    matrix_schema,
-    policy_schema,
 )
-from itsm.admin.serialize import (
-    calendar_json,
-    canned_json,
-    flatten,
-    group_json,
-    matrix_json,
-    policy_json,
-    rule_json,
-)
+from itsm.admin.sections import ITEM_FORMS, POLICY_KIND, SECTIONS, ItemForm, Section
+from itsm.admin.serialize import calendar_json, flatten, group_json, policy_json
 from itsm.folder import Folder
 from itsm.i18n import _
 from itsm.incidents.models import IncidentSettings
-from itsm.incidents.views import LEVEL_TITLES, PRIORITY_TITLES, display_time, flash, iso_time
 from itsm.people.groups import STRATEGIES, SupportGroup
 from itsm.root import Settings
-from itsm.sla.calendar import CalendarError
+from itsm.security.permissions import P
 from itsm.sla.models import SlaSettings
-from itsm.sla.policy import PRIORITIES, PolicyError
+from itsm.sla.policy import PRIORITIES
 from itsm.tickets.context import ActionContext
-from itsm.tickets.priority import LEVELS
+from itsm.tickets.priority import LEVEL_TITLES, LEVELS, PRIORITY_TITLES
+from itsm.ui.forms import FormState, flash
 
-AUDIT_COUNT = 20
 PT = "itsm:admin/templates/"
 STRATEGY_TITLES = {
     "round_robin": _("Round robin: each member in turn"),
@@ -69,36 +58,6 @@ PLACEHOLDER_TITLES = {
 }
 #: ``("${name}", "the requester's name")``: what the pages explain about placeholders.
 PLACEHOLDER_HELP = [(f"${{{p}}}", PLACEHOLDER_TITLES[p]) for p in PLACEHOLDERS]
-
-
-class FormState:
-    """One form's field values by path (the stored ones, or what a refused POST sent), its
-    messages by path, and a message for the whole form."""
-
-    def __init__(
-        self,
-        values: Mapping[str, Any],
-        errors: Mapping[str, Any] | None = None,
-        message: Any = None,
-    ) -> None:
-        self.values = dict(values)
-        self.errors = dict(errors or {})
-        self.message = message or (_("Some fields are not valid.") if self.errors else None)
-
-    def value(self, path: str, default: Any = "") -> Any:
-        return self.values.get(path, default)
-
-    def error(self, path: str) -> Any:
-        return self.errors.get(path)
-
-    def invalid(self, path: str) -> str:
-        """The CSS class of a field: ``is-invalid`` when it has a message."""
-        return "is-invalid" if path in self.errors else ""
-
-    def described(self, path: str, *ids: str) -> str | None:
-        """``aria-describedby`` of a field: its help text and its message when there is one."""
-        refs = [*ids, f"{path}-error"] if path in self.errors else list(ids)
-        return " ".join(refs) or None
 
 
 class SettingsItemPredicate:
@@ -152,29 +111,11 @@ def done(request: Any, changed: bool, message: Any, location: str) -> HTTPSeeOth
     return HTTPSeeOther(location=location)
 
 
-def audit_rows(request: Any, area: str | None) -> list[dict[str, Any]]:
-    people = request.itsm_root["people"]
-    rows = []
-    for entry in audit.latest(request.itsm_root["settings"], area, AUDIT_COUNT):
-        person = people.get(entry.actor) if entry.actor else None
-        rows.append(
-            {
-                "at": display_time(entry.at),
-                "iso": iso_time(entry.at),
-                "who": person.display_name if person is not None else (entry.actor or ""),
-                "what": audit.WHAT.get(entry.field, entry.field),
-                "subject": entry.note,
-                "changes": audit.changes(entry),
-            }
-        )
-    return rows
-
-
 def common(context: Any, request: Any, area: str | None) -> dict[str, Any]:
     """What every settings page shows: may the reader change things, and the audit."""
     return {
-        "can_edit": bool(request.has_permission("edit", context)),
-        "audit": audit_rows(request, area),
+        "can_edit": bool(request.has_permission(P.EDIT, context)),
+        "audit": audit.audit_rows(request, area),
         "settings_url": request.resource_url(request.itsm_root["settings"]),
     }
 
@@ -188,13 +129,7 @@ def _groups(request: Any) -> list[tuple[str, str]]:
 # -- overview --------------------------------------------------------------------------------------
 
 
-@view_config(
-    context=Settings,
-    request_method="GET",
-    permission="view",
-    renderer=PT + "overview.pt",
-)
-def overview(context: Settings, request: Any) -> dict[str, Any]:
+def overview_page(context: Settings, request: Any) -> dict[str, Any]:
     incidents, sla = context["incidents"], context["sla"]
     return {
         **common(context, request, None),
@@ -210,7 +145,7 @@ def overview(context: Settings, request: Any) -> dict[str, Any]:
     }
 
 
-# -- incidents: matrix, defaults, rules, canned replies --------------------------------------------
+# -- incidents and SLA: the settings pages, their section forms and item forms ---------------------
 
 
 def incidents_page(context: IncidentSettings, request: Any, **forms: FormState) -> dict[str, Any]:
@@ -228,130 +163,16 @@ def incidents_page(context: IncidentSettings, request: Any, **forms: FormState) 
         "group_titles": dict(_groups(request)),
         "categories": context.categories,
         "placeholders": PLACEHOLDER_HELP,
-        "matrix": forms.get("matrix") or FormState(flatten(matrix_json(context.matrix))),
-        "defaults": forms.get("defaults")
-        or FormState(
-            {
-                "default_group": context.default_group,
-                "default_category": context.default_category,
-            }
-        ),
+        "matrix": forms.get("matrix") or FormState(flatten(SECTIONS["matrix"].read(context))),
+        "defaults": forms.get("defaults") or FormState(SECTIONS["defaults"].read(context)),
     }
 
 
-@view_config(
-    context=IncidentSettings,
-    request_method="GET",
-    permission="view",
-    renderer=PT + "incidents.pt",
-)
-def incidents(context: IncidentSettings, request: Any) -> dict[str, Any]:
-    return incidents_page(context, request)
-
-
-@view_config(
-    context=IncidentSettings,
-    name="matrix",
-    request_method="POST",
-    permission="edit",
-    renderer=PT + "incidents.pt",
-)
-def save_matrix(context: IncidentSettings, request: Any) -> Any:
-    try:
-        matrix = checked(request, matrix_schema())
-    except FieldErrors as error:
-        return incidents_page(context, request, matrix=refused(request, error))
-    changed = configure.set_matrix(
-        ActionContext.from_request(request), context, matrix_cells(matrix)
-    )
-    return done(request, changed, _("The priority matrix is saved."), request.resource_url(context))
-
-
-@view_config(
-    context=IncidentSettings,
-    name="defaults",
-    request_method="POST",
-    permission="edit",
-    renderer=PT + "incidents.pt",
-)
-def save_defaults(context: IncidentSettings, request: Any) -> Any:
-    try:
-        values = checked(request, DefaultsSchema())
-    except FieldErrors as error:
-        return incidents_page(context, request, defaults=refused(request, error))
-    changed = configure.set_defaults(ActionContext.from_request(request), context, values)
-    return done(request, changed, _("The defaults are saved."), request.resource_url(context))
-
-
-def _rule_page(
-    context: IncidentSettings, request: Any, original: str | None, form: FormState
-) -> dict[str, Any]:
-    return {
-        **common(context, request, "incidents"),
-        "original": original,
-        "form": form,
-        "groups": _groups(request),
-        "categories": context.categories,
-        "default_category": context.default_category,
-    }
-
-
-def _find_rule(context: IncidentSettings, name: str) -> Any:
-    for rule in context.rules:
-        if rule.name == name:
-            return rule
-    raise HTTPNotFound()
-
-
-@view_config(
-    context=IncidentSettings,
-    name="rule",
-    request_method="GET",
-    permission="view",
-    renderer=PT + "rule.pt",
-)
-def rule_form(context: IncidentSettings, request: Any) -> dict[str, Any]:
-    """``@@rule`` a new rule, ``@@rule?name=…`` an existing one."""
-    name = request.GET.get("name")
-    if not name:
-        return _rule_page(context, request, None, FormState({}))
-    rule = _find_rule(context, name)
-    return _rule_page(context, request, name, FormState(flatten(rule_json(rule))))
-
-
-@view_config(
-    context=IncidentSettings,
-    name="rule",
-    request_method="POST",
-    permission="edit",
-    renderer=PT + "rule.pt",
-)
-def save_rule(context: IncidentSettings, request: Any) -> Any:
-    original = request.POST.get("original") or None
-    if original is not None:
-        _find_rule(context, original)
-    try:
-        values = checked(request, RuleSchema(), current=original)
-    except FieldErrors as error:
-        return _rule_page(context, request, original, refused(request, error))
-    changed = configure.save_rule(ActionContext.from_request(request), context, original, values)
-    message = _("The routing rule “${name}” is saved.", mapping={"name": values["name"]})
-    return done(request, changed, message, request.resource_url(context) + "#rules")
-
-
-@view_config(context=IncidentSettings, name="rule-delete", request_method="POST", permission="edit")
-def delete_rule(context: IncidentSettings, request: Any) -> Any:
-    name = request.POST.get("name", "")
-    _find_rule(context, name)
-    configure.delete_rule(ActionContext.from_request(request), context, name)
-    message = _("The routing rule “${name}” is deleted.", mapping={"name": name})
-    return done(request, True, message, request.resource_url(context) + "#rules")
-
-
-@view_config(context=IncidentSettings, name="rule-move", request_method="POST", permission="edit")
+@view_config(context=IncidentSettings, name="rule-move", request_method="POST", permission=P.EDIT)
 def move_rule(context: IncidentSettings, request: Any) -> Any:
     name = request.POST.get("name", "")
-    _find_rule(context, name)
+    if ITEM_FORMS["rule"].find(context, name) is None:
+        raise HTTPNotFound()
     offset = {"up": -1, "down": 1}.get(request.POST.get("direction", ""))
     if offset is None:
         raise HTTPNotFound()
@@ -359,77 +180,6 @@ def move_rule(context: IncidentSettings, request: Any) -> Any:
     return done(
         request, changed, _("The order of the rules is saved."), request.resource_url(context)
     )
-
-
-def _canned_page(
-    context: IncidentSettings, request: Any, original: str | None, form: FormState
-) -> dict[str, Any]:
-    return {
-        **common(context, request, "incidents"),
-        "original": original,
-        "form": form,
-        "placeholders": PLACEHOLDER_HELP,
-    }
-
-
-def _find_canned(context: IncidentSettings, key: str) -> Any:
-    reply = context.canned.get(key)
-    if reply is None:
-        raise HTTPNotFound()
-    return reply
-
-
-@view_config(
-    context=IncidentSettings,
-    name="canned",
-    request_method="GET",
-    permission="view",
-    renderer=PT + "canned.pt",
-)
-def canned_form(context: IncidentSettings, request: Any) -> dict[str, Any]:
-    """``@@canned`` a new reply, ``@@canned?key=…`` an existing one."""
-    key = request.GET.get("key")
-    if not key:
-        return _canned_page(context, request, None, FormState({}))
-    reply = _find_canned(context, key)
-    values = flatten({"key": key, **canned_json(reply)})
-    return _canned_page(context, request, key, FormState(values))
-
-
-@view_config(
-    context=IncidentSettings,
-    name="canned",
-    request_method="POST",
-    permission="edit",
-    renderer=PT + "canned.pt",
-)
-def save_canned(context: IncidentSettings, request: Any) -> Any:
-    original = request.POST.get("original") or None
-    schema = CannedSchema()
-    if original is not None:
-        _find_canned(context, original)
-        del schema["key"]  # the key of an existing reply stays
-    try:
-        values = checked(request, schema, current=original)
-    except FieldErrors as error:
-        form = refused(request, error)
-        form.values.setdefault("key", original or "")
-        return _canned_page(context, request, original, form)
-    changed = configure.save_canned(ActionContext.from_request(request), context, original, values)
-    key = original or values["key"]
-    message = _("The canned reply “${key}” is saved.", mapping={"key": key})
-    return done(request, changed, message, request.resource_url(context) + "#canned")
-
-
-@view_config(
-    context=IncidentSettings, name="canned-delete", request_method="POST", permission="edit"
-)
-def delete_canned(context: IncidentSettings, request: Any) -> Any:
-    key = request.POST.get("key", "")
-    _find_canned(context, key)
-    configure.delete_canned(ActionContext.from_request(request), context, key)
-    message = _("The canned reply “${key}” is deleted.", mapping={"key": key})
-    return done(request, True, message, request.resource_url(context) + "#canned")
 
 
 # -- groups ----------------------------------------------------------------------------------------
@@ -464,24 +214,6 @@ def groups_page(context: Folder, request: Any, form: FormState | None = None) ->
     }
 
 
-@view_config(
-    context=Folder,
-    settings_item="groups",
-    request_method="GET",
-    permission="view",
-    renderer=PT + "groups.pt",
-)
-def groups(context: Folder, request: Any) -> dict[str, Any]:
-    return groups_page(context, request)
-
-
-@view_config(
-    context=Folder,
-    settings_item="groups",
-    request_method="POST",
-    permission="edit",
-    renderer=PT + "groups.pt",
-)
 def add_group(context: Folder, request: Any) -> Any:
     try:
         values = checked(request, group_schema(new=True))
@@ -501,22 +233,6 @@ def group_page(context: SupportGroup, request: Any, form: FormState | None = Non
     }
 
 
-@view_config(
-    context=SupportGroup,
-    request_method="GET",
-    permission="view",
-    renderer=PT + "group.pt",
-)
-def group(context: SupportGroup, request: Any) -> dict[str, Any]:
-    return group_page(context, request)
-
-
-@view_config(
-    context=SupportGroup,
-    request_method="POST",
-    permission="edit",
-    renderer=PT + "group.pt",
-)
 def save_group(context: SupportGroup, request: Any) -> Any:
     try:
         values = checked(request, group_schema(new=False), current=context.__name__)
@@ -529,10 +245,8 @@ def save_group(context: SupportGroup, request: Any) -> Any:
 
 # -- SLA -------------------------------------------------------------------------------------------
 
-POLICY_KIND = "incident"
 
-
-def sla_page(context: SlaSettings, request: Any, policy: FormState | None = None) -> dict:
+def sla_page(context: SlaSettings, request: Any, **forms: FormState) -> dict[str, Any]:
     current = context.policy(POLICY_KIND)
     return {
         **common(context, request, "sla"),
@@ -542,58 +256,8 @@ def sla_page(context: SlaSettings, request: Any, policy: FormState | None = None
         "weekday_titles": WEEKDAY_TITLES,
         "priorities": [(p, PRIORITY_TITLES[p]) for p in PRIORITIES],
         "kind": POLICY_KIND,
-        "policy": policy or FormState(flatten(policy_json(current)) if current else {}),
-    }
-
-
-@view_config(
-    context=SlaSettings,
-    request_method="GET",
-    permission="view",
-    renderer=PT + "sla.pt",
-)
-def sla(context: SlaSettings, request: Any) -> dict[str, Any]:
-    return sla_page(context, request)
-
-
-@view_config(
-    context=SlaSettings,
-    name="policy",
-    request_method="POST",
-    permission="edit",
-    renderer=PT + "sla.pt",
-)
-def save_policy(context: SlaSettings, request: Any) -> Any:
-    schema = policy_schema()
-    try:
-        values = checked(request, schema)
-        changed = configure.save_policy(
-            ActionContext.from_request(request), context, POLICY_KIND, values
-        )
-    except FieldErrors as error:
-        return sla_page(context, request, refused(request, error))
-    except PolicyError as error:
-        form = refused(request, error)
-        form.values = flatten(posted(schema, request.POST))
-        return sla_page(context, request, form)
-    return done(
-        request,
-        changed,
-        _("The SLA policy is saved. It applies to incidents reported from now on."),
-        request.resource_url(context),
-    )
-
-
-def _calendar_page(
-    context: SlaSettings, request: Any, original: str | None, form: FormState
-) -> dict[str, Any]:
-    return {
-        **common(context, request, "sla"),
-        "original": original,
-        "form": form,
-        "weekdays": WEEKDAYS,
-        "weekday_titles": WEEKDAY_TITLES,
-        "timezones": timezones(),
+        "policy": forms.get("policy")
+        or FormState(flatten(policy_json(current)) if current else {}),
     }
 
 
@@ -603,55 +267,195 @@ def timezones() -> list[str]:
     return sorted(available_timezones())
 
 
-NEW_CALENDAR = {
-    "timezone": "Europe/Moscow",
-    **{f"hours.{day}": "09:00-18:00" for day in WEEKDAYS[:5]},
+# -- the views made from the sections table ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Page:
+    """A settings page: ``GET`` renders it, ``save`` (where given) takes its own form's
+    ``POST``; the forms of sections and items on it are registered from their tables."""
+
+    name: str  # its template, and the area of the audit it shows
+    context: type
+    render: Callable[..., dict[str, Any]]
+    predicates: Mapping[str, Any] = field(default_factory=dict)
+    save: Callable[[Any, Any], Any] | None = None
+
+
+PAGES = {
+    page.name: page
+    for page in (
+        Page("overview", Settings, overview_page),
+        Page("incidents", IncidentSettings, incidents_page),
+        Page("sla", SlaSettings, sla_page),
+        Page("groups", Folder, groups_page, {"settings_item": "groups"}, save=add_group),
+        Page("group", SupportGroup, group_page, save=save_group),
+    )
+}
+#: The page of each settings object's class, where its sections' forms are.
+PAGE_OF = {PAGES["incidents"].context: PAGES["incidents"], PAGES["sla"].context: PAGES["sla"]}
+#: What an item form's page shows besides the form, by item form.
+ITEM_PAGE_EXTRAS: dict[str, Callable[[Any, Any], dict[str, Any]]] = {
+    "rule": lambda context, request: {
+        "groups": _groups(request),
+        "categories": context.categories,
+        "default_category": context.default_category,
+    },
+    "canned": lambda context, request: {"placeholders": PLACEHOLDER_HELP},
+    "calendar": lambda context, request: {
+        "weekdays": WEEKDAYS,
+        "weekday_titles": WEEKDAY_TITLES,
+        "timezones": timezones(),
+    },
 }
 
 
-@view_config(
-    context=SlaSettings,
-    name="calendar",
-    request_method="GET",
-    permission="view",
-    renderer=PT + "calendar.pt",
-)
-def calendar_form(context: SlaSettings, request: Any) -> dict[str, Any]:
-    """``@@calendar`` a new calendar, ``@@calendar?name=…`` an existing one."""
-    name = request.GET.get("name")
-    if not name:
-        return _calendar_page(context, request, None, FormState(NEW_CALENDAR))
-    calendar = context.calendars.get(name)
-    if calendar is None:
-        raise HTTPNotFound()
-    return _calendar_page(context, request, name, FormState(flatten(calendar_json(calendar))))
+def page_view(page: Page) -> Callable[[Any, Any], dict[str, Any]]:
+    """``GET`` of a settings page."""
+
+    def show_page(context: Any, request: Any) -> dict[str, Any]:
+        return page.render(context, request)
+
+    return show_page
 
 
-@view_config(
-    context=SlaSettings,
-    name="calendar",
-    request_method="POST",
-    permission="edit",
-    renderer=PT + "calendar.pt",
-)
-def save_calendar(context: SlaSettings, request: Any) -> Any:
-    original = request.POST.get("original") or None
-    if original is not None and original not in context.calendars:
-        raise HTTPNotFound()
-    schema = calendar_schema(new=original is None)
-    try:
-        values = checked(request, schema)
-        name = original or values["name"]
-        changed = configure.save_calendar(
-            ActionContext.from_request(request), context, name, values, new=original is None
-        )
-    except (FieldErrors, CalendarError) as error:
-        form = refused(request, error)
-        if isinstance(error, CalendarError):
+def section_view(section: Section) -> Callable[[Any, Any], Any]:
+    """``POST …/@@<section>``: check the form, write the section, or show the page again with
+    the refused form."""
+    page = PAGE_OF[section.context].render
+
+    def save_section(context: Any, request: Any) -> Any:
+        schema = section.schema()
+        try:
+            values = checked(request, schema)
+            changed = section.write(ActionContext.from_request(request), context, values)
+        except FieldErrors as error:
+            return page(context, request, **{section.name: refused(request, error)})
+        except section.refusals as error:
+            form = refused(request, error)
             form.values = flatten(posted(schema, request.POST))
-        return _calendar_page(context, request, original, form)
-    message = _(
-        "The calendar “${name}” is saved. It applies to incidents reported from now on.",
-        mapping={"name": name},
-    )
-    return done(request, changed, message, request.resource_url(context))
+            return page(context, request, **{section.name: form})
+        return done(request, changed, section.saved, request.resource_url(context))
+
+    return save_section
+
+
+def item_page(
+    item: ItemForm, context: Any, request: Any, original: str | None, form: FormState
+) -> dict[str, Any]:
+    return {
+        **common(context, request, PAGE_OF[item.context].name),
+        "original": original,
+        "form": form,
+        **ITEM_PAGE_EXTRAS[item.name](context, request),
+    }
+
+
+def _existing(item: ItemForm, context: Any, key: str) -> Any:
+    found = item.find(context, key)
+    if found is None:
+        raise HTTPNotFound()
+    return found
+
+
+def item_form_view(item: ItemForm) -> Callable[[Any, Any], Any]:
+    """``GET …/@@<item>`` the form of a new item, ``…/@@<item>?<key>=…`` of an existing one."""
+
+    def item_form(context: Any, request: Any) -> dict[str, Any]:
+        key = request.GET.get(item.key)
+        if not key:
+            return item_page(item, context, request, None, FormState(item.new or {}))
+        values = item.values(key, _existing(item, context, key))
+        return item_page(item, context, request, key, FormState(flatten(values)))
+
+    return item_form
+
+
+def item_save_view(item: ItemForm) -> Callable[[Any, Any], Any]:
+    """``POST …/@@<item>`` with ``original`` (empty: a new item)."""
+
+    def save_item(context: Any, request: Any) -> Any:
+        original = request.POST.get("original") or None
+        if original is not None:
+            _existing(item, context, original)
+        schema = item.schema(original)
+        try:
+            values = checked(request, schema, current=original)
+            changed = item.save(ActionContext.from_request(request), context, original, values)
+        except FieldErrors as error:
+            form = refused(request, error)
+            if item.key not in schema:  # the key of an existing item stays: show it
+                form.values.setdefault(item.key, original or "")
+            return item_page(item, context, request, original, form)
+        except item.refusals as error:
+            form = refused(request, error)
+            form.values = flatten(posted(schema, request.POST))
+            return item_page(item, context, request, original, form)
+        message = item.saved(values.get(item.key, original))
+        return done(request, changed, message, request.resource_url(context) + item.anchor)
+
+    return save_item
+
+
+def item_delete_view(item: ItemForm) -> Callable[[Any, Any], Any]:
+    """``POST …/@@<item>-delete`` with the item's key."""
+
+    def delete_item(context: Any, request: Any) -> Any:
+        key = request.POST.get(item.key, "")
+        _existing(item, context, key)
+        item.delete(ActionContext.from_request(request), context, key)
+        return done(request, True, item.deleted(key), request.resource_url(context) + item.anchor)
+
+    return delete_item
+
+
+def add_section_views(config: Any) -> None:
+    """Register the :data:`PAGES`, and the forms of :data:`SECTIONS` and :data:`ITEM_FORMS`
+    on them."""
+    for page in PAGES.values():
+        renderer = PT + page.name + ".pt"
+        config.add_view(
+            page_view(page),
+            context=page.context,
+            request_method="GET",
+            permission=P.VIEW,
+            renderer=renderer,
+            **page.predicates,
+        )
+        if page.save is not None:
+            config.add_view(
+                page.save,
+                context=page.context,
+                request_method="POST",
+                permission=P.EDIT,
+                renderer=renderer,
+                **page.predicates,
+            )
+    for section in SECTIONS.values():
+        if section.saved is None:
+            continue
+        config.add_view(
+            section_view(section),
+            context=section.context,
+            name=section.name,
+            request_method="POST",
+            permission=P.EDIT,
+            renderer=PT + PAGE_OF[section.context].name + ".pt",
+        )
+    for item in ITEM_FORMS.values():
+        template = PT + item.name + ".pt"
+        common_args = {"context": item.context, "name": item.name, "renderer": template}
+        config.add_view(
+            item_form_view(item), request_method="GET", permission=P.VIEW, **common_args
+        )
+        config.add_view(
+            item_save_view(item), request_method="POST", permission=P.EDIT, **common_args
+        )
+        if item.delete is not None:
+            config.add_view(
+                item_delete_view(item),
+                context=item.context,
+                name=item.name + "-delete",
+                request_method="POST",
+                permission=P.EDIT,
+            )

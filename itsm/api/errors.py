@@ -83,6 +83,7 @@ def api_http_exception(exc: HTTPException, request: Any) -> Response:
 
 
 def refusal(error: Any) -> ApiError:
-    """The API error for a domain refusal that carries ``status``, ``code``, ``message`` and
-    ``fields`` (workflow TransitionError and its kind)."""
-    return ApiError(error.status, error.code, error.message, error.fields)
+    """The API error for a domain refusal that carries ``status``, ``message`` and ``fields``
+    (workflow TransitionError and its kind, the domains' own errors), and a ``code`` or else
+    ``invalid``."""
+    return ApiError(error.status, getattr(error, "code", "invalid"), error.message, error.fields)

@@ -7,8 +7,11 @@ from typing import Any
 
 from pyramid.view import view_config
 
-from itsm.api.openapi import json_body
+from itsm.api import API_PREFIX
+from itsm.api.openapi import json_body, response
+from itsm.api.scaffold import Endpoints
 from itsm.people.models import Person
+from itsm.security.permissions import P
 from itsm.security.tokens import create_token
 
 PERSON_SCHEMA = {
@@ -43,53 +46,37 @@ def person_json(person: Person) -> dict[str, Any]:
     }
 
 
-@view_config(
-    route_name="api.me",
-    request_method="GET",
-    renderer="json",
-    permission="view",
-    openapi={
-        "path": "/api/v1/me",
-        "summary": "Who am I: the caller's person record and roles",
-        "tags": ["people"],
-        "responses": {
-            "200": {
-                "description": "The caller",
-                "content": {
-                    "application/json": {"schema": {"$ref": "#/components/schemas/Person"}}
-                },
-            }
-        },
-    },
+api = Endpoints(__name__, ["people"])
+api.route("api.me", API_PREFIX + "/me")
+api.route("api.openapi", API_PREFIX + "/openapi.json")
+api.route("api.docs", API_PREFIX + "/docs")
+api.route("api.tokens", API_PREFIX + "/me/tokens")
+
+
+@api.view(
+    "api.me",
+    "GET",
+    P.VIEW,
+    "Who am I: the caller's person record and roles",
+    response("200", "The caller", {"$ref": "#/components/schemas/Person"}),
 )
 def me(request: Any) -> dict[str, Any]:
     identity = request.identity
     return {**person_json(identity.person), "authenticated_by": identity.via}
 
 
-@view_config(
-    route_name="api.tokens",
-    request_method="POST",
-    renderer="json",
-    permission="view",
-    openapi={
-        "path": "/api/v1/me/tokens",
-        "summary": "Make a new API token for the caller (shown once)",
-        "tags": ["people"],
-        "requestBody": {
-            "required": False,
-            "content": {
-                "application/json": {
-                    "schema": {
-                        "type": "object",
-                        "additionalProperties": False,
-                        "properties": {"label": {"type": "string", "maxLength": 100}},
-                    }
-                }
-            },
-        },
-        "responses": {"201": {"description": "The token, in plain text, this once"}},
+@api.view(
+    "api.tokens",
+    "POST",
+    P.VIEW,
+    "Make a new API token for the caller (shown once)",
+    response("201", "The token, in plain text, this once"),
+    body={
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {"label": {"type": "string", "maxLength": 100}},
     },
+    body_required=False,
 )
 def make_token(request: Any) -> dict[str, Any]:
     label = json_body(request).get("label", "")

@@ -5,12 +5,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from pyramid.httpexceptions import HTTPNotFound
-from pyramid.view import view_config
-
 from itsm.api.errors import ApiError
-from itsm.api.openapi import json_body
-from itsm.api.openapi import response as _ok
+from itsm.api.openapi import json_body, response
+from itsm.api.scaffold import Endpoints, found_or_404, items_schema
 from itsm.approvals.decisions import decide, find_step, waiting_for
 from itsm.approvals.delegation import (
     add_delegation,
@@ -25,11 +22,9 @@ from itsm.approvals.models import PENDING
 from itsm.approvals.serialize import step_json
 from itsm.i18n import _
 from itsm.search.catalog import search
-from itsm.tickets.context import ActionContext
-from itsm.tickets.workflow import TransitionError
+from itsm.security.permissions import P
 
 BASE = "/api/v1/approvals"
-STEP_REF = {"$ref": "#/components/schemas/Approval"}
 STEP_SCHEMA = {
     "type": "object",
     "properties": {
@@ -55,7 +50,8 @@ STEP_SCHEMA = {
         "decisions": {"type": "array", "items": {"type": "object"}},
     },
 }
-ID_PARAM = {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+#: The decisions the API takes under another name too.
+DECISIONS = {"approved": "approve", "rejected": "reject"}
 DECIDE_SCHEMA = {
     "type": "object",
     "additionalProperties": False,
@@ -71,38 +67,27 @@ DECIDE_SCHEMA = {
 }
 
 
-def step_factory(request: Any) -> Any:
-    step = find_step(request.itsm_root, request.matchdict["id"])
-    if step is None:
-        raise HTTPNotFound()
-    return step
+DELEGATIONS = "/api/v1/delegations"
+api = Endpoints(__name__, ["approvals"])
+STEP_REF = api.schema("Approval", STEP_SCHEMA)
+step_factory = found_or_404(find_step)
+api.route("api.delegations", DELEGATIONS)
+api.route("api.approvals", BASE)
+api.route("api.approval", BASE + "/{id}", step_factory)
 
 
-@view_config(
-    route_name="api.approvals",
-    request_method="GET",
-    renderer="json",
-    permission="view",
-    openapi={
-        "path": BASE,
-        "summary": "Approvals waiting for the caller (mine=1, the default); IT staff may list "
-        "every open approval with mine=0",
-        "tags": ["approvals"],
-        "parameters": [
-            {"name": "mine", "in": "query", "schema": {"type": "integer", "enum": [0, 1]}}
-        ],
-        "responses": _ok(
-            "200",
-            "Open approval steps",
-            {
-                "type": "object",
-                "properties": {
-                    "items": {"type": "array", "items": STEP_REF},
-                    "total": {"type": "integer"},
-                },
-            },
-        ),
-    },
+@api.view(
+    "api.approvals",
+    "GET",
+    P.VIEW,
+    "Approvals waiting for the caller (mine=1, the default); IT staff may list "
+    "every open approval with mine=0",
+    response(
+        "200",
+        "Open approval steps",
+        items_schema(STEP_REF, "total"),
+    ),
+    parameters=[{"name": "mine", "in": "query", "schema": {"type": "integer", "enum": [0, 1]}}],
 )
 def list_view(context: Any, request: Any) -> dict[str, Any]:
     identity = request.identity
@@ -117,54 +102,27 @@ def list_view(context: Any, request: Any) -> dict[str, Any]:
     return {"items": items, "total": len(items)}
 
 
-@view_config(
-    route_name="api.approval",
-    request_method="GET",
-    renderer="json",
-    permission="view",
-    openapi={
-        "path": BASE + "/{id}",
-        "summary": "One approval step",
-        "tags": ["approvals"],
-        "parameters": [ID_PARAM],
-        "responses": _ok("200", "The step", STEP_REF),
-    },
+api.read("api.approval", P.VIEW, "One approval step", ("The step", STEP_REF), step_json)
+
+
+api.action(
+    "api.approval",
+    "POST",
+    P.DECIDE,
+    "Approve or reject (a rejection needs a reason)",
+    ("The step after the decision", STEP_REF),
+    lambda ctx, step, body: decide(
+        ctx,
+        step,
+        DECISIONS.get(body["decision"], body["decision"]),
+        body.get("reason", ""),
+        via="api",
+    ),
+    lambda ctx, step: step_json(step),
+    body=DECIDE_SCHEMA,
 )
-def get_view(context: Any, request: Any) -> dict[str, Any]:
-    return step_json(context)
 
 
-@view_config(
-    route_name="api.approval",
-    request_method="POST",
-    renderer="json",
-    permission="decide",
-    openapi={
-        "path": BASE + "/{id}",
-        "summary": "Approve or reject (a rejection needs a reason)",
-        "tags": ["approvals"],
-        "parameters": [ID_PARAM],
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": DECIDE_SCHEMA}},
-        },
-        "responses": _ok("200", "The step after the decision", STEP_REF),
-    },
-)
-def decide_view(context: Any, request: Any) -> dict[str, Any]:
-    body = json_body(request)
-    ctx = ActionContext.from_request(request)
-    try:
-        decision = {"approved": "approve", "rejected": "reject"}.get(
-            body["decision"], body["decision"]
-        )
-        decide(ctx, context, decision, body.get("reason", ""), via="api")
-    except TransitionError as error:
-        raise ApiError(error.status, error.code, error.message, error.fields) from None
-    return step_json(context)
-
-
-DELEGATIONS = "/api/v1/delegations"
 DELEGATION_SCHEMA = {
     "type": "object",
     "additionalProperties": False,
@@ -177,7 +135,6 @@ DELEGATION_SCHEMA = {
 }
 
 
-DELEGATION_REF = {"$ref": "#/components/schemas/Delegation"}
 DELEGATION_OUT = {
     "type": "object",
     "properties": {
@@ -186,6 +143,9 @@ DELEGATION_OUT = {
         "end": {"type": "string", "format": "date"},
     },
 }
+
+
+DELEGATION_REF = api.schema("Delegation", DELEGATION_OUT)
 
 
 def _delegation_json(delegation: Any) -> dict[str, Any] | None:
@@ -219,17 +179,12 @@ DELEGATIONS_RESPONSE = {
 }
 
 
-@view_config(
-    route_name="api.delegations",
-    request_method="GET",
-    renderer="json",
-    permission="view",
-    openapi={
-        "path": DELEGATIONS,
-        "summary": "My deputies for approvals while I am away",
-        "tags": ["approvals"],
-        "responses": _ok("200", "The delegations", DELEGATIONS_RESPONSE),
-    },
+@api.view(
+    "api.delegations",
+    "GET",
+    P.VIEW,
+    "My deputies for approvals while I am away",
+    response("200", "The delegations", DELEGATIONS_RESPONSE),
 )
 def delegation_view(context: Any, request: Any) -> dict[str, Any]:
     return _delegations(request)
@@ -258,22 +213,14 @@ def _checked_body(request: Any, replacing: bool) -> tuple[str, date, date]:
     return body["deputy"].strip(), dates["start"], dates["end"]  # type: ignore[return-value]
 
 
-@view_config(
-    route_name="api.delegations",
-    request_method="PUT",
-    renderer="json",
-    permission="view",
-    openapi={
-        "path": DELEGATIONS,
-        "summary": "Name the one deputy who approves in my place from start to end "
-        "(inclusive), replacing any other delegation",
-        "tags": ["approvals"],
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": DELEGATION_SCHEMA}},
-        },
-        "responses": _ok("200", "The delegations", DELEGATIONS_RESPONSE),
-    },
+@api.view(
+    "api.delegations",
+    "PUT",
+    P.VIEW,
+    "Name the one deputy who approves in my place from start to end "
+    "(inclusive), replacing any other delegation",
+    response("200", "The delegations", DELEGATIONS_RESPONSE),
+    body=DELEGATION_SCHEMA,
 )
 def set_delegation_view(context: Any, request: Any) -> dict[str, Any]:
     deputy, start, end = _checked_body(request, replacing=True)
@@ -281,26 +228,13 @@ def set_delegation_view(context: Any, request: Any) -> dict[str, Any]:
     return _delegations(request)
 
 
-@view_config(
-    route_name="api.delegations",
-    request_method="POST",
-    renderer="json",
-    permission="view",
-    openapi={
-        "path": DELEGATIONS,
-        "summary": "Add a deputy for another date range (ranges must not overlap)",
-        "tags": ["approvals"],
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": DELEGATION_SCHEMA}},
-        },
-        "responses": {
-            "201": {
-                "description": "The delegations",
-                "content": {"application/json": {"schema": DELEGATIONS_RESPONSE}},
-            }
-        },
-    },
+@api.view(
+    "api.delegations",
+    "POST",
+    P.VIEW,
+    "Add a deputy for another date range (ranges must not overlap)",
+    response("201", "The delegations", DELEGATIONS_RESPONSE),
+    body=DELEGATION_SCHEMA,
 )
 def add_delegation_view(context: Any, request: Any) -> dict[str, Any]:
     deputy, start, end = _checked_body(request, replacing=False)
@@ -309,20 +243,13 @@ def add_delegation_view(context: Any, request: Any) -> dict[str, Any]:
     return _delegations(request)
 
 
-@view_config(
-    route_name="api.delegations",
-    request_method="DELETE",
-    renderer="json",
-    permission="view",
-    openapi={
-        "path": DELEGATIONS,
-        "summary": "Stop delegating: the delegation starting on start, or all of them",
-        "tags": ["approvals"],
-        "parameters": [
-            {"name": "start", "in": "query", "schema": {"type": "string", "format": "date"}}
-        ],
-        "responses": _ok("200", "The delegations left", DELEGATIONS_RESPONSE),
-    },
+@api.view(
+    "api.delegations",
+    "DELETE",
+    P.VIEW,
+    "Stop delegating: the delegation starting on start, or all of them",
+    response("200", "The delegations left", DELEGATIONS_RESPONSE),
+    parameters=[{"name": "start", "in": "query", "schema": {"type": "string", "format": "date"}}],
 )
 def clear_delegation_view(context: Any, request: Any) -> dict[str, Any]:
     root, login = request.itsm_root, request.identity.login
@@ -340,9 +267,4 @@ def clear_delegation_view(context: Any, request: Any) -> dict[str, Any]:
 
 
 def includeme(config: Any) -> None:
-    config.add_route("api.delegations", DELEGATIONS)
-    config.add_route("api.approvals", BASE)
-    config.add_route("api.approval", BASE + "/{id}", factory=step_factory)
-    config.registry.itsm_openapi.add_schema("Approval", STEP_SCHEMA)
-    config.registry.itsm_openapi.add_schema("Delegation", DELEGATION_OUT)
-    config.scan("itsm.approvals.api")
+    api.include(config)

@@ -15,7 +15,7 @@ from itsm.approvals.delegation import (
     remove_delegation,
 )
 from itsm.i18n import _
-from itsm.incidents.views import flash, translate
+from itsm.ui.forms import flash, translate
 
 DELEGATION_PT = "itsm:approvals/templates/delegation.pt"
 #: The person picker lists at most this many people; others are typed in by login.

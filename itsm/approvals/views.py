@@ -14,9 +14,9 @@ from itsm.approvals.models import PENDING
 from itsm.approvals.subjects import subject_kind
 from itsm.approvals.summary import summary_rows
 from itsm.i18n import _
-from itsm.incidents.views import flash, translate
 from itsm.tickets.context import ActionContext
 from itsm.tickets.workflow import TransitionError
+from itsm.ui.forms import flash, translate
 
 MINE_PT = "itsm:approvals/templates/mine.pt"
 LINK_PT = "itsm:approvals/templates/link.pt"

@@ -17,7 +17,9 @@ def includeme(config: Any) -> None:
     from itsm.approvals.summary import register_summary
     from itsm.changes.reminders import change_reminders_job
     from itsm.changes.summary import change_summary
+    from itsm.containers import Changes
 
+    config.add_itsm_container("changes", Changes)
     register_summary("change", change_summary)
 
     settings = config.registry.settings
@@ -32,7 +34,6 @@ def includeme(config: Any) -> None:
     config.include("itsm.changes.api")
     config.scan("itsm.changes.views")
     config.scan("itsm.changes.form_views")
-    config.scan("itsm.changes.incident_views")
     config.scan("itsm.changes.blackout_views")
     config.add_subscriber(
         "itsm.changes.subscribers.on_approval_finished",

@@ -6,15 +6,18 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from pyramid.httpexceptions import HTTPNotFound
 from pyramid.response import Response
 from pyramid.view import view_config
 
-from itsm.api.errors import ApiError
-from itsm.api.errors import refusal as _refuse
-from itsm.api.openapi import json_body, page_args, paging, query_strings
-from itsm.api.openapi import json_request as _json_body
-from itsm.api.openapi import response as _ok
+from itsm.api.errors import ApiError, refusal
+from itsm.api.openapi import json_body, paging, query_strings, response
+from itsm.api.scaffold import (
+    Endpoints,
+    container,
+    item_in,
+    list_page,
+    ticket_query,
+)
 from itsm.changes import actions
 from itsm.changes.calendar import calendar_changes, ics_feed
 from itsm.changes.feeds import feed_owner, new_feed_secret
@@ -32,11 +35,11 @@ from itsm.changes.standard import TEMPLATES
 from itsm.changes.workflow import OUTCOMES, STATES, TYPES, USER_TRANSITIONS
 from itsm.i18n import _
 from itsm.search.catalog import search
+from itsm.security.permissions import P
 from itsm.tickets.context import ActionContext
 from itsm.tickets.workflow import TransitionError
 
 CHANGES = "/api/v1/changes"
-CHANGE_REF = {"$ref": "#/components/schemas/Change"}
 CONFLICT_SCHEMA = {
     "type": "object",
     "properties": {
@@ -189,21 +192,20 @@ BLACKOUTS_SCHEMA = {
         }
     },
 }
-NUMBER_PARAM = {"name": "number", "in": "path", "required": True, "schema": {"type": "string"}}
 FILTER_PARAMS = [
     {"name": n, "in": "query", "schema": {"type": "string"}} for n in ("ci", "group", "risk")
 ]
 
 
-def changes_factory(request: Any) -> Any:
-    return request.itsm_root["changes"]
-
-
-def change_factory(request: Any) -> Any:
-    found = request.itsm_root["changes"].get(request.matchdict["number"].upper())
-    if found is None:
-        raise HTTPNotFound()
-    return found
+api = Endpoints(__name__, ["changes"])
+CHANGE_REF = api.schema("Change", CHANGE_SCHEMA)
+api.route("api.changes", CHANGES, container("changes"))
+# Fixed paths before "{number}", which would match them too.
+api.route("api.changes.calendar", CHANGES + "/calendar.ics", container("changes"))
+api.route("api.changes.blackouts", CHANGES + "/blackouts", container("changes"))
+api.route("api.changes.feed_url", CHANGES + "/calendar/feed", container("changes"))
+api.route("api.changes.feed", CHANGES + "/calendar/{secret}.ics", container("changes"))
+api.route("api.change", CHANGES + "/{number}", item_in("changes"), ("transitions",))
 
 
 def _staff(request: Any) -> bool:
@@ -211,57 +213,37 @@ def _staff(request: Any) -> bool:
     return any(identity.has_role(r) for r in ("agent", "admin", "change_board"))
 
 
-@view_config(
-    route_name="api.changes",
-    request_method="GET",
-    renderer="json",
-    permission="view",
-    openapi={
-        "path": CHANGES,
-        "summary": "Changes (IT staff: all; others: the ones they raised)",
-        "tags": ["changes"],
-        "parameters": query_strings("status", "requester", "q")
-        + [
-            *paging(200),
-        ],
-        "responses": _ok("200", "A page of changes"),
-    },
+@api.view(
+    "api.changes",
+    "GET",
+    P.VIEW,
+    "Changes (IT staff: all; others: the ones they raised)",
+    response("200", "A page of changes"),
+    parameters=query_strings("status", "requester", "q")
+    + [
+        *paging(200),
+    ],
 )
 def list_view(context: Any, request: Any) -> dict[str, Any]:
-    params = request.GET
-    page, per_page = page_args(params)
-    query: dict[str, Any] = {"kind": "change"}
-    if params.get("status"):
-        query["status"] = [s for s in params["status"].split(",") if s]
-    if params.get("q"):
-        query["text"] = params["q"]
-    if not _staff(request):
-        query["requester"] = request.identity.login
-    elif params.get("requester"):
-        query["requester"] = params["requester"]
-    total, found = search(
-        request.itsm_root, sort="created", reverse=True, page=page, per_page=per_page, **query
+    query = ticket_query(request, "change", _staff(request))
+    return list_page(
+        request,
+        lambda **page: search(request.itsm_root, sort="created", reverse=True, **page, **query),
+        change_json,
     )
-    items = [change_json(c) for c in found]
-    return {"items": items, "total": total, "page": page, "per_page": per_page}
 
 
-@view_config(
-    route_name="api.changes",
-    request_method="POST",
-    renderer="json",
-    permission="create",
-    openapi={
-        "path": CHANGES,
-        "summary": "Raise a change (IT staff); it is submitted unless ``draft``",
-        "description": "Standard changes are scheduled at once; normal ones go to the "
-        "requester's manager (and, for high risk, the change board); emergency ones to any one "
-        "board member. A change colliding with a blackout window or another change on the same "
-        "or a related CI needs ``override_reason`` (409 without it).",
-        "tags": ["changes"],
-        "requestBody": _json_body(CREATE_SCHEMA),
-        "responses": _ok("201", "The new change", CHANGE_REF),
-    },
+@api.view(
+    "api.changes",
+    "POST",
+    P.CREATE,
+    "Raise a change (IT staff); it is submitted unless ``draft``",
+    response("201", "The new change", CHANGE_REF),
+    body=CREATE_SCHEMA,
+    description="Standard changes are scheduled at once; normal ones go to the "
+    "requester's manager (and, for high risk, the change board); emergency ones to any one "
+    "board member. A change colliding with a blackout window or another change on the same "
+    "or a related CI needs ``override_reason`` (409 without it).",
 )
 def create_view(context: Any, request: Any) -> dict[str, Any]:
     body = json_body(request)
@@ -279,59 +261,35 @@ def create_view(context: Any, request: Any) -> dict[str, Any]:
         raise ApiError(error.status, "invalid", error.message, error.fields) from None
     except ConflictsNeedOverride as error:
         request.tm.doom()
-        raise _refuse(error) from None
+        raise refusal(error) from None
     except TransitionError as error:
-        raise _refuse(error) from None
+        raise refusal(error) from None
     request.response.status = 201
     request.response.location = f"{request.application_url}{CHANGES}/{created.number}"
     return change_json(created)
 
 
-@view_config(
-    route_name="api.change",
-    request_method="GET",
-    renderer="json",
-    permission="view",
-    openapi={
-        "path": CHANGES + "/{number}",
-        "summary": "One change, with its risk, approval and conflicts",
-        "tags": ["changes"],
-        "parameters": [NUMBER_PARAM],
-        "responses": _ok("200", "The change", CHANGE_REF),
-    },
+api.read(
+    "api.change",
+    P.VIEW,
+    "One change, with its risk, approval and conflicts",
+    ("The change", CHANGE_REF),
+    change_json,
 )
-def get_view(context: Any, request: Any) -> dict[str, Any]:
-    return change_json(context)
 
 
-@view_config(
-    route_name="api.change.transitions",
-    request_method="POST",
-    renderer="json",
-    permission="work",
-    openapi={
-        "path": CHANGES + "/{number}/transitions",
-        "summary": "submit, schedule (new times), start, complete (outcome), review (notes), "
-        "close, cancel (reason)",
-        "tags": ["changes"],
-        "parameters": [NUMBER_PARAM],
-        "requestBody": _json_body(TRANSITION_SCHEMA),
-        "responses": _ok("200", "The change after the transition", CHANGE_REF),
-    },
+api.transitions(
+    "api.change.transitions",
+    P.WORK,
+    "submit, schedule (new times), start, complete (outcome), review (notes), "
+    "close, cancel (reason)",
+    ("The change", CHANGE_REF),
+    TRANSITION_SCHEMA,
+    actions.transition,
+    lambda ctx, change: change_json(change),
+    refusals=(ChangeError, TransitionError),
+    doom=True,
 )
-def transition_view(context: Any, request: Any) -> dict[str, Any]:
-    body = dict(json_body(request))
-    name = body.pop("name")
-    ctx = ActionContext.from_request(request)
-    try:
-        actions.transition(ctx, context, name, body)
-    except ChangeError as error:
-        request.tm.doom()
-        raise ApiError(error.status, "invalid", error.message, error.fields) from None
-    except TransitionError as error:
-        request.tm.doom()
-        raise _refuse(error) from None
-    return change_json(context)
 
 
 def _feed_changes(request: Any) -> list[Any]:
@@ -347,18 +305,15 @@ def _feed_changes(request: Any) -> list[Any]:
     )
 
 
-@view_config(
-    route_name="api.changes.calendar",
-    request_method="GET",
-    permission="view",
-    openapi={
-        "path": CHANGES + "/calendar.ics",
-        "summary": "The change calendar as iCalendar (RFC 5545): scheduled and implementing "
-        "changes, and the blackout windows",
-        "tags": ["changes"],
-        "parameters": FILTER_PARAMS,
-        "responses": {"200": {"description": "text/calendar"}},
-    },
+@api.view(
+    "api.changes.calendar",
+    "GET",
+    P.VIEW,
+    "The change calendar as iCalendar (RFC 5545): scheduled and implementing "
+    "changes, and the blackout windows",
+    response("200", "text/calendar"),
+    parameters=FILTER_PARAMS,
+    renderer=None,
 )
 def calendar_feed_view(context: Any, request: Any) -> Response:
     if not _staff(request):
@@ -381,20 +336,13 @@ def _ics_response(request: Any) -> Response:
     return response
 
 
-@view_config(
-    route_name="api.changes.feed_url",
-    request_method="POST",
-    renderer="json",
-    permission="view",
-    openapi={
-        "path": CHANGES + "/calendar/feed",
-        "summary": "A new personal secret URL of the calendar feed, for calendar programs "
-        "(the previous URL stops working)",
-        "tags": ["changes"],
-        "responses": _ok(
-            "200", "The URL", {"type": "object", "properties": {"url": {"type": "string"}}}
-        ),
-    },
+@api.view(
+    "api.changes.feed_url",
+    "POST",
+    P.VIEW,
+    "A new personal secret URL of the calendar feed, for calendar programs "
+    "(the previous URL stops working)",
+    response("200", "The URL", {"type": "object", "properties": {"url": {"type": "string"}}}),
 )
 def feed_url_view(context: Any, request: Any) -> dict[str, Any]:
     if not _staff(request):
@@ -412,17 +360,12 @@ def personal_feed_view(context: Any, request: Any) -> Response:
     return _ics_response(request)
 
 
-@view_config(
-    route_name="api.changes.blackouts",
-    request_method="GET",
-    renderer="json",
-    permission="view",
-    openapi={
-        "path": CHANGES + "/blackouts",
-        "summary": "The blackout windows (no changes scheduled without an override)",
-        "tags": ["changes"],
-        "responses": _ok("200", "The windows"),
-    },
+@api.view(
+    "api.changes.blackouts",
+    "GET",
+    P.VIEW,
+    "The blackout windows (no changes scheduled without an override)",
+    response("200", "The windows"),
 )
 def blackouts_view(context: Any, request: Any) -> dict[str, Any]:
     windows = change_settings(request.itsm_root).blackouts
@@ -433,18 +376,13 @@ def blackouts_view(context: Any, request: Any) -> dict[str, Any]:
     }
 
 
-@view_config(
-    route_name="api.changes.blackouts",
-    request_method="PUT",
-    renderer="json",
-    permission="configure",
-    openapi={
-        "path": CHANGES + "/blackouts",
-        "summary": "Replace the blackout windows (administrators)",
-        "tags": ["changes"],
-        "requestBody": _json_body(BLACKOUTS_SCHEMA),
-        "responses": _ok("200", "The windows"),
-    },
+@api.view(
+    "api.changes.blackouts",
+    "PUT",
+    P.CONFIGURE,
+    "Replace the blackout windows (administrators)",
+    response("200", "The windows"),
+    body=BLACKOUTS_SCHEMA,
 )
 def set_blackouts_view(context: Any, request: Any) -> dict[str, Any]:
     windows = []
@@ -463,17 +401,4 @@ def set_blackouts_view(context: Any, request: Any) -> dict[str, Any]:
 
 
 def includeme(config: Any) -> None:
-    config.add_route("api.changes", CHANGES, factory=changes_factory)
-    # Fixed paths before "{number}", which would match them too.
-    config.add_route("api.changes.calendar", CHANGES + "/calendar.ics", factory=changes_factory)
-    config.add_route("api.changes.blackouts", CHANGES + "/blackouts", factory=changes_factory)
-    config.add_route("api.changes.feed_url", CHANGES + "/calendar/feed", factory=changes_factory)
-    config.add_route(
-        "api.changes.feed", CHANGES + "/calendar/{secret}.ics", factory=changes_factory
-    )
-    config.add_route("api.change", CHANGES + "/{number}", factory=change_factory)
-    config.add_route(
-        "api.change.transitions", CHANGES + "/{number}/transitions", factory=change_factory
-    )
-    config.registry.itsm_openapi.add_schema("Change", CHANGE_SCHEMA)
-    config.scan("itsm.changes.api")
+    api.include(config)

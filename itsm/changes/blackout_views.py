@@ -15,7 +15,7 @@ from itsm.changes.models import change_settings, set_blackouts
 from itsm.changes.schemas import _local_time, parse_zone
 from itsm.containers import Changes
 from itsm.i18n import _
-from itsm.incidents.views import flash
+from itsm.ui.forms import flash
 
 BLACKOUTS_PT = "itsm:changes/templates/blackouts.pt"
 NAME_MAX = 200

@@ -18,9 +18,9 @@ from itsm.changes.workflow import TYPE_TITLES, TYPES
 from itsm.cmdb.impact import impact_of_numbers
 from itsm.containers import Changes
 from itsm.i18n import _
-from itsm.incidents.views import flash
 from itsm.tickets.context import ActionContext
 from itsm.tickets.workflow import TransitionError
+from itsm.ui.forms import flash
 
 NEW_PT = "itsm:changes/templates/new.pt"
 PLAN_TITLES = {

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from itsm.approvals import decisions as approvals
-from itsm.changes import links, risk
+from itsm.changes import risk
 from itsm.changes.conflicts import find_conflicts
 from itsm.changes.models import PLAN_KINDS, Change
 from itsm.changes.standard import TEMPLATES, template_defaults
@@ -17,6 +17,7 @@ from itsm.events import ObjectCreated
 from itsm.i18n import _
 from itsm.numbering import allocate_number
 from itsm.search.catalog import mark_changed, new_docid
+from itsm.tickets import links
 from itsm.tickets.context import ActionContext
 from itsm.tickets.workflow import NotAllowedNow, fire
 

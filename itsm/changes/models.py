@@ -39,7 +39,7 @@ class Change(Ticket):
     review_notes = ""
     approval: Any = None  # itsm.approvals.models.ApprovalProcess
     template = ""  # the standard change template it was raised from (itsm.changes.standard)
-    raised_from = ""  # the incident it was raised from (itsm.changes.links)
+    raised_from = ""  # the incident it was raised from (itsm.tickets.links)
     caused_incidents: tuple[str, ...] = ()  # incidents linked as caused by this change
     # Reminders (itsm.changes.reminders): the planned start the implementer was reminded of,
     # and when the change was found still implementing after its planned end.

@@ -21,7 +21,6 @@ from itsm.changes.calendar import (
 )
 from itsm.changes.feeds import FEED_ROLES
 from itsm.changes.intake import ChangeError
-from itsm.changes.links import change_links
 from itsm.changes.models import Change, change_settings
 from itsm.changes.risk import QUESTIONS, RISK_CLASSES, RISK_TITLES
 from itsm.changes.summary import ANSWER_TITLES, PLAN_TITLES
@@ -35,10 +34,11 @@ from itsm.changes.workflow import (
 )
 from itsm.containers import Changes
 from itsm.i18n import _
-from itsm.incidents.views import flash, is_staff, translate
 from itsm.search.catalog import search
 from itsm.tickets.context import ActionContext
+from itsm.tickets.links import change_links
 from itsm.tickets.workflow import TransitionError
+from itsm.ui.forms import flash, is_staff, translate
 
 PER_PAGE = 50
 

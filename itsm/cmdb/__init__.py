@@ -35,6 +35,9 @@ def _ci_impact(request: Any) -> Any:
 
 
 def includeme(config: Any) -> None:
+    from itsm.containers import Cmdb
+
+    config.add_itsm_container("cmdb", Cmdb)
     config.add_request_method(_find_person, "find_person", reify=True)
     config.add_request_method(_ci_impact, "ci_impact", reify=True)
     from itsm.cmdb.jobs import DEFAULT_GROUP, licence_expiry_job

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from pyramid.httpexceptions import HTTPNotFound
-from pyramid.view import view_config
-
-from itsm.api.errors import ApiError
-from itsm.api.errors import refusal as _refuse
-from itsm.api.openapi import json_body, paging, query_strings
-from itsm.api.openapi import json_request as _json_body
-from itsm.api.openapi import response as _ok
+from itsm.api.errors import ApiError, refusal
+from itsm.api.openapi import json_body, paging, query_strings, response
+from itsm.api.scaffold import (
+    Endpoints,
+    container,
+    item_in,
+    list_page,
+    page_schema,
+)
 from itsm.cmdb import lifecycle, relations
 from itsm.cmdb.classes import CiClass, cmdb_settings, ensure_cmdb_settings
 from itsm.cmdb.impact import impact_of
@@ -21,13 +22,12 @@ from itsm.cmdb.register import CmdbError, create_ci, update_ci
 from itsm.cmdb.serialize import ci_json, history_json
 from itsm.cmdb.workflow import STATES, WORKFLOW
 from itsm.i18n import _
+from itsm.security.permissions import P
 from itsm.tickets.context import ActionContext
 from itsm.tickets.workflow import TransitionError
 
 BASE = "/api/v1/cis"
 CLASSES = "/api/v1/ci-classes"
-NUMBER_PARAM = {"name": "number", "in": "path", "required": True, "schema": {"type": "string"}}
-CI_REF = {"$ref": "#/components/schemas/ConfigurationItem"}
 NULLABLE_STRING = {"type": ["string", "null"]}
 CI_SCHEMA = {
     "type": "object",
@@ -102,77 +102,51 @@ CLASS_SCHEMA = {
 }
 
 
-def cmdb_factory(request: Any) -> Any:
-    return request.itsm_root["cmdb"]
-
-
-def ci_factory(request: Any) -> Any:
-    ci = request.itsm_root["cmdb"].get(request.matchdict["number"].upper())
-    if ci is None:
-        raise HTTPNotFound()
-    return ci
-
-
-def settings_factory(request: Any) -> Any:
-    return request.itsm_root["settings"]
+api = Endpoints(__name__, ["cmdb"])
+CI_REF = api.schema("ConfigurationItem", CI_SCHEMA)
+ci_factory = item_in("cmdb")
+api.route("api.cis", BASE, container("cmdb"))
+api.route(
+    "api.ci", BASE + "/{number}", ci_factory, ("transitions", "relations", "impact", "history")
+)
+api.route("api.ci_classes", CLASSES, container("cmdb"))
+api.route(
+    "api.incident.notify_affected",
+    "/api/v1/incidents/{number}/notify-affected",
+    item_in("incidents"),
+)
 
 
 def _language(request: Any) -> str:
     return request.locale_name
 
 
-@view_config(
-    route_name="api.cis",
-    request_method="GET",
-    renderer="json",
-    permission="view",
-    openapi={
-        "path": BASE,
-        "summary": "List CIs the caller may see (employees: their own equipment)",
-        "tags": ["cmdb"],
-        "parameters": LIST_PARAMS,
-        "responses": _ok(
-            "200",
-            "A page of CIs",
-            {
-                "type": "object",
-                "properties": {
-                    "items": {"type": "array", "items": CI_REF},
-                    "total": {"type": "integer"},
-                    "page": {"type": "integer"},
-                    "per_page": {"type": "integer"},
-                },
-            },
-        ),
-    },
+def _ci_json(ctx: ActionContext, ci: Any) -> dict[str, Any]:
+    return ci_json(ci, ctx.root)
+
+
+@api.view(
+    "api.cis",
+    "GET",
+    P.VIEW,
+    "List CIs the caller may see (employees: their own equipment)",
+    response("200", "A page of CIs", page_schema(CI_REF)),
+    parameters=LIST_PARAMS,
 )
 def list_view(context: Any, request: Any) -> dict[str, Any]:
-    page = int(request.GET.get("page", 1))
-    per_page = int(request.GET.get("per_page", 50))
     try:
-        total, items = list_cis(request, request.GET, page=page, per_page=per_page)
+        return list_page(request, lambda **page: list_cis(request, request.GET, **page), ci_json)
     except CmdbError as error:
-        raise _refuse(error) from None
-    return {
-        "items": [ci_json(ci) for ci in items],
-        "total": total,
-        "page": page,
-        "per_page": per_page,
-    }
+        raise refusal(error) from None
 
 
-@view_config(
-    route_name="api.cis",
-    request_method="POST",
-    renderer="json",
-    permission="create",
-    openapi={
-        "path": BASE,
-        "summary": "Register a CI (IT staff); a serial already in the class answers 409",
-        "tags": ["cmdb"],
-        "requestBody": _json_body(CREATE_SCHEMA),
-        "responses": _ok("201", "The new CI", CI_REF),
-    },
+@api.view(
+    "api.cis",
+    "POST",
+    P.CREATE,
+    "Register a CI (IT staff); a serial already in the class answers 409",
+    response("201", "The new CI", CI_REF),
+    body=CREATE_SCHEMA,
 )
 def create_view(context: Any, request: Any) -> dict[str, Any]:
     body = dict(json_body(request))
@@ -187,25 +161,13 @@ def create_view(context: Any, request: Any) -> dict[str, Any]:
             language=_language(request),
         )
     except CmdbError as error:
-        raise _refuse(error) from None
+        raise refusal(error) from None
     request.response.status = 201
     request.response.location = f"{request.application_url}{BASE}/{ci.number}"
     return ci_json(ci, ctx.root)
 
 
-@view_config(
-    route_name="api.ci",
-    request_method="GET",
-    renderer="json",
-    permission="view",
-    openapi={
-        "path": BASE + "/{number}",
-        "summary": "One CI with its relations",
-        "tags": ["cmdb"],
-        "parameters": [NUMBER_PARAM],
-        "responses": _ok("200", "The CI", CI_REF),
-    },
-)
+@api.view("api.ci", "GET", P.VIEW, "One CI with its relations", response("200", "The CI", CI_REF))
 def get_view(context: Any, request: Any) -> dict[str, Any]:
     data = ci_json(context, request.itsm_root)
     roles = ActionContext.from_request(request).roles
@@ -213,27 +175,17 @@ def get_view(context: Any, request: Any) -> dict[str, Any]:
     return data
 
 
-@view_config(
-    route_name="api.ci",
-    request_method="PATCH",
-    renderer="json",
-    permission="edit",
-    openapi={
-        "path": BASE + "/{number}",
-        "summary": "Change fields (IT staff); the status and owner change by transitions",
-        "tags": ["cmdb"],
-        "parameters": [NUMBER_PARAM],
-        "requestBody": _json_body(PATCH_SCHEMA),
-        "responses": _ok("200", "The CI", CI_REF),
-    },
+api.action(
+    "api.ci",
+    "PATCH",
+    P.EDIT,
+    "Change fields (IT staff); the status and owner change by transitions",
+    ("The CI", CI_REF),
+    lambda ctx, ci, body: update_ci(ctx, ci, body, language=_language(ctx.request)),
+    _ci_json,
+    body=PATCH_SCHEMA,
+    refusals=(CmdbError,),
 )
-def patch_view(context: Any, request: Any) -> dict[str, Any]:
-    ctx = ActionContext.from_request(request)
-    try:
-        update_ci(ctx, context, json_body(request), language=_language(request))
-    except CmdbError as error:
-        raise _refuse(error) from None
-    return ci_json(context, ctx.root)
 
 
 TRANSITION_SCHEMA = {
@@ -249,27 +201,10 @@ TRANSITION_SCHEMA = {
 }
 
 
-@view_config(
-    route_name="api.ci.transitions",
-    request_method="POST",
-    renderer="json",
-    permission="edit",
-    openapi={
-        "path": BASE + "/{number}/transitions",
-        "summary": "Lifecycle: receive, deploy (with owner), handover (owner), return, repair, "
-        "repaired, retire, dispose",
-        "tags": ["cmdb"],
-        "parameters": [NUMBER_PARAM],
-        "requestBody": _json_body(TRANSITION_SCHEMA),
-        "responses": _ok("200", "The CI after the transition", CI_REF),
-    },
-)
-def transition_view(context: Any, request: Any) -> dict[str, Any]:
+def _fire_lifecycle(ctx: ActionContext, ci: Any, name: str, body: dict[str, Any]) -> None:
+    """Fire a lifecycle transition; deploy and handover give the CI to ``owner`` on ``date``."""
     from datetime import date
 
-    body = dict(json_body(request))
-    name = body.pop("name")
-    ctx = ActionContext.from_request(request)
     on = None
     if body.get("date"):
         try:
@@ -278,14 +213,23 @@ def transition_view(context: Any, request: Any) -> dict[str, Any]:
             raise ApiError(
                 400, "invalid", _("Some fields are not valid."), {"date": _("A date: YYYY-MM-DD.")}
             ) from None
-    try:
-        if name in ("handover", "deploy"):
-            lifecycle.hand_over(ctx, context, body.get("owner", ""), on, request.find_person)
-        else:
-            lifecycle.transition(ctx, context, name, {**body, "date": on})
-    except (CmdbError, TransitionError) as error:
-        raise _refuse(error) from None
-    return ci_json(context, ctx.root)
+    if name in ("handover", "deploy"):
+        lifecycle.hand_over(ctx, ci, body.get("owner", ""), on, ctx.request.find_person)
+    else:
+        lifecycle.transition(ctx, ci, name, {**body, "date": on})
+
+
+api.transitions(
+    "api.ci.transitions",
+    P.EDIT,
+    "Lifecycle: receive, deploy (with owner), handover (owner), return, repair, "
+    "repaired, retire, dispose",
+    ("The CI", CI_REF),
+    TRANSITION_SCHEMA,
+    _fire_lifecycle,
+    _ci_json,
+    refusals=(CmdbError, TransitionError),
+)
 
 
 RELATION_SCHEMA = {
@@ -299,18 +243,12 @@ RELATION_SCHEMA = {
 }
 
 
-@view_config(
-    route_name="api.ci.relations",
-    request_method="GET",
-    renderer="json",
-    permission="view",
-    openapi={
-        "path": BASE + "/{number}/relations",
-        "summary": "The CI's relations, both directions",
-        "tags": ["cmdb"],
-        "parameters": [NUMBER_PARAM],
-        "responses": _ok("200", "Relations"),
-    },
+@api.view(
+    "api.ci.relations",
+    "GET",
+    P.VIEW,
+    "The CI's relations, both directions",
+    response("200", "Relations"),
 )
 def relations_view(context: Any, request: Any) -> dict[str, Any]:
     items = [
@@ -326,113 +264,73 @@ def relations_view(context: Any, request: Any) -> dict[str, Any]:
     return {"items": items, "total": len(items)}
 
 
-@view_config(
-    route_name="api.ci.relations",
-    request_method="POST",
-    renderer="json",
-    permission="edit",
-    openapi={
-        "path": BASE + "/{number}/relations",
-        "summary": "Relate this CI (the source) to a target: this CI runs_on / depends_on … it",
-        "tags": ["cmdb"],
-        "parameters": [NUMBER_PARAM],
-        "requestBody": _json_body(RELATION_SCHEMA),
-        "responses": _ok("201", "The CI with its relations", CI_REF),
-    },
+api.action(
+    "api.ci.relations",
+    "POST",
+    P.EDIT,
+    "Relate this CI (the source) to a target: this CI runs_on / depends_on … it",
+    ("The CI with its relations", CI_REF),
+    lambda ctx, ci, body: relations.add_relation(ctx, ci, body["type"], body["target"]),
+    _ci_json,
+    body=RELATION_SCHEMA,
+    status="201",
+    refusals=(CmdbError,),
 )
-def add_relation_view(context: Any, request: Any) -> dict[str, Any]:
-    body = json_body(request)
-    ctx = ActionContext.from_request(request)
-    try:
-        relations.add_relation(ctx, context, body["type"], body["target"])
-    except CmdbError as error:
-        raise _refuse(error) from None
-    request.response.status = 201
-    return ci_json(context, ctx.root)
 
 
-@view_config(
-    route_name="api.ci.relations",
-    request_method="DELETE",
-    renderer="json",
-    permission="edit",
-    openapi={
-        "path": BASE + "/{number}/relations",
-        "summary": "Remove a relation (query: type, target)",
-        "tags": ["cmdb"],
-        "parameters": [
-            NUMBER_PARAM,
-            {"name": "type", "in": "query", "required": True, "schema": {"type": "string"}},
-            {"name": "target", "in": "query", "required": True, "schema": {"type": "string"}},
-        ],
-        "responses": _ok("200", "The CI with its relations", CI_REF),
-    },
+api.action(
+    "api.ci.relations",
+    "DELETE",
+    P.EDIT,
+    "Remove a relation (query: type, target)",
+    ("The CI with its relations", CI_REF),
+    lambda ctx, ci, body: relations.remove_relation(
+        ctx, ci, ctx.request.GET["type"], ctx.request.GET["target"]
+    ),
+    _ci_json,
+    parameters=[
+        {"name": "type", "in": "query", "required": True, "schema": {"type": "string"}},
+        {"name": "target", "in": "query", "required": True, "schema": {"type": "string"}},
+    ],
+    refusals=(CmdbError,),
 )
-def remove_relation_view(context: Any, request: Any) -> dict[str, Any]:
-    ctx = ActionContext.from_request(request)
-    try:
-        relations.remove_relation(ctx, context, request.GET["type"], request.GET["target"])
-    except CmdbError as error:
-        raise _refuse(error) from None
-    return ci_json(context, ctx.root)
 
 
-@view_config(
-    route_name="api.ci.impact",
-    request_method="GET",
-    renderer="json",
-    permission="work",
-    openapi={
-        "path": BASE + "/{number}/impact",
-        "summary": "Who and what is affected if this CI fails (IT staff)",
-        "tags": ["cmdb"],
-        "parameters": [NUMBER_PARAM],
-        "responses": _ok(
-            "200",
-            "Affected CIs (numbers) and people (logins)",
-            {
-                "type": "object",
-                "properties": {
-                    "cis": {"type": "array", "items": {"type": "string"}},
-                    "people": {"type": "array", "items": {"type": "string"}},
-                },
+@api.view(
+    "api.ci.impact",
+    "GET",
+    P.WORK,
+    "Who and what is affected if this CI fails (IT staff)",
+    response(
+        "200",
+        "Affected CIs (numbers) and people (logins)",
+        {
+            "type": "object",
+            "properties": {
+                "cis": {"type": "array", "items": {"type": "string"}},
+                "people": {"type": "array", "items": {"type": "string"}},
             },
-        ),
-    },
+        },
+    ),
 )
 def impact_view(context: Any, request: Any) -> dict[str, Any]:
     return impact_of(request.itsm_root, context).as_json()
 
 
-@view_config(
-    route_name="api.ci.history",
-    request_method="GET",
-    renderer="json",
-    permission="work",
-    openapi={
-        "path": BASE + "/{number}/history",
-        "summary": "Every field change, owner change and transition (IT staff)",
-        "tags": ["cmdb"],
-        "parameters": [NUMBER_PARAM],
-        "responses": _ok("200", "Records, oldest first"),
-    },
+@api.view(
+    "api.ci.history",
+    "GET",
+    P.WORK,
+    "Every field change, owner change and transition (IT staff)",
+    response("200", "Records, oldest first"),
 )
 def history_view(context: Any, request: Any) -> dict[str, Any]:
     items = [history_json(r) for r in context.history]
     return {"items": items, "total": len(items)}
 
 
-@view_config(
-    route_name="api.ci_classes",
-    request_method="GET",
-    renderer="json",
-    permission="view",
-    openapi={
-        "path": CLASSES,
-        "summary": "CI classes and their fields",
-        "tags": ["cmdb"],
-        "responses": _ok("200", "Classes"),
-    },
+@api.view(
+    "api.ci_classes", "GET", P.VIEW, "CI classes and their fields", response("200", "Classes")
 )
 def classes_view(context: Any, request: Any) -> dict[str, Any]:
     settings = cmdb_settings(request.itsm_root)
@@ -440,18 +338,13 @@ def classes_view(context: Any, request: Any) -> dict[str, Any]:
     return {"items": items, "total": len(items)}
 
 
-@view_config(
-    route_name="api.ci_classes",
-    request_method="POST",
-    renderer="json",
-    permission="admin",
-    openapi={
-        "path": CLASSES,
-        "summary": "Add or replace a CI class (administrators)",
-        "tags": ["cmdb"],
-        "requestBody": _json_body(CLASS_SCHEMA),
-        "responses": _ok("201", "The class"),
-    },
+@api.view(
+    "api.ci_classes",
+    "POST",
+    P.ADMIN,
+    "Add or replace a CI class (administrators)",
+    response("201", "The class"),
+    body=CLASS_SCHEMA,
 )
 def put_class_view(context: Any, request: Any) -> dict[str, Any]:
     try:
@@ -472,22 +365,15 @@ NOTIFY_SCHEMA = {
 }
 
 
-@view_config(
-    route_name="api.incident.notify_affected",
-    request_method="POST",
-    renderer="json",
-    permission="work",
-    openapi={
-        "path": "/api/v1/incidents/{number}/notify-affected",
-        "summary": "Mail everyone the incident's CIs affect (IT staff); answers the impact",
-        "tags": ["cmdb", "incidents"],
-        "parameters": [NUMBER_PARAM],
-        "requestBody": {
-            "required": False,
-            "content": {"application/json": {"schema": NOTIFY_SCHEMA}},
-        },
-        "responses": _ok("200", "The CIs and people affected; each person got a mail"),
-    },
+@api.view(
+    "api.incident.notify_affected",
+    "POST",
+    P.WORK,
+    "Mail everyone the incident's CIs affect (IT staff); answers the impact",
+    response("200", "The CIs and people affected; each person got a mail"),
+    body=NOTIFY_SCHEMA,
+    body_required=False,
+    tags=["cmdb", "incidents"],
 )
 def notify_affected_view(context: Any, request: Any) -> dict[str, Any]:
     from itsm.cmdb.notices import notify_affected
@@ -497,19 +383,4 @@ def notify_affected_view(context: Any, request: Any) -> dict[str, Any]:
 
 
 def includeme(config: Any) -> None:
-    from itsm.incidents.api import incident_factory
-
-    config.add_route("api.cis", BASE, factory=cmdb_factory)
-    config.add_route("api.ci", BASE + "/{number}", factory=ci_factory)
-    config.add_route("api.ci.transitions", BASE + "/{number}/transitions", factory=ci_factory)
-    config.add_route("api.ci.relations", BASE + "/{number}/relations", factory=ci_factory)
-    config.add_route("api.ci.impact", BASE + "/{number}/impact", factory=ci_factory)
-    config.add_route("api.ci.history", BASE + "/{number}/history", factory=ci_factory)
-    config.add_route("api.ci_classes", CLASSES, factory=cmdb_factory)
-    config.add_route(
-        "api.incident.notify_affected",
-        "/api/v1/incidents/{number}/notify-affected",
-        factory=incident_factory,
-    )
-    config.registry.itsm_openapi.add_schema("ConfigurationItem", CI_SCHEMA)
-    config.scan("itsm.cmdb.api")
+    api.include(config)

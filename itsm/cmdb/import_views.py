@@ -28,9 +28,9 @@ from itsm.cmdb.staged_import import (
 )
 from itsm.containers import Cmdb
 from itsm.i18n import _
-from itsm.incidents.schemas import human_size
 from itsm.tickets.context import ActionContext
 from itsm.ui.downloads import file_response
+from itsm.ui.forms import human_size
 
 TEMPLATE = "itsm:cmdb/templates/import.pt"
 #: The preview lists at most this many rows, rejected ones first (the counts cover them all).

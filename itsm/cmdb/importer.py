@@ -374,11 +374,11 @@ def main(argv: list[str] | None = None) -> None:
                 finally:
                     env.tm.abort()
             else:
-                for attempt in env.tm.attempts(3):
-                    with attempt:
-                        outcomes = _run_batch(
-                            env, ci_class, args, start, batch, make_directory, find_or_fetch
-                        )
+                outcomes = env.transact(
+                    lambda _root, start=start, batch=batch: _run_batch(
+                        env, ci_class, args, start, batch, make_directory, find_or_fetch
+                    )
+                )
             for outcome, row in zip(outcomes, batch, strict=True):
                 summary.add(outcome, row)
             progress.update(start + len(batch))

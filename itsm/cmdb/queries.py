@@ -61,3 +61,12 @@ def assets_of(root: Any, login: str, limit: int = ASSETS_SHOWN) -> tuple[int, li
     if not login:
         return 0, []
     return search(root, kind="ci", owner=login, sort="number", per_page=limit)
+
+
+def seats_of(ci: Any) -> tuple[int, int] | None:
+    """A licence's ``(used, total)``: used = its ``licensed_to`` relations; None if no seats."""
+    total = ci.fields.get("seats")
+    if not isinstance(total, int):
+        return None
+    used = sum(1 for type_, _number in ci.outgoing if type_ == "licensed_to")
+    return used, total

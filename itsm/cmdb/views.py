@@ -26,7 +26,7 @@ from itsm.cmdb.attachments import (
 from itsm.cmdb.classes import CiClass, CmdbSettings, cmdb_settings
 from itsm.cmdb.impact import impact_of
 from itsm.cmdb.models import RELATION_TITLES, RELATION_TYPES, ConfigurationItem
-from itsm.cmdb.queries import FILTERS, is_staff, list_cis
+from itsm.cmdb.queries import FILTERS, is_staff, list_cis, seats_of
 from itsm.cmdb.register import EDITABLE, CmdbError, create_ci, find_class, update_ci
 from itsm.cmdb.schemas import ci_schema
 from itsm.cmdb.serialize import CSV_COLUMNS, csv_row, plain
@@ -34,12 +34,11 @@ from itsm.cmdb.workflow import STATE_TITLES, STATES, WORKFLOW
 from itsm.containers import Cmdb
 from itsm.i18n import _
 from itsm.incidents.models import Incident
-from itsm.incidents.schemas import human_size
-from itsm.incidents.views import too_large_message, uploads
 from itsm.tickets.context import ActionContext
 from itsm.tickets.journal import AttachmentTooLarge
 from itsm.tickets.workflow import TransitionError
 from itsm.ui.downloads import file_response
+from itsm.ui.forms import human_size, too_large_message, uploads
 
 PER_PAGE = 50
 EXPORT_BATCH = 500
@@ -244,15 +243,6 @@ def ci_values(context: ConfigurationItem, request: Any, error: Any = None) -> di
         "max_size": human_size(request.registry.itsm_settings.attachment_max_bytes),
         "human_size": human_size,
     }
-
-
-def seats_of(ci: ConfigurationItem) -> tuple[int, int] | None:
-    """A licence's ``(used, total)``: used = its ``licensed_to`` relations; None if no seats."""
-    total = ci.fields.get("seats")
-    if not isinstance(total, int):
-        return None
-    used = sum(1 for type_, _number in ci.outgoing if type_ == "licensed_to")
-    return used, total
 
 
 @view_config(

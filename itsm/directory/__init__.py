@@ -24,6 +24,10 @@ def make_directory(registry: Any, app_root: Any) -> Directory:
 
 
 def includeme(config: Any) -> None:
+    from itsm.folder import Folder
+
+    # Local accounts (demo, small sites); the LDAP set-up keeps the empty folder.
+    config.add_itsm_root_attribute("accounts", Folder)
     settings = config.registry.itsm_settings
     if settings.directory == "ldap":
         # Made once at start-up: a configuration error stops the start with a clear line

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from itsm.db import run_attempts
 from itsm.evolve.steps import STEPS
 
 log = logging.getLogger(__name__)
@@ -27,13 +28,17 @@ def evolve(get_root: Any, tm: Any, steps: Any = STEPS) -> list[int]:
         pending = pending_steps(get_root(), steps)
     done: list[int] = []
     for number, description, func in pending:
-        for attempt in tm.attempts(3):
-            with attempt:
-                root = get_root()
-                if root.generation >= number:  # another process got there first
-                    break
-                log.info("evolve: step %d, %s", number, description)
-                func(root)
-                root.generation = number
+
+        def run_step(
+            number: int = number, description: str = description, func: Any = func
+        ) -> None:
+            root = get_root()
+            if root.generation >= number:  # another process got there first
+                return
+            log.info("evolve: step %d, %s", number, description)
+            func(root)
+            root.generation = number
+
+        run_attempts(tm, run_step)
         done.append(number)
     return done

@@ -14,12 +14,58 @@ def step_1_baseline(root: Any) -> None:
     """Generation 1 is the first released layout: nothing to change."""
 
 
+def _typed_containers() -> dict[str, type]:
+    """The classes step 2 gives the top-level containers: the layout of generation 2, kept
+    here (not read from today's registrations) because a released step never changes."""
+    from itsm.containers import Changes, Cmdb, KnowledgeBase, Problems, Requests, ServiceCatalog
+    from itsm.incidents.models import Incidents
+    from itsm.root import People, Settings
+
+    return {
+        "incidents": Incidents,
+        "requests": Requests,
+        "changes": Changes,
+        "problems": Problems,
+        "cmdb": Cmdb,
+        "kb": KnowledgeBase,
+        "catalog": ServiceCatalog,
+        "people": People,
+        "settings": Settings,
+    }
+
+
+def retype_containers(root: Any) -> list[str]:
+    """Give plain-Folder containers (made by older versions) their typed class, keeping their
+    items; returns the names changed."""
+    changed = []
+    for name, cls in _typed_containers().items():
+        old = root.get(name)
+        if old is None or type(old) is cls:
+            continue
+        new = cls()
+        new.data, new._count = old.data, old._count
+        for item in new.data.values():
+            item.__parent__ = new
+        root.data[name] = new
+        new.__parent__, new.__name__ = root, name
+        changed.append(name)
+    return changed
+
+
 def step_2_typed_containers(root: Any) -> None:
-    """Top-level containers get their own classes (views and ACLs per type)."""
-    from itsm.root import ensure_tree, retype_containers
+    """Top-level containers get their own classes (views and ACLs per type); the catalog, the
+    SLA settings and the incident settings are made where missing. (The rest of the tree is
+    made at start-up, which ``itsm-evolve`` runs before the steps.)"""
+    from itsm.incidents.models import IncidentSettings
+    from itsm.search.catalog import ensure_catalog
+    from itsm.sla.models import ensure_sla_settings
 
     retype_containers(root)
-    ensure_tree(root)
+    ensure_catalog(root)
+    if "settings" in root:
+        ensure_sla_settings(root)
+        if "incidents" not in root["settings"]:
+            root["settings"].add("incidents", IncidentSettings())
 
 
 #: (generation, what it does, function)

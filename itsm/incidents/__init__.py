@@ -5,9 +5,14 @@ from typing import Any
 
 def includeme(config: Any) -> None:
     from itsm.incidents.jobs import auto_close_job
+    from itsm.incidents.models import Incidents, IncidentSettings
+    from itsm.incidents.views import home_section
 
+    config.add_itsm_container("incidents", Incidents)
+    config.add_itsm_container("settings/incidents", IncidentSettings)
     config.include("itsm.incidents.api")
     config.add_static_view("incidents-static", "itsm:incidents/static", cache_max_age=3600)
     config.scan("itsm.incidents.views")
+    config.add_itsm_home_section(home_section)
     config.add_itsm_job("incidents_auto_close", auto_close_job, 3600)
     config.add_subscriber("itsm.incidents.subscribers.on_sla_alert", "itsm.events.SlaAlert")

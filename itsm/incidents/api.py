@@ -5,28 +5,22 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from pyramid.httpexceptions import HTTPNotFound
-from pyramid.view import view_config
-
-from itsm.api.errors import ApiError
-from itsm.api.errors import refusal as _refuse
-from itsm.api.openapi import json_body, paging, query_strings
-from itsm.api.openapi import json_request as _json_body
-from itsm.api.openapi import response as _ok
-from itsm.changes.links import set_caused_by
+from itsm.api.errors import ApiError, refusal
+from itsm.api.openapi import json_body, paging, query_strings, response
+from itsm.api.scaffold import Endpoints, container, item_in, list_page, page_schema
 from itsm.i18n import _
 from itsm.incidents import actions
 from itsm.incidents.intake import IntakeError, create_incident
 from itsm.incidents.queries import list_incidents
 from itsm.incidents.serialize import entry_json, history_json, incident_json
 from itsm.incidents.workflow import STATES, WORKFLOW
+from itsm.security.permissions import P
 from itsm.tickets.context import ActionContext
+from itsm.tickets.links import set_caused_by
 from itsm.tickets.workflow import TransitionError
 
 BASE = "/api/v1/incidents"
 LEVEL = {"type": "string", "enum": ["high", "medium", "low"]}
-NUMBER_PARAM = {"name": "number", "in": "path", "required": True, "schema": {"type": "string"}}
-INCIDENT_REF = {"$ref": "#/components/schemas/Incident"}
 INCIDENT_SCHEMA = {
     "type": "object",
     "properties": {
@@ -63,65 +57,41 @@ INCIDENT_SCHEMA = {
 }
 
 
-def incidents_factory(request: Any) -> Any:
-    return request.itsm_root["incidents"]
+#: The incident named by ``{number}``, or 404 (also for the other modules' incident routes).
+incident_factory = item_in("incidents")
+api = Endpoints(__name__, ["incidents"])
+INCIDENT_REF = api.schema("Incident", INCIDENT_SCHEMA)
+api.route("api.incidents", BASE, container("incidents"))
+api.route(
+    "api.incident", BASE + "/{number}", incident_factory, ("transitions", "journal", "history")
+)
 
 
-def incident_factory(request: Any) -> Any:
-    number = request.matchdict["number"].upper()
-    incident = request.itsm_root["incidents"].get(number)
-    if incident is None:
-        raise HTTPNotFound()
-    return incident
-
-
-@view_config(
-    route_name="api.incidents",
-    request_method="GET",
-    renderer="json",
-    permission="view",
-    openapi={
-        "path": BASE,
-        "summary": "List incidents the caller may see (employees: their own)",
-        "tags": ["incidents"],
-        "parameters": query_strings(
-            "status", "group", "assignee", "requester", "category", "q", "queue", "sort"
-        )
-        + [
-            {
-                "name": "priority",
-                "in": "query",
-                "schema": {"type": "integer", "minimum": 1, "maximum": 5},
-            },
-            *paging(200),
-        ],
-        "responses": _ok(
-            "200",
-            "A page of incidents",
-            {
-                "type": "object",
-                "properties": {
-                    "items": {"type": "array", "items": INCIDENT_REF},
-                    "total": {"type": "integer"},
-                    "page": {"type": "integer"},
-                    "per_page": {"type": "integer"},
-                },
-            },
-        ),
-    },
+@api.view(
+    "api.incidents",
+    "GET",
+    P.VIEW,
+    "List incidents the caller may see (employees: their own)",
+    response("200", "A page of incidents", page_schema(INCIDENT_REF)),
+    parameters=query_strings(
+        "status", "group", "assignee", "requester", "category", "q", "queue", "sort"
+    )
+    + [
+        {
+            "name": "priority",
+            "in": "query",
+            "schema": {"type": "integer", "minimum": 1, "maximum": 5},
+        },
+        *paging(200),
+    ],
 )
 def list_view(context: Any, request: Any) -> dict[str, Any]:
-    params = request.GET
-    page = int(params.get("page", 1))
-    per_page = int(params.get("per_page", 50))
-    total, items = list_incidents(request, params, page=page, per_page=per_page)
     now = datetime.now(UTC)
-    return {
-        "items": [incident_json(i, now) for i in items],
-        "total": total,
-        "page": page,
-        "per_page": per_page,
-    }
+    return list_page(
+        request,
+        lambda **page: list_incidents(request, request.GET, **page),
+        lambda incident: incident_json(incident, now),
+    )
 
 
 CREATE_SCHEMA = {
@@ -141,18 +111,13 @@ CREATE_SCHEMA = {
 }
 
 
-@view_config(
-    route_name="api.incidents",
-    request_method="POST",
-    renderer="json",
-    permission="create",
-    openapi={
-        "path": BASE,
-        "summary": "Report an incident",
-        "tags": ["incidents"],
-        "requestBody": _json_body(CREATE_SCHEMA),
-        "responses": _ok("201", "The new incident", INCIDENT_REF),
-    },
+@api.view(
+    "api.incidents",
+    "POST",
+    P.CREATE,
+    "Report an incident",
+    response("201", "The new incident", INCIDENT_REF),
+    body=CREATE_SCHEMA,
 )
 def create_view(context: Any, request: Any) -> dict[str, Any]:
     body = json_body(request)
@@ -203,18 +168,8 @@ def create_view(context: Any, request: Any) -> dict[str, Any]:
     return incident_json(incident, ctx.now)
 
 
-@view_config(
-    route_name="api.incident",
-    request_method="GET",
-    renderer="json",
-    permission="view",
-    openapi={
-        "path": BASE + "/{number}",
-        "summary": "One incident",
-        "tags": ["incidents"],
-        "parameters": [NUMBER_PARAM],
-        "responses": _ok("200", "The incident", INCIDENT_REF),
-    },
+@api.view(
+    "api.incident", "GET", P.VIEW, "One incident", response("200", "The incident", INCIDENT_REF)
 )
 def get_view(context: Any, request: Any) -> dict[str, Any]:
     data = incident_json(context, datetime.now(UTC))
@@ -224,7 +179,7 @@ def get_view(context: Any, request: Any) -> dict[str, Any]:
             context.status, ActionContext.from_request(request).roles_on(context)
         )
     ]
-    if not request.has_permission("work", context):
+    if not request.has_permission(P.WORK, context):
         data.pop("routing_note", None)
     return data
 
@@ -248,19 +203,13 @@ PATCH_SCHEMA = {
 }
 
 
-@view_config(
-    route_name="api.incident",
-    request_method="PATCH",
-    renderer="json",
-    permission="work",
-    openapi={
-        "path": BASE + "/{number}",
-        "summary": "Change fields (IT staff): title, category, impact, urgency, CIs, major",
-        "tags": ["incidents"],
-        "parameters": [NUMBER_PARAM],
-        "requestBody": _json_body(PATCH_SCHEMA),
-        "responses": _ok("200", "The incident", INCIDENT_REF),
-    },
+@api.view(
+    "api.incident",
+    "PATCH",
+    P.WORK,
+    "Change fields (IT staff): title, category, impact, urgency, CIs, major",
+    response("200", "The incident", INCIDENT_REF),
+    body=PATCH_SCHEMA,
 )
 def patch_view(context: Any, request: Any) -> dict[str, Any]:
     body = json_body(request)
@@ -274,7 +223,7 @@ def patch_view(context: Any, request: Any) -> dict[str, Any]:
         if body.get("major") or body.get("children"):
             actions.make_major(ctx, context, body.get("children", ()))
     except TransitionError as error:
-        raise _refuse(error) from None
+        raise refusal(error) from None
     return incident_json(context, ctx.now)
 
 
@@ -295,44 +244,24 @@ TRANSITION_SCHEMA = {
 }
 
 
-@view_config(
-    route_name="api.incident.transitions",
-    request_method="POST",
-    renderer="json",
-    permission="view",
-    openapi={
-        "path": BASE + "/{number}/transitions",
-        "summary": "Fire a workflow transition (assign, start, wait, resume, resolve, close, "
-        "reopen, cancel, escalate, merge)",
-        "tags": ["incidents"],
-        "parameters": [NUMBER_PARAM],
-        "requestBody": _json_body(TRANSITION_SCHEMA),
-        "responses": _ok("200", "The incident after the transition", INCIDENT_REF),
-    },
+api.transitions(
+    "api.incident.transitions",
+    P.VIEW,
+    "Fire a workflow transition (assign, start, wait, resume, resolve, close, "
+    "reopen, cancel, escalate, merge)",
+    ("The incident", INCIDENT_REF),
+    TRANSITION_SCHEMA,
+    actions.transition,
+    lambda ctx, incident: incident_json(incident, ctx.now),
 )
-def transition_view(context: Any, request: Any) -> dict[str, Any]:
-    body = dict(json_body(request))
-    name = body.pop("name")
-    ctx = ActionContext.from_request(request)
-    try:
-        actions.transition(ctx, context, name, body)
-    except TransitionError as error:
-        raise _refuse(error) from None
-    return incident_json(context, ctx.now)
 
 
-@view_config(
-    route_name="api.incident.journal",
-    request_method="GET",
-    renderer="json",
-    permission="view",
-    openapi={
-        "path": BASE + "/{number}/journal",
-        "summary": "Journal entries the caller may see (internal notes for IT staff only)",
-        "tags": ["incidents"],
-        "parameters": [NUMBER_PARAM],
-        "responses": _ok("200", "Entries, oldest first"),
-    },
+@api.view(
+    "api.incident.journal",
+    "GET",
+    P.VIEW,
+    "Journal entries the caller may see (internal notes for IT staff only)",
+    response("200", "Entries, oldest first"),
 )
 def journal_view(context: Any, request: Any) -> dict[str, Any]:
     internal = request.has_permission("internal", context)
@@ -352,19 +281,13 @@ JOURNAL_SCHEMA = {
 }
 
 
-@view_config(
-    route_name="api.incident.journal",
-    request_method="POST",
-    renderer="json",
-    permission="comment",
-    openapi={
-        "path": BASE + "/{number}/journal",
-        "summary": "Add a public reply, an internal note (IT staff) or logged work",
-        "tags": ["incidents"],
-        "parameters": [NUMBER_PARAM],
-        "requestBody": _json_body(JOURNAL_SCHEMA),
-        "responses": _ok("201", "The new entry"),
-    },
+@api.view(
+    "api.incident.journal",
+    "POST",
+    P.COMMENT,
+    "Add a public reply, an internal note (IT staff) or logged work",
+    response("201", "The new entry"),
+    body=JOURNAL_SCHEMA,
 )
 def add_journal_view(context: Any, request: Any) -> dict[str, Any]:
     body = json_body(request)
@@ -374,23 +297,17 @@ def add_journal_view(context: Any, request: Any) -> dict[str, Any]:
             ctx, context, body.get("kind", "reply"), body["body"], minutes=body.get("minutes", 0)
         )
     except TransitionError as error:
-        raise _refuse(error) from None
+        raise refusal(error) from None
     request.response.status = 201
     return entry_json(entry)
 
 
-@view_config(
-    route_name="api.incident.history",
-    request_method="GET",
-    renderer="json",
-    permission="work",
-    openapi={
-        "path": BASE + "/{number}/history",
-        "summary": "Every field change and transition: who, when, before and after (IT staff)",
-        "tags": ["incidents"],
-        "parameters": [NUMBER_PARAM],
-        "responses": _ok("200", "Records, oldest first"),
-    },
+@api.view(
+    "api.incident.history",
+    "GET",
+    P.WORK,
+    "Every field change and transition: who, when, before and after (IT staff)",
+    response("200", "Records, oldest first"),
 )
 def history_view(context: Any, request: Any) -> dict[str, Any]:
     items = [history_json(r) for r in context.history]
@@ -398,12 +315,4 @@ def history_view(context: Any, request: Any) -> dict[str, Any]:
 
 
 def includeme(config: Any) -> None:
-    config.add_route("api.incidents", BASE, factory=incidents_factory)
-    config.add_route("api.incident", BASE + "/{number}", factory=incident_factory)
-    config.add_route(
-        "api.incident.transitions", BASE + "/{number}/transitions", factory=incident_factory
-    )
-    config.add_route("api.incident.journal", BASE + "/{number}/journal", factory=incident_factory)
-    config.add_route("api.incident.history", BASE + "/{number}/history", factory=incident_factory)
-    config.registry.itsm_openapi.add_schema("Incident", INCIDENT_SCHEMA)
-    config.scan("itsm.incidents.api")
+    api.include(config)

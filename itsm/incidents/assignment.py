@@ -6,6 +6,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from itsm.db import run_in_transaction
+
 
 @dataclass(frozen=True)
 class AssignmentDecision:
@@ -37,7 +39,6 @@ def rotate_in_own_transaction(db: Any, group_name: str, available: list[str]) ->
     (:func:`itsm.numbering.allocate_number`): the pointer is written by every assignment in
     the group, and inside long requests concurrent creators would exhaust their retries.
     """
-    from itsm.worker.jobs import run_in_transaction
 
     def turn(root: Any) -> str | None:
         group = root["settings"]["groups"].get(group_name)

@@ -8,6 +8,7 @@ import colander
 import deform
 
 from itsm.i18n import _
+from itsm.ui.forms import human_size, upload_size
 
 #: "How bad is it?": what the person reporting sees for each impact level.
 IMPACT_CHOICES = (
@@ -29,15 +30,6 @@ MAX_CIS = 20
 @colander.deferred
 def deferred_csrf(node: colander.SchemaNode, kw: dict) -> str:
     return kw["csrf_token"]
-
-
-def upload_size(upload: Any) -> int:
-    """The size of an uploaded file (a webob FieldStorage) without reading it into memory."""
-    stream = upload.file
-    stream.seek(0, 2)
-    size = stream.tell()
-    stream.seek(0)
-    return size
 
 
 class Files(colander.SchemaType):
@@ -96,16 +88,6 @@ def deferred_files_validator(node: colander.SchemaNode, kw: dict) -> Any:
             )
 
     return validate
-
-
-def human_size(size: int) -> str:
-    """1536 -> "1.5 KB"; units stay in Latin letters in both languages."""
-    value = float(size)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{size} B"  # pragma: no cover
 
 
 class ReportSchema(colander.Schema):

@@ -19,7 +19,6 @@ from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.response import Response
 from pyramid.view import view_config
 
-from itsm.changes.links import incident_links
 from itsm.i18n import _
 from itsm.incidents import actions
 from itsm.incidents.intake import IntakeError, create_incident
@@ -30,9 +29,7 @@ from itsm.incidents.schemas import (
     MAX_CIS,
     MAX_FILES,
     URGENCY_CHOICES,
-    human_size,
     report_form,
-    upload_size,
 )
 from itsm.incidents.workflow import (
     CANCELLED,
@@ -45,21 +42,29 @@ from itsm.incidents.workflow import (
     WORKFLOW,
 )
 from itsm.tickets.context import ActionContext
-from itsm.tickets.journal import AttachmentTooLarge, make_attachment
+from itsm.tickets.journal import AttachmentTooLarge
+from itsm.tickets.links import incident_links, set_caused_by
+from itsm.tickets.priority import LEVEL_TITLES, PRIORITY_TITLES
 from itsm.tickets.workflow import TransitionError
 from itsm.ui.downloads import file_response
+from itsm.ui.forms import (
+    FormState,
+    display_time,
+    duration,
+    flash,
+    human_size,
+    is_staff,
+    iso_time,
+    store_uploads,
+    too_large_message,
+    translate,
+    upload_size,
+    uploads,
+)
 
 PER_PAGE = 50
 KB_API = "/api/v1/kb"
 INCIDENT_PT = "itsm:incidents/templates/incident.pt"
-PRIORITY_TITLES = {
-    1: _("1 · Critical"),
-    2: _("2 · High"),
-    3: _("3 · Medium"),
-    4: _("4 · Low"),
-    5: _("5 · Planning"),
-}
-LEVEL_TITLES = {"high": _("High"), "medium": _("Medium"), "low": _("Low")}
 KIND_TITLES = {
     "reply": _("Reply"),
     "note": _("Internal note"),
@@ -110,71 +115,11 @@ def read_settings(root: Any) -> IncidentSettings:
     return root["settings"].get("incidents") or IncidentSettings()
 
 
-def translate(request: Any, term: Any) -> str:
-    return request.localizer.translate(term)
-
-
-def flash(request: Any, term: Any, queue: str = "success") -> None:
-    # The session is JSON: a TranslationString would lose its mapping, so translate now.
-    request.session.flash(translate(request, term), queue)
-
-
-def is_staff(request: Any) -> bool:
-    identity = request.identity
-    return identity is not None and (identity.has_role("agent") or identity.has_role("admin"))
-
-
-def display_time(value: datetime | None) -> str:
-    """UTC, minute precision; itsm.js shows ``<time data-local>`` in the reader's zone."""
-    if value is None:
-        return "—"
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-
-
-def iso_time(value: datetime | None) -> str:
-    return value.astimezone(UTC).isoformat() if value is not None else ""
-
-
-def duration(seconds: float) -> Any:
-    """Business time as "2 d 3 h", "3 h 20 min" or "12 min" (days of 24 hours)."""
-    minutes = int(abs(seconds) // 60)
-    days, rest = divmod(minutes, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    if days:
-        return _("${d} d ${h} h", mapping={"d": days, "h": hours})
-    if hours:
-        return _("${h} h ${m} min", mapping={"h": hours, "m": mins})
-    return _("${m} min", mapping={"m": mins})
-
-
 def split_numbers(text: str) -> list[str]:
     """ "INC-1, inc-2 ;INC-3" -> ["INC-1", "INC-2", "INC-3"]."""
     return [
         p.strip().upper() for p in text.replace(";", ",").replace("\n", ",").split(",") if p.strip()
     ]
-
-
-def uploads(request: Any, name: str) -> list[Any]:
-    """The files sent in a multiple file input (webob gives "" for an empty one)."""
-    return [
-        f for f in request.POST.getall(name) if getattr(f, "filename", None) and hasattr(f, "file")
-    ]
-
-
-def store_uploads(request: Any, files: Iterable[Any]) -> list[Any]:
-    """Files as attachments (blobs); AttachmentTooLarge for one over the limit."""
-    max_bytes = request.registry.itsm_settings.attachment_max_bytes
-    return [make_attachment(f.filename, f.file, max_bytes, f.type or "") for f in files]
-
-
-def too_large_message(request: Any, names: Iterable[str]) -> Any:
-    return _(
-        "Too large: ${names}. Each file may have at most ${size}. Choose the files again.",
-        mapping={
-            "names": ", ".join(names),
-            "size": human_size(request.registry.itsm_settings.attachment_max_bytes),
-        },
-    )
 
 
 def check_uploads(request: Any, files: list[Any]) -> Any:
@@ -518,37 +463,16 @@ def home_summary(request: Any) -> dict[str, Any]:
     }
 
 
+def home_section(request: Any) -> dict[str, Any]:
+    """The home page's incident block (itsm.ui: ``config.add_itsm_home_section``)."""
+    return {"incident_summary": home_summary(request)}
+
+
 # -- the incident -------------------------------------------------------------------------------
 
 
-class Submitted:
-    """What a failed form sent, so the page shows it again with the domain's messages."""
-
-    def __init__(
-        self,
-        form: str | None = None,
-        values: Mapping[str, Any] | None = None,
-        errors: Mapping[str, Any] | None = None,
-        message: Any = None,
-    ) -> None:
-        self.form = form
-        self.values = dict(values or {})
-        self.errors = dict(errors or {})
-        self.message = message
-
-    def value(self, form: str, name: str, default: Any = "") -> Any:
-        return self.values.get(name, default) if form == self.form else default
-
-    def error(self, form: str, name: str) -> Any:
-        return self.errors.get(name) if form == self.form else None
-
-    def open(self, form: str) -> bool:
-        """Whether the folded form ``form`` should unfold (it failed)."""
-        return form == self.form
-
-
 def incident_values(
-    context: Incident, request: Any, submitted: Submitted | None = None
+    context: Incident, request: Any, submitted: FormState | None = None
 ) -> dict[str, Any]:
     """Everything the incident page shows, for this reader."""
     root = request.itsm_root
@@ -606,7 +530,7 @@ def incident_values(
         "state_titles": STATE_TITLES,
         "next_step": NEXT_STEP,
         "priorities": PRIORITY_TITLES,
-        "submitted": submitted or Submitted(),
+        "submitted": submitted or FormState(),
         "change_links": incident_links(root, context) if staff else None,
         "display_time": display_time,
         "iso_time": iso_time,
@@ -698,7 +622,7 @@ def _refused(
     """The incident again, with the refusal and the typed text; nothing of it is committed."""
     request.tm.doom()
     request.response.status = error.status
-    submitted = Submitted(form, values, error.fields, error.message)
+    submitted = FormState(values, error.fields, error.message, form=form)
     return incident_values(context, request, submitted)
 
 
@@ -707,7 +631,7 @@ def _invalid(
 ) -> dict[str, Any]:
     request.tm.doom()
     request.response.status = 400
-    submitted = Submitted(form, values, fields, _("Some fields are not valid."))
+    submitted = FormState(values, fields, _("Some fields are not valid."), form=form)
     return incident_values(context, request, submitted)
 
 
@@ -746,7 +670,7 @@ def reply(context: Incident, request: Any) -> Any:
             return _refused(context, request, "reply", error, values)
         values["body"] = f"{body.rstrip()}\n\n{text}".lstrip() if body.strip() else text
         values["kind"] = "reply"
-        return incident_values(context, request, Submitted("reply", values))
+        return incident_values(context, request, FormState(values, form="reply"))
     try:
         minutes = int(post.get("minutes") or 0)
         if not 0 <= minutes <= 10_000:
@@ -839,6 +763,30 @@ def link(context: Incident, request: Any) -> Any:
 
 
 @view_config(
+    context=Incident,
+    name="caused-by-change",
+    request_method="POST",
+    permission="work",
+    renderer=INCIDENT_PT,
+)
+def caused_by_change(context: Incident, request: Any) -> Any:
+    """Link the incident to the change that caused it, or remove the link (empty number)."""
+    text = request.POST.get("caused_by_change", "")
+    ctx = ActionContext.from_request(request)
+    try:
+        changed = set_caused_by(ctx, context, text)
+    except TransitionError as error:
+        return _refused(context, request, "caused_by", error, {"caused_by_change": text})
+    if not changed:
+        message = _("Nothing changed.")
+    elif context.caused_by_change:
+        message = _("The incident is linked to the change that caused it.")
+    else:
+        message = _("The link to the change is removed.")
+    return _back(request, context, message)
+
+
+@view_config(
     context=Incident, name="major", request_method="POST", permission="work", renderer=INCIDENT_PT
 )
 def major(context: Incident, request: Any) -> Any:
@@ -867,6 +815,7 @@ def major(context: Incident, request: Any) -> Any:
 @view_config(context=Incident, name="fields", request_method="GET", permission="view")
 @view_config(context=Incident, name="link", request_method="GET", permission="view")
 @view_config(context=Incident, name="major", request_method="GET", permission="view")
+@view_config(context=Incident, name="caused-by-change", request_method="GET", permission="view")
 def action_get(context: Incident, request: Any) -> HTTPSeeOther:
     """An action's address opened directly (a reload after a refusal): back to the incident."""
     return HTTPSeeOther(location=request.resource_url(context))

@@ -6,26 +6,26 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from pyramid.httpexceptions import HTTPNotFound
-from pyramid.view import view_config
-
-from itsm.api.errors import ApiError
-from itsm.api.errors import refusal as _refuse
-from itsm.api.openapi import json_body, page_args, paging
-from itsm.api.openapi import json_request as _json_body
-from itsm.api.openapi import response as _ok
+from itsm.api.errors import ApiError, refusal
+from itsm.api.openapi import json_body, paging, response
+from itsm.api.scaffold import (
+    Endpoints,
+    container,
+    item_in,
+    list_page,
+    page_schema,
+)
 from itsm.i18n import _
 from itsm.kb import authoring, feedback
 from itsm.kb.models import AUDIENCES, LANGUAGES
 from itsm.kb.search import search_articles, snippet
 from itsm.kb.serialize import article_json, summary_json, version_json
 from itsm.kb.workflow import STATES, WORKFLOW
+from itsm.security.permissions import P
 from itsm.tickets.context import ActionContext
 from itsm.tickets.workflow import TransitionError
 
 BASE = "/api/v1/kb"
-NUMBER_PARAM = {"name": "number", "in": "path", "required": True, "schema": {"type": "string"}}
-ARTICLE_REF = {"$ref": "#/components/schemas/Article"}
 ARTICLE_SCHEMA = {
     "type": "object",
     "properties": {
@@ -83,15 +83,14 @@ PATCH_SCHEMA = {
 }
 
 
-def kb_factory(request: Any) -> Any:
-    return request.itsm_root["kb"]
-
-
-def article_factory(request: Any) -> Any:
-    article = request.itsm_root["kb"].get(request.matchdict["number"].upper())
-    if article is None:
-        raise HTTPNotFound()
-    return article
+api = Endpoints(__name__, ["kb"])
+ARTICLE_REF = api.schema("Article", ARTICLE_SCHEMA)
+HIT_REF = api.schema("KbHit", SUMMARY_SCHEMA)
+api.route("api.kb", BASE, container("kb"))
+api.route("api.kb.article", BASE + "/{number}", item_in("kb"))
+# The article's own routes are api.kb.<part> (not api.kb.article.<part>).
+for _part in ("transitions", "versions", "restore", "votes", "deflections", "incidents"):
+    api.route(f"api.kb.{_part}", f"{BASE}/{{number}}/{_part}", item_in("kb"))
 
 
 def _staff(request: Any) -> bool:
@@ -111,76 +110,54 @@ def _fields(body: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
+def _article_json(ctx: ActionContext, article: Any) -> dict[str, Any]:
+    """The article as its authors see it."""
+    return article_json(article, ctx.actor, True)
+
+
 def _login(request: Any) -> str | None:
     return request.identity.login if request.identity else None
 
 
-@view_config(
-    route_name="api.kb",
-    request_method="GET",
-    renderer="json",
-    permission="view",
-    openapi={
-        "path": BASE,
-        "summary": "Search articles (employees: published, for everyone), best match first",
-        "tags": ["kb"],
-        "parameters": [
-            {"name": n, "in": "query", "schema": {"type": "string"}} for n in ("q", "tag")
-        ]
-        + [
-            {"name": "language", "in": "query", "schema": {"type": "string", "enum": ["en", "ru"]}},
-            {"name": "status", "in": "query", "schema": {"type": "string", "enum": list(STATES)}},
-            *paging(100),
-        ],
-        "responses": _ok(
-            "200",
-            "A page of articles",
-            {
-                "type": "object",
-                "properties": {
-                    "items": {"type": "array", "items": {"$ref": "#/components/schemas/KbHit"}},
-                    "total": {"type": "integer"},
-                    "page": {"type": "integer"},
-                    "per_page": {"type": "integer"},
-                },
-            },
-        ),
-    },
+@api.view(
+    "api.kb",
+    "GET",
+    P.VIEW,
+    "Search articles (employees: published, for everyone), best match first",
+    response("200", "A page of articles", page_schema(HIT_REF)),
+    parameters=[{"name": n, "in": "query", "schema": {"type": "string"}} for n in ("q", "tag")]
+    + [
+        {"name": "language", "in": "query", "schema": {"type": "string", "enum": ["en", "ru"]}},
+        {"name": "status", "in": "query", "schema": {"type": "string", "enum": list(STATES)}},
+        *paging(100),
+    ],
 )
 def list_view(context: Any, request: Any) -> dict[str, Any]:
     params = request.GET
-    page, per_page = page_args(params, 20)
     q = params.get("q", "")[:500]
-    total, items = search_articles(
-        request.itsm_root,
-        text=q,
-        staff=_staff(request),
-        status=params.get("status") or None,
-        language=params.get("language") or None,
-        tag=(params.get("tag") or "").lower() or None,
-        page=page,
-        per_page=per_page,
+    return list_page(
+        request,
+        lambda **page: search_articles(
+            request.itsm_root,
+            text=q,
+            staff=_staff(request),
+            status=params.get("status") or None,
+            language=params.get("language") or None,
+            tag=(params.get("tag") or "").lower() or None,
+            **page,
+        ),
+        lambda article: summary_json(article, snippet(article.text, q)),
+        per_page=20,
     )
-    return {
-        "items": [summary_json(a, snippet(a.text, q)) for a in items],
-        "total": total,
-        "page": page,
-        "per_page": per_page,
-    }
 
 
-@view_config(
-    route_name="api.kb",
-    request_method="POST",
-    renderer="json",
-    permission="create",
-    openapi={
-        "path": BASE,
-        "summary": "Write a new article (IT staff); it starts as a draft",
-        "tags": ["kb"],
-        "requestBody": _json_body(CREATE_SCHEMA),
-        "responses": _ok("201", "The new article", ARTICLE_REF),
-    },
+@api.view(
+    "api.kb",
+    "POST",
+    P.CREATE,
+    "Write a new article (IT staff); it starts as a draft",
+    response("201", "The new article", ARTICLE_REF),
+    body=CREATE_SCHEMA,
 )
 def create_view(context: Any, request: Any) -> dict[str, Any]:
     body = json_body(request)
@@ -189,7 +166,7 @@ def create_view(context: Any, request: Any) -> dict[str, Any]:
     try:
         if body.get("incident"):
             incident = request.itsm_root["incidents"].get(body["incident"].upper())
-            if incident is None or not request.has_permission("work", incident):
+            if incident is None or not request.has_permission(P.WORK, incident):
                 raise ApiError(
                     400,
                     "invalid",
@@ -202,27 +179,21 @@ def create_view(context: Any, request: Any) -> dict[str, Any]:
         if body.get("incident"):
             authoring.link_incident(ctx, article, incident)
     except TransitionError as error:
-        raise _refuse(error) from None
+        raise refusal(error) from None
     request.response.status = 201
     request.response.location = f"{request.application_url}{BASE}/{article.number}"
     return article_json(article, ctx.actor, True)
 
 
-@view_config(
-    route_name="api.kb.article",
-    request_method="GET",
-    renderer="json",
-    permission="view",
-    openapi={
-        "path": BASE + "/{number}",
-        "summary": "One article with its rendered body and the votes",
-        "tags": ["kb"],
-        "parameters": [NUMBER_PARAM],
-        "responses": _ok("200", "The article", ARTICLE_REF),
-    },
+@api.view(
+    "api.kb.article",
+    "GET",
+    P.VIEW,
+    "One article with its rendered body and the votes",
+    response("200", "The article", ARTICLE_REF),
 )
 def get_view(context: Any, request: Any) -> dict[str, Any]:
-    staff = bool(request.has_permission("edit", context))
+    staff = bool(request.has_permission(P.EDIT, context))
     data = article_json(context, _login(request), staff)
     if staff:
         ctx = ActionContext.from_request(request)
@@ -230,28 +201,18 @@ def get_view(context: Any, request: Any) -> dict[str, Any]:
     return data
 
 
-@view_config(
-    route_name="api.kb.article",
-    request_method="PATCH",
-    renderer="json",
-    permission="edit",
-    openapi={
-        "path": BASE + "/{number}",
-        "summary": "Change an article (IT staff); a new title or body is kept as a version",
-        "tags": ["kb"],
-        "parameters": [NUMBER_PARAM],
-        "requestBody": _json_body(PATCH_SCHEMA),
-        "responses": _ok("200", "The article", ARTICLE_REF),
-    },
+api.action(
+    "api.kb.article",
+    "PATCH",
+    P.EDIT,
+    "Change an article (IT staff); a new title or body is kept as a version",
+    ("The article", ARTICLE_REF),
+    lambda ctx, article, body: authoring.update_article(
+        ctx, article, _fields(body), note=body.get("note", "")
+    ),
+    _article_json,
+    body=PATCH_SCHEMA,
 )
-def patch_view(context: Any, request: Any) -> dict[str, Any]:
-    body = json_body(request)
-    ctx = ActionContext.from_request(request)
-    try:
-        authoring.update_article(ctx, context, _fields(body), note=body.get("note", ""))
-    except TransitionError as error:
-        raise _refuse(error) from None
-    return article_json(context, ctx.actor, True)
 
 
 TRANSITION_SCHEMA = {
@@ -265,42 +226,23 @@ TRANSITION_SCHEMA = {
 }
 
 
-@view_config(
-    route_name="api.kb.transitions",
-    request_method="POST",
-    renderer="json",
-    permission="edit",
-    openapi={
-        "path": BASE + "/{number}/transitions",
-        "summary": "Move an article: submit, reject, publish, retire, revive (IT staff)",
-        "tags": ["kb"],
-        "parameters": [NUMBER_PARAM],
-        "requestBody": _json_body(TRANSITION_SCHEMA),
-        "responses": _ok("200", "The article after the transition", ARTICLE_REF),
-    },
+api.transitions(
+    "api.kb.transitions",
+    P.EDIT,
+    "Move an article: submit, reject, publish, retire, revive (IT staff)",
+    ("The article", ARTICLE_REF),
+    TRANSITION_SCHEMA,
+    lambda ctx, article, name, body: authoring.transition(ctx, article, name, body.get("note", "")),
+    _article_json,
 )
-def transition_view(context: Any, request: Any) -> dict[str, Any]:
-    body = json_body(request)
-    ctx = ActionContext.from_request(request)
-    try:
-        authoring.transition(ctx, context, body["name"], body.get("note", ""))
-    except TransitionError as error:
-        raise _refuse(error) from None
-    return article_json(context, ctx.actor, True)
 
 
-@view_config(
-    route_name="api.kb.versions",
-    request_method="GET",
-    renderer="json",
-    permission="edit",
-    openapi={
-        "path": BASE + "/{number}/versions",
-        "summary": "Every saved version of the article, oldest first (IT staff)",
-        "tags": ["kb"],
-        "parameters": [NUMBER_PARAM],
-        "responses": _ok("200", "Versions"),
-    },
+@api.view(
+    "api.kb.versions",
+    "GET",
+    P.EDIT,
+    "Every saved version of the article, oldest first (IT staff)",
+    response("200", "Versions"),
 )
 def versions_view(context: Any, request: Any) -> dict[str, Any]:
     items = [version_json(v) for v in context.version_list()]
@@ -315,27 +257,16 @@ RESTORE_SCHEMA = {
 }
 
 
-@view_config(
-    route_name="api.kb.restore",
-    request_method="POST",
-    renderer="json",
-    permission="edit",
-    openapi={
-        "path": BASE + "/{number}/restore",
-        "summary": "Make an earlier version current again (saved as a new version)",
-        "tags": ["kb"],
-        "parameters": [NUMBER_PARAM],
-        "requestBody": _json_body(RESTORE_SCHEMA),
-        "responses": _ok("200", "The article", ARTICLE_REF),
-    },
+api.action(
+    "api.kb.restore",
+    "POST",
+    P.EDIT,
+    "Make an earlier version current again (saved as a new version)",
+    ("The article", ARTICLE_REF),
+    lambda ctx, article, body: authoring.restore_version(ctx, article, body["version"]),
+    _article_json,
+    body=RESTORE_SCHEMA,
 )
-def restore_view(context: Any, request: Any) -> dict[str, Any]:
-    ctx = ActionContext.from_request(request)
-    try:
-        authoring.restore_version(ctx, context, json_body(request)["version"])
-    except TransitionError as error:
-        raise _refuse(error) from None
-    return article_json(context, ctx.actor, True)
 
 
 VOTE_SCHEMA = {
@@ -346,19 +277,13 @@ VOTE_SCHEMA = {
 }
 
 
-@view_config(
-    route_name="api.kb.votes",
-    request_method="POST",
-    renderer="json",
-    permission="vote",
-    openapi={
-        "path": BASE + "/{number}/votes",
-        "summary": "Mark the article helpful or not (one vote per person; a new vote replaces it)",
-        "tags": ["kb"],
-        "parameters": [NUMBER_PARAM],
-        "requestBody": _json_body(VOTE_SCHEMA),
-        "responses": _ok("200", "The vote counts"),
-    },
+@api.view(
+    "api.kb.votes",
+    "POST",
+    P.VOTE,
+    "Mark the article helpful or not (one vote per person; a new vote replaces it)",
+    response("200", "The vote counts"),
+    body=VOTE_SCHEMA,
 )
 def vote_view(context: Any, request: Any) -> dict[str, Any]:
     login = _login(request)
@@ -368,19 +293,13 @@ def vote_view(context: Any, request: Any) -> dict[str, Any]:
     return data
 
 
-@view_config(
-    route_name="api.kb.deflections",
-    request_method="POST",
-    renderer="json",
-    permission="view",
-    openapi={
-        "path": BASE + "/{number}/deflections",
-        "summary": "Count that this suggested article answered the question: the reader left "
-        "the report form without sending it (called by the portal's script)",
-        "tags": ["kb"],
-        "parameters": [NUMBER_PARAM],
-        "responses": _ok("202", "Counted"),
-    },
+@api.view(
+    "api.kb.deflections",
+    "POST",
+    P.VIEW,
+    "Count that this suggested article answered the question: the reader left "
+    "the report form without sending it (called by the portal's script)",
+    response("202", "Counted"),
 )
 def deflection_view(context: Any, request: Any) -> dict[str, Any]:
     feedback.deflect(context)
@@ -396,24 +315,18 @@ LINK_SCHEMA = {
 }
 
 
-@view_config(
-    route_name="api.kb.incidents",
-    request_method="POST",
-    renderer="json",
-    permission="work",
-    openapi={
-        "path": BASE + "/{number}/incidents",
-        "summary": "Link the article to an incident (IT staff)",
-        "tags": ["kb"],
-        "parameters": [NUMBER_PARAM],
-        "requestBody": _json_body(LINK_SCHEMA),
-        "responses": _ok("200", "The incident numbers the article is linked to"),
-    },
+@api.view(
+    "api.kb.incidents",
+    "POST",
+    P.WORK,
+    "Link the article to an incident (IT staff)",
+    response("200", "The incident numbers the article is linked to"),
+    body=LINK_SCHEMA,
 )
 def link_view(context: Any, request: Any) -> dict[str, Any]:
     number = json_body(request)["incident"].upper()
     incident = request.itsm_root["incidents"].get(number)
-    if incident is None or not request.has_permission("work", incident):
+    if incident is None or not request.has_permission(P.WORK, incident):
         raise ApiError(
             400, "invalid", _("Some fields are not valid."), {"incident": _("No such incident.")}
         )
@@ -422,10 +335,4 @@ def link_view(context: Any, request: Any) -> dict[str, Any]:
 
 
 def includeme(config: Any) -> None:
-    config.add_route("api.kb", BASE, factory=kb_factory)
-    config.add_route("api.kb.article", BASE + "/{number}", factory=article_factory)
-    for name in ("transitions", "versions", "restore", "votes", "deflections", "incidents"):
-        config.add_route(f"api.kb.{name}", f"{BASE}/{{number}}/{name}", factory=article_factory)
-    config.registry.itsm_openapi.add_schema("Article", ARTICLE_SCHEMA)
-    config.registry.itsm_openapi.add_schema("KbHit", SUMMARY_SCHEMA)
-    config.scan("itsm.kb.api")
+    api.include(config)

@@ -17,7 +17,6 @@ from pyramid.view import view_config
 
 from itsm.containers import KnowledgeBase
 from itsm.i18n import _
-from itsm.incidents.views import flash, translate
 from itsm.kb import authoring, feedback
 from itsm.kb.diff import line_diff
 from itsm.kb.jobs import overdue_articles
@@ -29,6 +28,7 @@ from itsm.tickets.context import ActionContext
 from itsm.tickets.journal import AttachmentTooLarge, make_attachment
 from itsm.tickets.workflow import TransitionError
 from itsm.ui.downloads import content_disposition
+from itsm.ui.forms import flash, translate
 
 PER_PAGE = 20
 IMAGE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp"})

@@ -9,6 +9,9 @@ from typing import Any
 
 
 def includeme(config: Any) -> None:
+    from itsm.mailin.models import MailIn
+
+    config.add_itsm_container("mail", MailIn)
     config.include("itsm.mailin.gateway")
     config.include("itsm.mailin.imap")
     config.include("itsm.mailin.api")

@@ -108,7 +108,7 @@ def take_message(
     ``recipient``: the envelope recipient when the caller knows it (the MTA's
     ``${original_recipient}``), for the aliases."""
     now = now or datetime.now(UTC)
-    state = _state(root)
+    state = _state(root, registry)
     mail = parse_mail(raw)
     key = message_key(mail.message_id, mail.stable_bytes())
     previous = state.seen(key)
@@ -137,7 +137,7 @@ def hold_failed(
     """Quarantine a mail whose intake failed unexpectedly (a bug; the caller aborted that
     transaction and calls this in a fresh one), so it is never lost."""
     now = now or datetime.now(UTC)
-    state = _state(root)
+    state = _state(root, registry)
     mail = parse_mail(raw)
     key = message_key(mail.message_id, mail.stable_bytes())
     held = _hold(state, mail, raw, now, "invalid", source=source, detail=error[:200])
@@ -147,12 +147,12 @@ def hold_failed(
     return outcome
 
 
-def _state(root: Any) -> MailIn:
+def _state(root: Any, registry: Any) -> MailIn:
     state = mail_in(root)
     if state is None:
-        from itsm.root import ensure_tree
+        from itsm.tree import ensure_tree
 
-        ensure_tree(root)
+        ensure_tree(root, registry)
         state = mail_in(root)
     assert state is not None
     return state

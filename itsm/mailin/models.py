@@ -218,6 +218,6 @@ class MailIn(Folder):
 
 
 def mail_in(root: Any) -> MailIn | None:
-    """``/mail`` (made with the tree, :data:`itsm.root.CONTAINERS`); None in a tree made
+    """``/mail`` (registered with ``config.add_itsm_container``); None in a tree made
     before it existed and not yet brought up to date."""
     return root.get("mail")

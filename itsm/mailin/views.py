@@ -17,14 +17,12 @@ from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import view_config
 
 from itsm.i18n import _
-
-# Shared UI helpers (issue 19 moves them to itsm.ui): imported here only, for one switch.
-from itsm.incidents.views import display_time, flash, iso_time
 from itsm.mailin import decisions
 from itsm.mailin.intake import ReleaseError
 from itsm.mailin.models import REASONS, HeldMail, Quarantine
 from itsm.mailin.serialize import held_mails
 from itsm.ui.downloads import file_response
+from itsm.ui.forms import display_time, flash, iso_time
 
 LIST_PT = "itsm:mailin/templates/quarantine.pt"
 HELD_PT = "itsm:mailin/templates/held.pt"

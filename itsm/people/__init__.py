@@ -3,5 +3,20 @@
 from typing import Any
 
 
+def person_from_directory(request: Any, entry: Any) -> Any:
+    """``request.person_from_directory(entry)``: the person record of a directory entry,
+    created or refreshed with its current roles (the login uses it)."""
+    from itsm.people.records import refresh_person
+
+    roles = request.registry.itsm_settings.roles
+    return refresh_person(request.itsm_root["people"], request.directory, entry, roles)
+
+
 def includeme(config: Any) -> None:
+    from itsm.folder import Folder
+    from itsm.root import People
+
+    config.add_itsm_container("people", People)
+    config.add_itsm_container("settings/groups", Folder)
+    config.add_request_method(person_from_directory, "person_from_directory")
     config.scan("itsm.people.views")

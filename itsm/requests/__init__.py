@@ -5,11 +5,14 @@ from typing import Any
 
 def includeme(config: Any) -> None:
     from itsm.approvals.summary import register_summary
+    from itsm.containers import Requests, ServiceCatalog
     from itsm.requests.fulfilment import dated_tasks_job
     from itsm.requests.recurring import recurring_job
     from itsm.requests.reminders import draft_reminder_job
     from itsm.requests.summary import request_summary
 
+    config.add_itsm_container("requests", Requests)
+    config.add_itsm_container("catalog", ServiceCatalog)
     register_summary("request", request_summary)
 
     config.include("itsm.requests.api")

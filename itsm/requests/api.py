@@ -9,27 +9,29 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from pyramid.httpexceptions import HTTPNotFound
-from pyramid.view import view_config
-
 from itsm.api.errors import ApiError
-from itsm.api.errors import refusal as _refuse
-from itsm.api.openapi import json_body, page_args, paging, query_strings
-from itsm.api.openapi import json_request as _json_body
-from itsm.api.openapi import response as _ok
+from itsm.api.openapi import json_body, paging, query_strings, response
+from itsm.api.scaffold import (
+    Endpoints,
+    container,
+    found_or_404,
+    item_in,
+    items_schema,
+    list_page,
+    ticket_query,
+)
 from itsm.i18n import _
-from itsm.incidents.schemas import human_size
 from itsm.requests import actions, catalog
-from itsm.requests.admin_views import (
+from itsm.requests.catalog import FIELD_TYPES, CatalogItem
+from itsm.requests.definitions import (
     FORM_NAMES,
     NEW_ITEM_VALUES,
     add_catalog_item,
+    approval_kind,
     change_catalog_item,
     check_item,
     item_values,
 )
-from itsm.requests.catalog import FIELD_TYPES
-from itsm.requests.definitions import approval_kind
 from itsm.requests.forms import file_fields, request_file
 from itsm.requests.fulfilment import TaskError, assign_task, find_task, note_task, work_task
 from itsm.requests.intake import OrderError, create_request
@@ -37,17 +39,16 @@ from itsm.requests.serialize import item_json, request_json, task_json
 from itsm.requests.views import may_download
 from itsm.requests.workflow import STATES, TASK_STATES
 from itsm.search.catalog import search
+from itsm.security.permissions import P
 from itsm.tickets.context import ActionContext
 from itsm.tickets.journal import AttachmentTooLarge, make_attachment
 from itsm.tickets.workflow import TransitionError
 from itsm.ui.downloads import file_response
+from itsm.ui.forms import human_size
 
 CATALOG = "/api/v1/catalog"
 REQUESTS = "/api/v1/requests"
 TASKS = "/api/v1/tasks"
-REQUEST_REF = {"$ref": "#/components/schemas/ServiceRequest"}
-TASK_REF = {"$ref": "#/components/schemas/FulfilmentTask"}
-ITEM_REF = {"$ref": "#/components/schemas/CatalogItem"}
 REQUEST_SCHEMA = {
     "type": "object",
     "properties": {
@@ -153,62 +154,37 @@ FILE_ANSWER_SCHEMA = {
         "content_type": {"type": "string", "example": "application/pdf"},
     },
 }
-NUMBER_PARAM = {"name": "number", "in": "path", "required": True, "schema": {"type": "string"}}
-ID_PARAM = {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+api = Endpoints(__name__, ["requests"])
+REQUEST_REF = api.schema("ServiceRequest", REQUEST_SCHEMA)
+TASK_REF = api.schema("FulfilmentTask", TASK_SCHEMA)
+ITEM_REF = api.schema("CatalogItem", ITEM_SCHEMA)
+api.schema("CatalogField", FIELD_SCHEMA)
+api.schema("FileAnswer", FILE_ANSWER_SCHEMA)
+request_factory = item_in("requests")
+task_factory = found_or_404(find_task)
+api.route("api.catalog", CATALOG, container("catalog"))
+api.route("api.catalog.item", CATALOG + "/{id}", item_in("catalog", key="id", kind=CatalogItem))
+api.route("api.requests", REQUESTS, container("requests"))
+api.route("api.request", REQUESTS + "/{number}", request_factory, ("transitions", "tasks"))
+api.route("api.request.file", REQUESTS + "/{number}/files/{field}", request_factory)
+api.route("api.tasks", TASKS, container("requests"))
+api.route("api.task", TASKS + "/{id}", task_factory, ("transitions", "assign", "notes"))
 
 
-def _page(items: list, total: int, page: int, per_page: int) -> dict[str, Any]:
-    return {"items": items, "total": total, "page": page, "per_page": per_page}
-
-
-def catalog_factory(request: Any) -> Any:
-    return request.itsm_root["catalog"]
-
-
-def item_factory(request: Any) -> Any:
-    item = request.itsm_root["catalog"].get(request.matchdict["id"])
-    if not isinstance(item, catalog.CatalogItem):
-        raise HTTPNotFound()
-    return item
-
-
-def requests_factory(request: Any) -> Any:
-    return request.itsm_root["requests"]
-
-
-def request_factory(request: Any) -> Any:
-    found = request.itsm_root["requests"].get(request.matchdict["number"].upper())
-    if found is None:
-        raise HTTPNotFound()
-    return found
-
-
-def task_factory(request: Any) -> Any:
-    task = find_task(request.itsm_root, request.matchdict["id"])
-    if task is None:
-        raise HTTPNotFound()
-    return task
-
-
-@view_config(
-    route_name="api.catalog",
-    request_method="GET",
-    renderer="json",
-    permission="view",
-    openapi={
-        "path": CATALOG,
-        "summary": "The service catalog: items with their forms, approvals and checklists",
-        "tags": ["requests"],
-        "parameters": [
-            {"name": "q", "in": "query", "schema": {"type": "string"}},
-            {"name": "category", "in": "query", "schema": {"type": "string"}},
-        ],
-        "responses": _ok(
-            "200",
-            "Catalog items",
-            {"type": "object", "properties": {"items": {"type": "array", "items": ITEM_REF}}},
-        ),
-    },
+@api.view(
+    "api.catalog",
+    "GET",
+    P.VIEW,
+    "The service catalog: items with their forms, approvals and checklists",
+    response(
+        "200",
+        "Catalog items",
+        items_schema(ITEM_REF),
+    ),
+    parameters=[
+        {"name": "q", "in": "query", "schema": {"type": "string"}},
+        {"name": "category", "in": "query", "schema": {"type": "string"}},
+    ],
 )
 def catalog_view(context: Any, request: Any) -> dict[str, Any]:
     found = catalog.find(
@@ -219,21 +195,7 @@ def catalog_view(context: Any, request: Any) -> dict[str, Any]:
     return {"items": items, "total": len(items)}
 
 
-@view_config(
-    route_name="api.catalog.item",
-    request_method="GET",
-    renderer="json",
-    permission="view",
-    openapi={
-        "path": CATALOG + "/{id}",
-        "summary": "One catalog item",
-        "tags": ["requests"],
-        "parameters": [ID_PARAM],
-        "responses": _ok("200", "The item", ITEM_REF),
-    },
-)
-def item_view(context: Any, request: Any) -> dict[str, Any]:
-    return item_json(context)
+api.read("api.catalog.item", P.VIEW, "One catalog item", ("The item", ITEM_REF), item_json)
 
 
 ITEM_WRITE_SCHEMA = {
@@ -343,18 +305,13 @@ def _save_item(request: Any, body: Mapping[str, Any], item: Any) -> Any:
     return item
 
 
-@view_config(
-    route_name="api.catalog",
-    request_method="POST",
-    renderer="json",
-    permission="manage",
-    openapi={
-        "path": CATALOG,
-        "summary": "Add a catalog item (administrators)",
-        "tags": ["requests"],
-        "requestBody": _json_body(ITEM_WRITE_SCHEMA),
-        "responses": _ok("201", "The new item", ITEM_REF),
-    },
+@api.view(
+    "api.catalog",
+    "POST",
+    P.MANAGE,
+    "Add a catalog item (administrators)",
+    response("201", "The new item", ITEM_REF),
+    body=ITEM_WRITE_SCHEMA,
 )
 def add_item_view(context: Any, request: Any) -> dict[str, Any]:
     item = _save_item(request, json_body(request), None)
@@ -363,19 +320,13 @@ def add_item_view(context: Any, request: Any) -> dict[str, Any]:
     return item_json(item)
 
 
-@view_config(
-    route_name="api.catalog.item",
-    request_method="PUT",
-    renderer="json",
-    permission="manage",
-    openapi={
-        "path": CATALOG + "/{id}",
-        "summary": "Change a catalog item (administrators); new orders use the change",
-        "tags": ["requests"],
-        "parameters": [ID_PARAM],
-        "requestBody": _json_body(ITEM_WRITE_SCHEMA),
-        "responses": _ok("200", "The item", ITEM_REF),
-    },
+@api.view(
+    "api.catalog.item",
+    "PUT",
+    P.MANAGE,
+    "Change a catalog item (administrators); new orders use the change",
+    response("200", "The item", ITEM_REF),
+    body=ITEM_WRITE_SCHEMA,
 )
 def change_item_view(context: Any, request: Any) -> dict[str, Any]:
     body = json_body(request)
@@ -384,40 +335,26 @@ def change_item_view(context: Any, request: Any) -> dict[str, Any]:
     return item_json(_save_item(request, body, context))
 
 
-@view_config(
-    route_name="api.requests",
-    request_method="GET",
-    renderer="json",
-    permission="view",
-    openapi={
-        "path": REQUESTS,
-        "summary": "Requests the caller may see (employees: their own)",
-        "tags": ["requests"],
-        "parameters": query_strings("status", "requester", "q")
-        + [
-            *paging(200),
-        ],
-        "responses": _ok("200", "A page of requests"),
-    },
+@api.view(
+    "api.requests",
+    "GET",
+    P.VIEW,
+    "Requests the caller may see (employees: their own)",
+    response("200", "A page of requests"),
+    parameters=query_strings("status", "requester", "q")
+    + [
+        *paging(200),
+    ],
 )
 def list_view(context: Any, request: Any) -> dict[str, Any]:
-    params = request.GET
-    page, per_page = page_args(params)
     identity = request.identity
     staff = identity.has_role("agent") or identity.has_role("admin")
-    query: dict[str, Any] = {"kind": "request"}
-    if params.get("status"):
-        query["status"] = [s for s in params["status"].split(",") if s]
-    if params.get("q"):
-        query["text"] = params["q"]
-    if not staff:
-        query["requester"] = identity.login
-    elif params.get("requester"):
-        query["requester"] = params["requester"]
-    total, found = search(
-        request.itsm_root, sort="created", reverse=True, page=page, per_page=per_page, **query
+    query = ticket_query(request, "request", staff)
+    return list_page(
+        request,
+        lambda **page: search(request.itsm_root, sort="created", reverse=True, **page, **query),
+        request_json,
     )
-    return _page([request_json(r) for r in found], total, page, per_page)
 
 
 CREATE_SCHEMA = {
@@ -440,18 +377,13 @@ CREATE_SCHEMA = {
 }
 
 
-@view_config(
-    route_name="api.requests",
-    request_method="POST",
-    renderer="json",
-    permission="create",
-    openapi={
-        "path": REQUESTS,
-        "summary": "Order a catalog item; fields are checked against the item's form",
-        "tags": ["requests"],
-        "requestBody": _json_body(CREATE_SCHEMA),
-        "responses": _ok("201", "The new request", REQUEST_REF),
-    },
+@api.view(
+    "api.requests",
+    "POST",
+    P.CREATE,
+    "Order a catalog item; fields are checked against the item's form",
+    response("201", "The new request", REQUEST_REF),
+    body=CREATE_SCHEMA,
 )
 def create_view(context: Any, request: Any) -> dict[str, Any]:
     body = json_body(request)
@@ -520,37 +452,16 @@ def decoded_files(item: Any, fields: Mapping[str, Any], request: Any) -> dict[st
     return out
 
 
-@view_config(
-    route_name="api.request",
-    request_method="GET",
-    renderer="json",
-    permission="view",
-    openapi={
-        "path": REQUESTS + "/{number}",
-        "summary": "One request",
-        "tags": ["requests"],
-        "parameters": [NUMBER_PARAM],
-        "responses": _ok("200", "The request", REQUEST_REF),
-    },
-)
-def get_view(context: Any, request: Any) -> dict[str, Any]:
-    return request_json(context)
+api.read("api.request", P.VIEW, "One request", ("The request", REQUEST_REF), request_json)
 
 
-@view_config(
-    route_name="api.request.file",
-    request_method="GET",
-    permission="view",
-    openapi={
-        "path": REQUESTS + "/{number}/files/{field}",
-        "summary": "Download the file that answered a file field (requester and IT staff)",
-        "tags": ["requests"],
-        "parameters": [
-            NUMBER_PARAM,
-            {"name": "field", "in": "path", "required": True, "schema": {"type": "string"}},
-        ],
-        "responses": {"200": {"description": "The file, as an attachment"}},
-    },
+@api.view(
+    "api.request.file",
+    "GET",
+    P.VIEW,
+    "Download the file that answered a file field (requester and IT staff)",
+    response("200", "The file, as an attachment"),
+    renderer=None,
 )
 def file_view(context: Any, request: Any) -> Any:
     if not may_download(context, request):
@@ -572,67 +483,41 @@ TRANSITION_SCHEMA = {
 }
 
 
-@view_config(
-    route_name="api.request.transitions",
-    request_method="POST",
-    renderer="json",
-    permission="view",
-    openapi={
-        "path": REQUESTS + "/{number}/transitions",
-        "summary": "Send a draft, cancel (with a reason), close, or resolve (IT staff)",
-        "tags": ["requests"],
-        "parameters": [NUMBER_PARAM],
-        "requestBody": _json_body(TRANSITION_SCHEMA),
-        "responses": _ok("200", "The request after the transition", REQUEST_REF),
-    },
+api.transitions(
+    "api.request.transitions",
+    P.VIEW,
+    "Send a draft, cancel (with a reason), close, or resolve (IT staff)",
+    ("The request", REQUEST_REF),
+    TRANSITION_SCHEMA,
+    actions.transition,
+    lambda ctx, found: request_json(found),
+    refusals=(TransitionError, OrderError),
 )
-def transition_view(context: Any, request: Any) -> dict[str, Any]:
-    body = dict(json_body(request))
-    name = body.pop("name")
-    ctx = ActionContext.from_request(request)
-    try:
-        actions.transition(ctx, context, name, body)
-    except TransitionError as error:
-        raise _refuse(error) from None
-    except OrderError as error:
-        raise ApiError(error.status, "invalid", error.message, error.fields) from None
-    return request_json(context)
 
 
-@view_config(
-    route_name="api.request.tasks",
-    request_method="GET",
-    renderer="json",
-    permission="view",
-    openapi={
-        "path": REQUESTS + "/{number}/tasks",
-        "summary": "The request's fulfilment tasks",
-        "tags": ["requests"],
-        "parameters": [NUMBER_PARAM],
-        "responses": _ok(
-            "200",
-            "Tasks, in creation order",
-            {"type": "object", "properties": {"items": {"type": "array", "items": TASK_REF}}},
-        ),
-    },
+@api.view(
+    "api.request.tasks",
+    "GET",
+    P.VIEW,
+    "The request's fulfilment tasks",
+    response(
+        "200",
+        "Tasks, in creation order",
+        items_schema(TASK_REF),
+    ),
 )
 def tasks_view(context: Any, request: Any) -> dict[str, Any]:
     items = [task_json(t) for t in context.task_list()]
     return {"items": items, "total": len(items)}
 
 
-@view_config(
-    route_name="api.tasks",
-    request_method="GET",
-    renderer="json",
-    permission="view",
-    openapi={
-        "path": TASKS,
-        "summary": "Open fulfilment tasks of a group (IT staff), or assigned to me",
-        "tags": ["requests"],
-        "parameters": query_strings("group", "assignee", "status", "mine"),
-        "responses": _ok("200", "Tasks"),
-    },
+@api.view(
+    "api.tasks",
+    "GET",
+    P.VIEW,
+    "Open fulfilment tasks of a group (IT staff), or assigned to me",
+    response("200", "Tasks"),
+    parameters=query_strings("group", "assignee", "status", "mine"),
 )
 def task_list_view(context: Any, request: Any) -> dict[str, Any]:
     identity = request.identity
@@ -652,21 +537,7 @@ def task_list_view(context: Any, request: Any) -> dict[str, Any]:
     return {"items": [task_json(t) for t in found], "total": total}
 
 
-@view_config(
-    route_name="api.task",
-    request_method="GET",
-    renderer="json",
-    permission="view",
-    openapi={
-        "path": TASKS + "/{id}",
-        "summary": "One fulfilment task",
-        "tags": ["requests"],
-        "parameters": [ID_PARAM],
-        "responses": _ok("200", "The task", TASK_REF),
-    },
-)
-def task_view(context: Any, request: Any) -> dict[str, Any]:
-    return task_json(context)
+api.read("api.task", P.VIEW, "One fulfilment task", ("The task", TASK_REF), task_json)
 
 
 TASK_TRANSITION_SCHEMA = {
@@ -685,29 +556,16 @@ TASK_TRANSITION_SCHEMA = {
 }
 
 
-@view_config(
-    route_name="api.task.transitions",
-    request_method="POST",
-    renderer="json",
-    permission="work",
-    openapi={
-        "path": TASKS + "/{id}/transitions",
-        "summary": "Work a task: start, done, cancel (a task waits for its dependencies)",
-        "tags": ["requests"],
-        "parameters": [ID_PARAM],
-        "requestBody": _json_body(TASK_TRANSITION_SCHEMA),
-        "responses": _ok("200", "The task after the transition", TASK_REF),
-    },
+api.transitions(
+    "api.task.transitions",
+    P.WORK,
+    "Work a task: start, done, cancel (a task waits for its dependencies)",
+    ("The task", TASK_REF),
+    TASK_TRANSITION_SCHEMA,
+    work_task,
+    lambda ctx, task: task_json(task),
+    refusals=(TransitionError, TaskError),
 )
-def task_transition_view(context: Any, request: Any) -> dict[str, Any]:
-    body = dict(json_body(request))
-    name = body.pop("name")
-    ctx = ActionContext.from_request(request)
-    try:
-        work_task(ctx, context, name, body)
-    except (TransitionError, TaskError) as error:
-        raise _refuse(error) from None
-    return task_json(context)
 
 
 TASK_ASSIGN_SCHEMA = {
@@ -723,27 +581,17 @@ TASK_ASSIGN_SCHEMA = {
 }
 
 
-@view_config(
-    route_name="api.task.assign",
-    request_method="POST",
-    renderer="json",
-    permission="work",
-    openapi={
-        "path": TASKS + "/{id}/assign",
-        "summary": "Assign a task to oneself or to IT staff of its group",
-        "tags": ["requests"],
-        "parameters": [ID_PARAM],
-        "requestBody": _json_body(TASK_ASSIGN_SCHEMA),
-        "responses": _ok("200", "The task", TASK_REF),
-    },
+api.action(
+    "api.task.assign",
+    "POST",
+    P.WORK,
+    "Assign a task to oneself or to IT staff of its group",
+    ("The task", TASK_REF),
+    lambda ctx, task, body: assign_task(ctx, task, body["assignee"]),
+    lambda ctx, task: task_json(task),
+    body=TASK_ASSIGN_SCHEMA,
+    refusals=(TaskError,),
 )
-def task_assign_view(context: Any, request: Any) -> dict[str, Any]:
-    body = json_body(request)
-    try:
-        assign_task(ActionContext.from_request(request), context, body["assignee"])
-    except TaskError as error:
-        raise _refuse(error) from None
-    return task_json(context)
 
 
 TASK_NOTE_SCHEMA = {
@@ -754,51 +602,19 @@ TASK_NOTE_SCHEMA = {
 }
 
 
-@view_config(
-    route_name="api.task.notes",
-    request_method="POST",
-    renderer="json",
-    permission="work",
-    openapi={
-        "path": TASKS + "/{id}/notes",
-        "summary": "Add an internal note to a task (also in the request's history)",
-        "tags": ["requests"],
-        "parameters": [ID_PARAM],
-        "requestBody": _json_body(TASK_NOTE_SCHEMA),
-        "responses": _ok("201", "The task", TASK_REF),
-    },
+api.action(
+    "api.task.notes",
+    "POST",
+    P.WORK,
+    "Add an internal note to a task (also in the request's history)",
+    ("The task", TASK_REF),
+    lambda ctx, task, body: note_task(ctx, task, body["body"]),
+    lambda ctx, task: task_json(task),
+    body=TASK_NOTE_SCHEMA,
+    status="201",
+    refusals=(TaskError,),
 )
-def task_note_view(context: Any, request: Any) -> dict[str, Any]:
-    body = json_body(request)
-    try:
-        note_task(ActionContext.from_request(request), context, body["body"])
-    except TaskError as error:
-        raise _refuse(error) from None
-    request.response.status = 201
-    return task_json(context)
 
 
 def includeme(config: Any) -> None:
-    config.add_route("api.catalog", CATALOG, factory=catalog_factory)
-    config.add_route("api.catalog.item", CATALOG + "/{id}", factory=item_factory)
-    config.add_route("api.requests", REQUESTS, factory=requests_factory)
-    config.add_route("api.request", REQUESTS + "/{number}", factory=request_factory)
-    config.add_route(
-        "api.request.transitions", REQUESTS + "/{number}/transitions", factory=request_factory
-    )
-    config.add_route("api.request.tasks", REQUESTS + "/{number}/tasks", factory=request_factory)
-    config.add_route(
-        "api.request.file", REQUESTS + "/{number}/files/{field}", factory=request_factory
-    )
-    config.add_route("api.tasks", TASKS, factory=requests_factory)
-    config.add_route("api.task", TASKS + "/{id}", factory=task_factory)
-    config.add_route("api.task.transitions", TASKS + "/{id}/transitions", factory=task_factory)
-    config.add_route("api.task.assign", TASKS + "/{id}/assign", factory=task_factory)
-    config.add_route("api.task.notes", TASKS + "/{id}/notes", factory=task_factory)
-    openapi = config.registry.itsm_openapi
-    openapi.add_schema("ServiceRequest", REQUEST_SCHEMA)
-    openapi.add_schema("FulfilmentTask", TASK_SCHEMA)
-    openapi.add_schema("CatalogItem", ITEM_SCHEMA)
-    openapi.add_schema("CatalogField", FIELD_SCHEMA)
-    openapi.add_schema("FileAnswer", FILE_ANSWER_SCHEMA)
-    config.scan("itsm.requests.api")
+    api.include(config)

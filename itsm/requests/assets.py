@@ -21,9 +21,9 @@ from typing import Any
 
 from itsm.cmdb.lifecycle import hand_over, return_to_stock, transition
 from itsm.cmdb.models import ConfigurationItem
+from itsm.cmdb.queries import seats_of
 from itsm.cmdb.register import CmdbError
 from itsm.cmdb.relations import add_relation, remove_relation
-from itsm.cmdb.views import seats_of
 from itsm.cmdb.workflow import ACTIVE_STATES, DEPLOYED, IN_REPAIR, IN_STOCK
 from itsm.i18n import _
 from itsm.requests.models import FulfilmentTask, ServiceRequest

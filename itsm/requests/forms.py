@@ -23,8 +23,8 @@ import colander
 import deform
 
 from itsm.i18n import _
-from itsm.incidents.schemas import human_size, upload_size
 from itsm.tickets.journal import Attachment
+from itsm.ui.forms import human_size, upload_size
 
 #: Raw values that mean a checkbox is ticked (deform posts "true"; the API sends true).
 CHECKED = frozenset({"true", "on", "1", "True"})

@@ -36,9 +36,8 @@ FINISHED_REQUESTS = frozenset({RESOLVED, CLOSED, CANCELLED})
 
 
 def start(ctx: ActionContext, request: ServiceRequest) -> None:
-    """Create the tasks and the child requests of a bundle, then start fulfilment."""
-    from itsm.requests.intake import create_request
-
+    """Create the tasks, then start fulfilment (a bundle's child requests are ordered by
+    :func:`itsm.requests.intake.approved` right after)."""
     item = ctx.root["catalog"].get(request.item)
     # A request without a catalog item (recurring work) brings its own checklist.
     checklist = list(item.tasks) if item is not None else list(request.checklist)
@@ -89,18 +88,6 @@ def start(ctx: ActionContext, request: ServiceRequest) -> None:
             assets.take_licence(ctx, request, task)
         _release_if_ready(ctx, request, task)
         mark_changed(ctx.root, task)
-    for child in children:
-        child_item = ctx.root["catalog"].get(child["item"])
-        if child_item is not None:
-            child_request = create_request(
-                ctx,
-                child_item,
-                bundle_answers(child_item, child, request.answers),
-                requester=request.requester,
-                channel=request.channel,
-                parent=request,
-            )
-            child_request.inherited = dict(request.answers)
     mark_changed(ctx.root, request)
 
 

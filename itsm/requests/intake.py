@@ -160,7 +160,26 @@ def approved(ctx: ActionContext, request: ServiceRequest, note: Any = "") -> Non
     if item is not None:
         target.start_clock(ctx, request, item.delivery_days)
     fulfilment.start(ctx, request)
+    if item is not None:
+        _order_bundle(ctx, request, item)
     mark_changed(ctx.root, request)
+
+
+def _order_bundle(ctx: ActionContext, request: ServiceRequest, item: CatalogItem) -> None:
+    """A bundle's child requests, one per entry whose item still exists, with the answers
+    the bundle passes on (:func:`itsm.requests.fulfilment.bundle_answers`)."""
+    for child in item.bundle:
+        child_item = ctx.root["catalog"].get(child["item"])
+        if child_item is not None:
+            child_request = create_request(
+                ctx,
+                child_item,
+                fulfilment.bundle_answers(child_item, child, request.answers),
+                requester=request.requester,
+                channel=request.channel,
+                parent=request,
+            )
+            child_request.inherited = dict(request.answers)
 
 
 def rejected(ctx: ActionContext, request: ServiceRequest, reason: str) -> None:

@@ -7,11 +7,9 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from pyramid.httpexceptions import HTTPNotFound
-from pyramid.view import view_config
-
 from itsm.api.errors import ApiError
-from itsm.api.openapi import json_body
+from itsm.api.openapi import json_body, response
+from itsm.api.scaffold import Endpoints, found_or_404, items_schema
 from itsm.i18n import _
 from itsm.requests.catalog import CatalogItem
 from itsm.requests.forms import validate_answers
@@ -26,6 +24,7 @@ from itsm.requests.recurring import (
     templates,
     update_template,
 )
+from itsm.security.permissions import P
 from itsm.sla.models import get_sla_settings
 
 BASE = "/api/v1/recurring"
@@ -78,8 +77,6 @@ TEMPLATE_SCHEMA = {
         "runs": {"type": "array", "items": {"type": "object"}},
     },
 }
-TEMPLATE_REF = {"$ref": "#/components/schemas/RecurringTemplate"}
-ID_PARAM = {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
 
 
 def _iso(value: Any) -> str | None:
@@ -192,41 +189,29 @@ def check_slug(root: Any, slug: Any) -> Any:
     return None
 
 
-def template_factory(request: Any) -> Any:
-    folder = templates(request.itsm_root)
-    found = folder.get(request.matchdict["id"]) if folder is not None else None
-    if found is None:
-        raise HTTPNotFound()
-    return found
+def find_template(root: Any, name: str) -> Any:
+    """The recurring template called ``name``, or None."""
+    folder = templates(root)
+    return folder.get(name) if folder is not None else None
 
 
-def _ok(description: str, schema: dict | None = None) -> dict:
-    body: dict[str, Any] = {"description": description}
-    if schema is not None:
-        body["content"] = {"application/json": {"schema": schema}}
-    return {"200": body}
+api = Endpoints(__name__, ["requests"])
+TEMPLATE_REF = api.schema("RecurringTemplate", TEMPLATE_SCHEMA)
+api.route("api.recurring", BASE)
+template_factory = found_or_404(find_template)
+api.route("api.recurring.one", BASE + "/{id}", template_factory)
 
 
-@view_config(
-    route_name="api.recurring",
-    request_method="GET",
-    renderer="json",
-    permission="view",
-    openapi={
-        "path": BASE,
-        "summary": "Recurring work templates (IT staff)",
-        "tags": ["requests"],
-        "responses": _ok(
-            "Templates",
-            {
-                "type": "object",
-                "properties": {
-                    "items": {"type": "array", "items": TEMPLATE_REF},
-                    "total": {"type": "integer"},
-                },
-            },
-        ),
-    },
+@api.view(
+    "api.recurring",
+    "GET",
+    P.VIEW,
+    "Recurring work templates (IT staff)",
+    response(
+        "200",
+        "Templates",
+        items_schema(TEMPLATE_REF, "total"),
+    ),
 )
 def list_view(context: Any, request: Any) -> dict[str, Any]:
     _staff_only(request)
@@ -236,27 +221,14 @@ def list_view(context: Any, request: Any) -> dict[str, Any]:
     return {"items": items, "total": len(items)}
 
 
-@view_config(
-    route_name="api.recurring",
-    request_method="POST",
-    renderer="json",
-    permission="view",
-    openapi={
-        "path": BASE,
-        "summary": "Create a recurring template: a catalog item ordered, or a task for a group, "
-        "on a schedule in a business calendar's local time",
-        "tags": ["requests"],
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": CREATE_SCHEMA}},
-        },
-        "responses": {
-            "201": {
-                "description": "The template",
-                "content": {"application/json": {"schema": TEMPLATE_REF}},
-            }
-        },
-    },
+@api.view(
+    "api.recurring",
+    "POST",
+    P.VIEW,
+    "Create a recurring template: a catalog item ordered, or a task for a group, "
+    "on a schedule in a business calendar's local time",
+    response("201", "The template", TEMPLATE_REF),
+    body=CREATE_SCHEMA,
 )
 def create_view(context: Any, request: Any) -> dict[str, Any]:
     _staff_only(request)
@@ -273,41 +245,26 @@ def create_view(context: Any, request: Any) -> dict[str, Any]:
     return template_json(template, root)
 
 
-@view_config(
-    route_name="api.recurring.one",
-    request_method="GET",
-    renderer="json",
-    permission="view",
-    openapi={
-        "path": BASE + "/{id}",
-        "summary": "One recurring template",
-        "tags": ["requests"],
-        "parameters": [ID_PARAM],
-        "responses": _ok("The template", TEMPLATE_REF),
-    },
+@api.view(
+    "api.recurring.one",
+    "GET",
+    P.VIEW,
+    "One recurring template",
+    response("200", "The template", TEMPLATE_REF),
 )
 def get_view(context: Any, request: Any) -> dict[str, Any]:
     _staff_only(request)
     return template_json(context, request.itsm_root)
 
 
-@view_config(
-    route_name="api.recurring.one",
-    request_method="PATCH",
-    renderer="json",
-    permission="view",
-    openapi={
-        "path": BASE + "/{id}",
-        "summary": "Change a recurring template, pause it (active false) or resume it; the "
-        "next run is computed again from now",
-        "tags": ["requests"],
-        "parameters": [ID_PARAM],
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": UPDATE_SCHEMA}},
-        },
-        "responses": _ok("The template", TEMPLATE_REF),
-    },
+@api.view(
+    "api.recurring.one",
+    "PATCH",
+    P.VIEW,
+    "Change a recurring template, pause it (active false) or resume it; the "
+    "next run is computed again from now",
+    response("200", "The template", TEMPLATE_REF),
+    body=UPDATE_SCHEMA,
 )
 def update_view(context: Any, request: Any) -> dict[str, Any]:
     _staff_only(request)
@@ -323,19 +280,12 @@ def update_view(context: Any, request: Any) -> dict[str, Any]:
     return template_json(context, root)
 
 
-@view_config(
-    route_name="api.recurring.one",
-    request_method="DELETE",
-    renderer="json",
-    permission="view",
-    openapi={
-        "path": BASE + "/{id}",
-        "summary": "Delete a recurring template (what it created stays; to pause, PATCH "
-        "active false)",
-        "tags": ["requests"],
-        "parameters": [ID_PARAM],
-        "responses": _ok("Deleted"),
-    },
+@api.view(
+    "api.recurring.one",
+    "DELETE",
+    P.VIEW,
+    "Delete a recurring template (what it created stays; to pause, PATCH active false)",
+    response("200", "Deleted"),
 )
 def delete_view(context: Any, request: Any) -> dict[str, Any]:
     _staff_only(request)
@@ -344,8 +294,5 @@ def delete_view(context: Any, request: Any) -> dict[str, Any]:
 
 
 def includeme(config: Any) -> None:
-    config.add_route("api.recurring", BASE)
-    config.add_route("api.recurring.one", BASE + "/{id}", factory=template_factory)
-    config.registry.itsm_openapi.add_schema("RecurringTemplate", TEMPLATE_SCHEMA)
-    config.scan("itsm.requests.recurring_api")
+    api.include(config)
     config.include("itsm.requests.recurring_views")

@@ -15,7 +15,6 @@ from pyramid.view import view_config
 from itsm.admin.schemas import WEEKDAY_TITLES
 from itsm.admin.schemas import WEEKDAYS as ADMIN_WEEKDAYS
 from itsm.i18n import _
-from itsm.incidents.views import flash, translate
 from itsm.requests.catalog import items as catalog_items
 from itsm.requests.recurring import (
     add_template,
@@ -31,6 +30,7 @@ from itsm.requests.recurring_api import (
     check_template,
     template_factory,
 )
+from itsm.ui.forms import flash, translate
 
 LIST_PT = "itsm:requests/templates/recurring_list.pt"
 FORM_PT = "itsm:requests/templates/recurring_form.pt"

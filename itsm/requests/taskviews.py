@@ -16,7 +16,6 @@ from pyramid.view import view_config
 
 from itsm.containers import Requests
 from itsm.i18n import _
-from itsm.incidents.views import display_time, flash, iso_time, translate
 from itsm.requests import assets
 from itsm.requests.fulfilment import TaskError, assign_task, assignable, note_task, work_task
 from itsm.requests.models import FulfilmentTask, ServiceRequest
@@ -24,6 +23,7 @@ from itsm.requests.workflow import IN_PROGRESS, OPEN, TASK_OPEN_STATES, TASK_STA
 from itsm.search.catalog import search
 from itsm.tickets.context import ActionContext
 from itsm.tickets.workflow import TransitionError
+from itsm.ui.forms import display_time, flash, iso_time, translate
 
 QUEUE_LIMIT = 500
 STATE_FILTERS = (WAITING, OPEN, IN_PROGRESS)

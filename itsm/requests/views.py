@@ -12,14 +12,6 @@ from pyramid.view import view_config
 
 from itsm.containers import Requests, ServiceCatalog
 from itsm.i18n import _
-from itsm.incidents.schemas import human_size
-from itsm.incidents.views import (
-    flash,
-    is_staff,
-    too_large_message,
-    translate,
-    uploads,
-)
 from itsm.requests import actions, catalog
 from itsm.requests.catalog import CatalogItem
 from itsm.requests.forms import file_fields, form_for, hidden_fields, request_file
@@ -33,6 +25,7 @@ from itsm.tickets.context import ActionContext
 from itsm.tickets.journal import AttachmentTooLarge, make_attachment
 from itsm.tickets.workflow import TransitionError
 from itsm.ui.downloads import file_response
+from itsm.ui.forms import flash, human_size, is_staff, too_large_message, translate, uploads
 
 PER_PAGE = 50
 

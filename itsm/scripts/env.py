@@ -6,11 +6,15 @@ import contextlib
 import logging
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import transaction
+
+from itsm.db import ZODB_ROOT_KEY, get_db, run_attempts
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -22,9 +26,12 @@ class Env:
 
     @property
     def root(self) -> Any:
-        from itsm.root import ZODB_ROOT_KEY
-
         return self.conn.root()[ZODB_ROOT_KEY]
+
+    def transact(self, func: Callable[[Any], T], attempts: int = 3) -> T:
+        """Run ``func(root)`` in this command's connection and transactions, retried on
+        conflicts (the connection stays open between calls, with its object cache)."""
+        return run_attempts(self.tm, lambda: func(self.root), attempts)
 
 
 def fail(command: str, message: str, code: int = 1) -> None:
@@ -73,8 +80,6 @@ def open_env(command: str, ini: str) -> Iterator[Env]:
         if name in ("ClientDisconnected", "ConnectionRefusedError"):
             fail(command, f"the database server does not answer ({exc}); is runzeo running?")
         raise
-    from itsm.db import get_db
-
     registry = app.registry
     db = get_db(registry)
     tm = transaction.TransactionManager(explicit=True)

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import argparse
 import secrets
+from typing import Any
 
 from itsm.demo import DEMO_PASSWORD, DEMO_PEOPLE, load_demo
 from itsm.directory.local import add_account
-from itsm.root import get_or_create_root
 from itsm.scripts.env import open_env
+from itsm.tree import ensure_tree
 
 COMMAND = "itsm-init"
 
@@ -25,28 +26,29 @@ def main(argv: list[str] | None = None) -> None:
         settings = env.registry.itsm_settings
         local = settings.directory == "local"
         created: list[str] = list(getattr(env.registry, "itsm_bootstrap_created", []))
-        admin_password = None
-        for attempt in env.tm.attempts(3):
-            with attempt:
-                root, tree = get_or_create_root(env.conn.root())
-                created += [f"tree {path}" for path in tree]
-                if args.demo:
-                    created += load_demo(
-                        root,
-                        with_accounts=local,
-                        registry=env.registry,
-                        role_mapping=settings.roles,
-                    )
-                elif local and len(root.accounts) == 0:
-                    admin_password = secrets.token_urlsafe(12)
-                    add_account(
-                        root.accounts,
-                        "admin",
-                        admin_password,
-                        name="Administrator",
-                        groups=settings.roles.get("admin", ())[:1] or ("Administrators",),
-                    )
-                    created.append("account admin")
+
+        def setup(root: Any) -> tuple[list[str], str | None]:
+            # The app's start made the root; this adds what an older run left out.
+            done = [f"tree {path}" for path in ensure_tree(root, env.registry)]
+            password = None
+            if args.demo:
+                done += load_demo(
+                    root, with_accounts=local, registry=env.registry, role_mapping=settings.roles
+                )
+            elif local and len(root.accounts) == 0:
+                password = secrets.token_urlsafe(12)
+                add_account(
+                    root.accounts,
+                    "admin",
+                    password,
+                    name="Administrator",
+                    groups=settings.roles.get("admin", ())[:1] or ("Administrators",),
+                )
+                done.append("account admin")
+            return done, password
+
+        done, admin_password = env.transact(setup)
+        created += done
     if not created:
         print(
             f"{COMMAND}: nothing to do; "

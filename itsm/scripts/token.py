@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from itsm.directory import make_directory
 from itsm.directory.base import DirectoryUnavailable
@@ -20,20 +21,20 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--label", default="itsm-token", help="a note to tell tokens apart")
     args = parser.parse_args(argv)
     with open_env(COMMAND, args.ini) as env:
-        token = None
-        for attempt in env.tm.attempts(3):
-            with attempt:
-                root = env.root
-                directory = make_directory(env.registry, root)
-                try:
-                    person = find_or_fetch(
-                        root["people"], directory, args.login, env.registry.itsm_settings.roles
-                    )
-                except DirectoryUnavailable as exc:
-                    fail(COMMAND, f"the directory is unavailable: {exc}")
-                if person is None:
-                    fail(COMMAND, f"the directory knows no person {args.login!r}")
-                token = create_token(root.tokens, person.login, args.label)
+
+        def make_token(root: Any) -> str:
+            directory = make_directory(env.registry, root)
+            try:
+                person = find_or_fetch(
+                    root["people"], directory, args.login, env.registry.itsm_settings.roles
+                )
+            except DirectoryUnavailable as exc:
+                fail(COMMAND, f"the directory is unavailable: {exc}")
+            if person is None:
+                fail(COMMAND, f"the directory knows no person {args.login!r}")
+            return create_token(root.tokens, person.login, args.label)
+
+        token = env.transact(make_token)
     print(token)
 
 

@@ -15,4 +15,7 @@ def catalog_search(request: Any, **kw: Any) -> tuple[int, list[Any]]:
 
 
 def includeme(config: Any) -> None:
+    from itsm.search.catalog import ensure_catalog
+
+    config.add_itsm_setup("catalog", ensure_catalog)
     config.add_request_method(catalog_search, "catalog_search")

@@ -17,6 +17,9 @@ def _csrf_applies(request: Any) -> bool:
 
 
 def includeme(config: Any) -> None:
+    from BTrees.OOBTree import OOBTree
+
+    config.add_itsm_root_attribute("tokens", OOBTree)
     settings = config.registry.itsm_settings
     config.set_session_factory(
         SignedCookieSessionFactory(

@@ -9,8 +9,7 @@ from typing import Any
 from pyramid.security import forget, remember
 
 from itsm.events import PersonLoggedIn
-from itsm.people.models import Person
-from itsm.people.records import refresh_person
+from itsm.security.policy import Person
 
 log = logging.getLogger("itsm.security.login")
 
@@ -50,8 +49,8 @@ def log_in(request: Any, login: str, password: str) -> Person:
         )
         raise LoginRefused()
     throttle.succeeded(login)
-    settings = request.registry.itsm_settings
-    person = refresh_person(request.itsm_root["people"], request.directory, entry, settings.roles)
+    # The record in /people, created or refreshed (itsm.people registers the request method).
+    person = request.person_from_directory(entry)
     person.last_login = datetime.now(UTC)
     remember(request, person.login)
     request.registry.notify(PersonLoggedIn(person, request))

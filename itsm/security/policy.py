@@ -16,10 +16,14 @@ from typing import Any
 from pyramid.authorization import ACLHelper, Authenticated, Everyone
 from pyramid.csrf import new_csrf_token
 
-from itsm.people.models import Person
 from itsm.security.tokens import lookup_token
 
 SESSION_KEY = "itsm.auth"
+
+
+#: A person record (``itsm.people.models.Person``); security reads its login, roles, groups
+#: and sessions, and does not import the people package (a lower layer than the domains).
+Person = Any
 
 
 @dataclass

@@ -7,13 +7,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pyramid.httpexceptions import HTTPNotFound
-from pyramid.view import view_config
 
-from itsm.api.errors import ApiError
-from itsm.api.openapi import json_body
-from itsm.api.openapi import json_request as _json_body
-from itsm.api.openapi import response as _ok
+from itsm.api.errors import ApiError, refusal
+from itsm.api.openapi import json_body, response
+from itsm.api.scaffold import Endpoints, item_in, items_schema
 from itsm.i18n import _
+from itsm.security.permissions import P
 from itsm.selfservice import announcements as board_ops
 from itsm.selfservice import satisfaction
 from itsm.selfservice.announcements import (
@@ -27,9 +26,6 @@ from itsm.selfservice.announcements import (
 ANNOUNCEMENTS = "/api/v1/announcements"
 SURVEYS = "/api/v1/surveys"
 SATISFACTION = "/api/v1/incidents/{number}/satisfaction"
-ANNOUNCEMENT_REF = {"$ref": "#/components/schemas/Announcement"}
-ID_PARAM = {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
-NUMBER_PARAM = {"name": "number", "in": "path", "required": True, "schema": {"type": "string"}}
 TIME = {"type": "string", "format": "date-time"}
 ANNOUNCEMENT_SCHEMA = {
     "type": "object",
@@ -99,6 +95,14 @@ def board_factory(request: Any) -> AnnouncementBoard:
     return AnnouncementBoard(request.itsm_root)
 
 
+api = Endpoints(__name__, ["portal"])
+ANNOUNCEMENT_REF = api.schema("Announcement", ANNOUNCEMENT_SCHEMA)
+api.route("api.announcements", ANNOUNCEMENTS, board_factory)
+api.route("api.announcement", ANNOUNCEMENTS + "/{id}", board_factory)
+api.route("api.surveys", SURVEYS)
+api.route("api.incident.satisfaction", SATISFACTION, item_in("incidents"))
+
+
 def _announcement(request: Any) -> Any:
     announcement = AnnouncementBoard(request.itsm_root).get(request.matchdict["id"])
     if announcement is None:
@@ -110,51 +114,35 @@ def _invalid(error: AnnouncementInvalid) -> ApiError:
     return ApiError(400, "invalid", error.message, error.fields)
 
 
-@view_config(
-    route_name="api.announcements",
-    request_method="GET",
-    renderer="json",
-    permission="view",
-    openapi={
-        "path": ANNOUNCEMENTS,
-        "summary": "Announcements shown now; IT staff may ask for all of them (?all=1)",
-        "tags": ["portal"],
-        "parameters": [{"name": "all", "in": "query", "schema": {"type": "boolean"}}],
-        "responses": _ok(
-            "200",
-            "Announcements",
-            {
-                "type": "object",
-                "properties": {
-                    "items": {"type": "array", "items": ANNOUNCEMENT_REF},
-                    "total": {"type": "integer"},
-                },
-            },
-        ),
-    },
+@api.view(
+    "api.announcements",
+    "GET",
+    P.VIEW,
+    "Announcements shown now; IT staff may ask for all of them (?all=1)",
+    response(
+        "200",
+        "Announcements",
+        items_schema(ANNOUNCEMENT_REF, "total"),
+    ),
+    parameters=[{"name": "all", "in": "query", "schema": {"type": "boolean"}}],
 )
 def list_announcements(context: AnnouncementBoard, request: Any) -> dict[str, Any]:
     now = datetime.now(UTC)
     wants_all = request.GET.get("all", "").lower() in ("1", "true")
-    if wants_all and request.has_permission("post", context):
+    if wants_all and request.has_permission(P.POST, context):
         items = context.all()
     else:
         items = context.current(now)
     return {"items": [announcement_json(a, now) for a in items], "total": len(items)}
 
 
-@view_config(
-    route_name="api.announcements",
-    request_method="POST",
-    renderer="json",
-    permission="post",
-    openapi={
-        "path": ANNOUNCEMENTS,
-        "summary": "Post an announcement (IT staff)",
-        "tags": ["portal"],
-        "requestBody": _json_body(CREATE_SCHEMA),
-        "responses": _ok("201", "The new announcement", ANNOUNCEMENT_REF),
-    },
+@api.view(
+    "api.announcements",
+    "POST",
+    P.POST,
+    "Post an announcement (IT staff)",
+    response("201", "The new announcement", ANNOUNCEMENT_REF),
+    body=CREATE_SCHEMA,
 )
 def create_announcement(context: AnnouncementBoard, request: Any) -> dict[str, Any]:
     now = datetime.now(UTC)
@@ -169,36 +157,24 @@ def create_announcement(context: AnnouncementBoard, request: Any) -> dict[str, A
     return announcement_json(announcement, now)
 
 
-@view_config(
-    route_name="api.announcement",
-    request_method="GET",
-    renderer="json",
-    permission="post",
-    openapi={
-        "path": ANNOUNCEMENTS + "/{id}",
-        "summary": "One announcement (IT staff)",
-        "tags": ["portal"],
-        "parameters": [ID_PARAM],
-        "responses": _ok("200", "The announcement", ANNOUNCEMENT_REF),
-    },
+@api.view(
+    "api.announcement",
+    "GET",
+    P.POST,
+    "One announcement (IT staff)",
+    response("200", "The announcement", ANNOUNCEMENT_REF),
 )
 def get_announcement(context: AnnouncementBoard, request: Any) -> dict[str, Any]:
     return announcement_json(_announcement(request), datetime.now(UTC))
 
 
-@view_config(
-    route_name="api.announcement",
-    request_method="PATCH",
-    renderer="json",
-    permission="post",
-    openapi={
-        "path": ANNOUNCEMENTS + "/{id}",
-        "summary": "Change an announcement, or take it down with expire_now (IT staff)",
-        "tags": ["portal"],
-        "parameters": [ID_PARAM],
-        "requestBody": _json_body(PATCH_SCHEMA),
-        "responses": _ok("200", "The announcement", ANNOUNCEMENT_REF),
-    },
+@api.view(
+    "api.announcement",
+    "PATCH",
+    P.POST,
+    "Change an announcement, or take it down with expire_now (IT staff)",
+    response("200", "The announcement", ANNOUNCEMENT_REF),
+    body=PATCH_SCHEMA,
 )
 def patch_announcement(context: AnnouncementBoard, request: Any) -> dict[str, Any]:
     announcement = _announcement(request)
@@ -216,18 +192,12 @@ def patch_announcement(context: AnnouncementBoard, request: Any) -> dict[str, An
     return announcement_json(announcement, now)
 
 
-@view_config(
-    route_name="api.announcement",
-    request_method="DELETE",
-    renderer="json",
-    permission="post",
-    openapi={
-        "path": ANNOUNCEMENTS + "/{id}",
-        "summary": "Delete an announcement (IT staff)",
-        "tags": ["portal"],
-        "parameters": [ID_PARAM],
-        "responses": {"204": {"description": "Deleted"}},
-    },
+@api.view(
+    "api.announcement",
+    "DELETE",
+    P.POST,
+    "Delete an announcement (IT staff)",
+    response("204", "Deleted"),
 )
 def delete_announcement(context: AnnouncementBoard, request: Any) -> Any:
     board_ops.remove(request.itsm_root, _announcement(request))
@@ -240,22 +210,13 @@ def _satisfaction_json(ticket: Any) -> dict[str, Any]:
     return {"number": ticket.number, "score": score, "comment": comment, "at": at.isoformat()}
 
 
-def _refused(refused: satisfaction.SurveyRefused) -> ApiError:
-    return ApiError(refused.status, refused.code, refused.message, refused.fields)
-
-
-@view_config(
-    route_name="api.incident.satisfaction",
-    request_method="GET",
-    renderer="json",
-    permission="view",
-    openapi={
-        "path": SATISFACTION,
-        "summary": "The requester's rating of an incident (404 while there is none)",
-        "tags": ["incidents", "portal"],
-        "parameters": [NUMBER_PARAM],
-        "responses": _ok("200", "The rating", SATISFACTION_RESULT),
-    },
+@api.view(
+    "api.incident.satisfaction",
+    "GET",
+    P.VIEW,
+    "The requester's rating of an incident (404 while there is none)",
+    response("200", "The rating", SATISFACTION_RESULT),
+    tags=["incidents", "portal"],
 )
 def incident_rating(context: Any, request: Any) -> dict[str, Any]:
     if getattr(context, "satisfaction", None) is None:
@@ -263,19 +224,14 @@ def incident_rating(context: Any, request: Any) -> dict[str, Any]:
     return _satisfaction_json(context)
 
 
-@view_config(
-    route_name="api.incident.satisfaction",
-    request_method="POST",
-    renderer="json",
-    permission="confirm",
-    openapi={
-        "path": SATISFACTION,
-        "summary": "Rate a resolved or closed incident, once (its requester)",
-        "tags": ["incidents", "portal"],
-        "parameters": [NUMBER_PARAM],
-        "requestBody": _json_body(SCORE_SCHEMA),
-        "responses": _ok("201", "The rating", SATISFACTION_RESULT),
-    },
+@api.view(
+    "api.incident.satisfaction",
+    "POST",
+    P.CONFIRM,
+    "Rate a resolved or closed incident, once (its requester)",
+    response("201", "The rating", SATISFACTION_RESULT),
+    body=SCORE_SCHEMA,
+    tags=["incidents", "portal"],
 )
 def rate_incident(context: Any, request: Any) -> dict[str, Any]:
     if request.identity.login != context.requester:
@@ -290,24 +246,20 @@ def rate_incident(context: Any, request: Any) -> dict[str, Any]:
             datetime.now(UTC),
         )
     except satisfaction.SurveyRefused as refused:
-        raise _refused(refused) from None
+        raise refusal(refused) from None
     request.response.status = 201
     return _satisfaction_json(context)
 
 
-@view_config(
-    route_name="api.surveys",
-    request_method="POST",
-    renderer="json",
+@api.view(
+    "api.surveys",
+    "POST",
+    None,
+    "Answer the survey of a mailed link (no login: the token is the credential)",
+    response("201", "The rating", SATISFACTION_RESULT),
+    body=SURVEY_SCHEMA,
+    security=[],
     require_csrf=False,
-    openapi={
-        "path": SURVEYS,
-        "summary": "Answer the survey of a mailed link (no login: the token is the credential)",
-        "tags": ["portal"],
-        "security": [],
-        "requestBody": _json_body(SURVEY_SCHEMA),
-        "responses": _ok("201", "The rating", SATISFACTION_RESULT),
-    },
 )
 def answer_survey(request: Any) -> dict[str, Any]:
     body = json_body(request)
@@ -320,17 +272,10 @@ def answer_survey(request: Any) -> dict[str, Any]:
             datetime.now(UTC),
         )
     except satisfaction.SurveyRefused as refused:
-        raise _refused(refused) from None
+        raise refusal(refused) from None
     request.response.status = 201
     return _satisfaction_json(ticket)
 
 
 def includeme(config: Any) -> None:
-    from itsm.incidents.api import incident_factory
-
-    config.add_route("api.announcements", ANNOUNCEMENTS, factory=board_factory)
-    config.add_route("api.announcement", ANNOUNCEMENTS + "/{id}", factory=board_factory)
-    config.add_route("api.surveys", SURVEYS)
-    config.add_route("api.incident.satisfaction", SATISFACTION, factory=incident_factory)
-    config.registry.itsm_openapi.add_schema("Announcement", ANNOUNCEMENT_SCHEMA)
-    config.scan("itsm.selfservice.api")
+    api.include(config)

@@ -10,12 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from pyramid.response import Response
-from pyramid.view import view_config
 
 from itsm.api import API_PREFIX
 from itsm.api.errors import api_error_response
-from itsm.api.openapi import json_body
-from itsm.api.openapi import json_request as _json_body
+from itsm.api.openapi import json_body, response
+from itsm.api.scaffold import Endpoints
 from itsm.directory.base import DirectoryUnavailable, PasswordRejected
 from itsm.i18n import _
 from itsm.selfservice.password import (
@@ -29,13 +28,9 @@ from itsm.selfservice.password import (
 
 BASE = API_PREFIX + "/password-reset"
 ERROR_SCHEMA = {"$ref": "#/components/schemas/Error"}
-
-
-def _response(code: str, description: str, schema: dict | None = None) -> dict:
-    body: dict[str, Any] = {"description": description}
-    if schema is not None:
-        body["content"] = {"application/json": {"schema": schema}}
-    return {code: body}
+api = Endpoints(__name__, ["password"])
+api.route("api.password_reset", BASE)
+api.route("api.password_reset.confirm", BASE + "/confirm")
 
 
 REQUEST_SCHEMA = {
@@ -58,9 +53,9 @@ STATUS_SCHEMA = {"type": "object", "properties": {"status": {"type": "string"}}}
 
 def _too_many(request: Any) -> Response:
     message = _("Too many requests from your address. Try again later.")
-    response = api_error_response(request, 429, "too_many_requests", message)
-    response.headers["Retry-After"] = "900"
-    return response
+    refused = api_error_response(request, 429, "too_many_requests", message)
+    refused.headers["Retry-After"] = "900"
+    return refused
 
 
 def _unavailable(request: Any) -> Response:
@@ -69,22 +64,18 @@ def _unavailable(request: Any) -> Response:
     )
 
 
-@view_config(
-    route_name="api.password_reset",
-    request_method="POST",
-    renderer="json",
-    require_csrf=False,
-    openapi={
-        "path": BASE,
-        "summary": "Ask for a password-reset mail (the same answer for any login)",
-        "tags": ["password"],
-        "security": [],
-        "requestBody": _json_body(REQUEST_SCHEMA),
-        "responses": {
-            **_response("202", "Accepted: a mail goes to the directory's address if it exists"),
-            **_response("429", "Too many requests from this client address", ERROR_SCHEMA),
-        },
+@api.view(
+    "api.password_reset",
+    "POST",
+    None,
+    "Ask for a password-reset mail (the same answer for any login)",
+    {
+        **response("202", "Accepted: a mail goes to the directory's address if it exists"),
+        **response("429", "Too many requests from this client address", ERROR_SCHEMA),
     },
+    body=REQUEST_SCHEMA,
+    security=[],
+    require_csrf=False,
 )
 def request_view(context: Any, request: Any) -> Any:
     # Refusals are returned, not raised: a raised error aborts the transaction, and the
@@ -99,28 +90,24 @@ def request_view(context: Any, request: Any) -> Any:
     return {"status": "accepted"}
 
 
-@view_config(
-    route_name="api.password_reset.confirm",
-    request_method="POST",
-    renderer="json",
-    require_csrf=False,
-    openapi={
-        "path": BASE + "/confirm",
-        "summary": "Set a new password with the token from the reset mail",
-        "tags": ["password"],
-        "security": [],
-        "requestBody": _json_body(CONFIRM_SCHEMA),
-        "responses": {
-            **_response("200", "The password is changed", STATUS_SCHEMA),
-            **_response(
-                "400",
-                "Invalid or expired token (fields.token), or the directory refused the "
-                "password (fields.password has its reason)",
-                ERROR_SCHEMA,
-            ),
-            **_response("429", "Too many bad tokens from this client address", ERROR_SCHEMA),
-        },
+@api.view(
+    "api.password_reset.confirm",
+    "POST",
+    None,
+    "Set a new password with the token from the reset mail",
+    {
+        **response("200", "The password is changed", STATUS_SCHEMA),
+        **response(
+            "400",
+            "Invalid or expired token (fields.token), or the directory refused the "
+            "password (fields.password has its reason)",
+            ERROR_SCHEMA,
+        ),
+        **response("429", "Too many bad tokens from this client address", ERROR_SCHEMA),
     },
+    body=CONFIRM_SCHEMA,
+    security=[],
+    require_csrf=False,
 )
 def confirm_view(context: Any, request: Any) -> Any:
     body = json_body(request)
@@ -141,6 +128,4 @@ def confirm_view(context: Any, request: Any) -> Any:
 
 
 def includeme(config: Any) -> None:
-    config.add_route("api.password_reset", BASE)
-    config.add_route("api.password_reset.confirm", BASE + "/confirm")
-    config.scan("itsm.selfservice.password_api")
+    api.include(config)

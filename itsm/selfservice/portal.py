@@ -51,13 +51,13 @@ class WaitingItem:
 
 
 def _display_time(value: datetime | None) -> str:
-    from itsm.incidents.views import display_time
+    from itsm.ui.forms import display_time
 
     return display_time(value)
 
 
 def _iso_time(value: datetime | None) -> str:
-    from itsm.incidents.views import iso_time
+    from itsm.ui.forms import iso_time
 
     return iso_time(value)
 

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from itsm.i18n import _
+
 LEVELS = ("high", "medium", "low")
+#: What pages call each priority and each impact or urgency level.
+PRIORITY_TITLES = {
+    1: _("1 · Critical"),
+    2: _("2 · High"),
+    3: _("3 · Medium"),
+    4: _("4 · Low"),
+    5: _("5 · Planning"),
+}
+LEVEL_TITLES = {"high": _("High"), "medium": _("Medium"), "low": _("Low")}
 
 #: (impact, urgency) -> priority. The desk's default; settings may replace it.
 DEFAULT_MATRIX: Mapping[tuple[str, str], int] = {

@@ -120,12 +120,6 @@ class Layout:
         identity = self.identity
         return identity is not None and self.request.path.startswith(f"/people/{identity.login}/")
 
-    def incident_summary(self) -> dict[str, Any]:
-        """The home page's incident block (an employee's latest, or the staff's queues)."""
-        from itsm.incidents.views import home_summary
-
-        return home_summary(self.request)
-
     def translate(self, term: Any) -> str:
         return self.request.localizer.translate(term)
 

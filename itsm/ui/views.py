@@ -18,6 +18,7 @@ from pyramid.view import (
 from itsm.directory.base import DirectoryUnavailable
 from itsm.i18n import LANGUAGE_COOKIE, _
 from itsm.root import ServiceDesk
+from itsm.ui import home_sections
 from itsm.ui.safe_redirect import local_path
 from itsm.ui.tweens import request_id
 
@@ -34,15 +35,15 @@ ROLE_TITLES = {
 
 @view_config(context=ServiceDesk, renderer="itsm:ui/templates/home.pt", permission="view")
 def home(context: ServiceDesk, request: Any) -> dict[str, Any]:
-    """The home page: the employee portal (itsm.selfservice.portal), then each role's part."""
+    """The home page: the sections packages add (config.add_itsm_home_section), then each
+    role's part."""
     identity = request.identity
     person = identity.person
     people = context["people"]
     manager = people.get(person.manager) if person.manager else None
     sections: dict[str, Any] = {"person": person, "manager": manager, "role_titles": ROLE_TITLES}
-    from itsm.selfservice.portal import portal_sections
-
-    sections.update(portal_sections(request))
+    for section in home_sections(request.registry):  # the portal, the incident queues, ...
+        sections.update(section(request))
     if identity.has_role("manager"):
         sections["team"] = sorted(
             (p for p in people.values() if p.manager == person.login),

@@ -13,9 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-import transaction
-
-from itsm.root import ZODB_ROOT_KEY
+from itsm.db import run_in_transaction
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -43,19 +41,6 @@ class JobContext:
     def transact(self, func: Callable[[Any], T], attempts: int = 3) -> T:
         """Run ``func(root)`` in its own connection and transaction, retried on conflicts."""
         return run_in_transaction(self.db, func, attempts)
-
-
-def run_in_transaction(db: Any, func: Callable[[Any], T], attempts: int = 3) -> T:
-    tm = transaction.TransactionManager(explicit=True)
-    conn = db.open(transaction_manager=tm)
-    try:
-        result: Any = None
-        for attempt in tm.attempts(attempts):
-            with attempt:
-                result = func(conn.root()[ZODB_ROOT_KEY])
-        return result
-    finally:
-        conn.close()
 
 
 def registered_jobs(registry: Any) -> list[Job]:

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from itsm.worker.jobs import Job, JobContext, registered_jobs, run_in_transaction
+from itsm.db import run_in_transaction
+from itsm.worker.jobs import Job, JobContext, registered_jobs
 
 log = logging.getLogger(__name__)
 

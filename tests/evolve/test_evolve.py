@@ -10,25 +10,25 @@ import ZODB
 import ZODB.FileStorage
 
 from itsm.evolve.runner import evolve, latest_generation
-from itsm.root import get_or_create_root
+from itsm.tree import get_or_create_root
 
 
 def make_db(path):
     return ZODB.DB(ZODB.FileStorage.FileStorage(str(path)))
 
 
-def test_a_new_database_starts_at_the_latest_generation(tmp_path):
+def test_a_new_database_starts_at_the_latest_generation(tmp_path, app_registry):
     db = make_db(tmp_path / "Data.fs")
     tm = transaction.TransactionManager(explicit=True)
     conn = db.open(transaction_manager=tm)
     with tm:
-        root, _ = get_or_create_root(conn.root())
+        root, _ = get_or_create_root(conn.root(), app_registry)
         assert root.generation == latest_generation() >= 1
     conn.close()
     db.close()
 
 
-def test_old_database_is_upgraded_step_by_step_and_only_once(tmp_path):
+def test_old_database_is_upgraded_step_by_step_and_only_once(tmp_path, app_registry):
     calls = []
     steps = (
         (1, "one", lambda root: calls.append(1)),
@@ -38,7 +38,7 @@ def test_old_database_is_upgraded_step_by_step_and_only_once(tmp_path):
     tm = transaction.TransactionManager(explicit=True)
     conn = db.open(transaction_manager=tm)
     with tm:
-        root, _ = get_or_create_root(conn.root())
+        root, _ = get_or_create_root(conn.root(), app_registry)
         root.generation = 0  # as made by a version before generations existed
     assert evolve(lambda: conn.root()["itsm"], tm, steps) == [1, 2]
     assert evolve(lambda: conn.root()["itsm"], tm, steps) == []
@@ -49,7 +49,7 @@ def test_old_database_is_upgraded_step_by_step_and_only_once(tmp_path):
     db.close()
 
 
-def test_itsm_evolve_command(tmp_path):
+def test_itsm_evolve_command(tmp_path, app_registry):
     ini = tmp_path / "evolve.ini"
     ini.write_text(
         "[app:main]\nuse = egg:itsm\n"
@@ -61,7 +61,7 @@ def test_itsm_evolve_command(tmp_path):
     tm = transaction.TransactionManager(explicit=True)
     conn = db.open(transaction_manager=tm)
     with tm:
-        root, _ = get_or_create_root(conn.root())
+        root, _ = get_or_create_root(conn.root(), app_registry)
         root.generation = 0
     conn.close()
     db.close()
@@ -76,7 +76,9 @@ def test_itsm_evolve_command(tmp_path):
     assert "nothing to do" in second.stdout
 
 
-def test_step_2_gives_an_old_tree_its_typed_containers_and_keeps_their_items(tmp_path):
+def test_step_2_gives_an_old_tree_its_typed_containers_and_keeps_their_items(
+    tmp_path, app_registry
+):
     from itsm.containers import KnowledgeBase
     from itsm.evolve.steps import STEPS
     from itsm.folder import Folder
@@ -86,7 +88,7 @@ def test_step_2_gives_an_old_tree_its_typed_containers_and_keeps_their_items(tmp
     tm = transaction.TransactionManager(explicit=True)
     conn = db.open(transaction_manager=tm)
     with tm:
-        root, _ = get_or_create_root(conn.root())
+        root, _ = get_or_create_root(conn.root(), app_registry)
         # What generation 1 made: plain folders, with something inside.
         for name in ("incidents", "kb"):
             plain = Folder()

@@ -7,7 +7,7 @@ import threading
 
 import transaction
 
-from itsm.root import ZODB_ROOT_KEY
+from itsm.db import ZODB_ROOT_KEY
 from tests.unit.kb.test_kb_rendering import assert_inert
 
 HOSTILE_BODY = (

@@ -10,7 +10,7 @@ import transaction
 import ZODB
 import ZODB.FileStorage
 
-from itsm.root import ZODB_ROOT_KEY
+from itsm.db import ZODB_ROOT_KEY
 
 
 def write_ini(app, path):
