@@ -9,11 +9,12 @@ from __future__ import annotations
 from pyramid.authorization import ALL_PERMISSIONS, Allow, Authenticated, Deny, Everyone
 
 from itsm.folder import Folder
+from itsm.security.permissions import P
 
 _STAFF_EDIT = [
     (Allow, "role:admin", ALL_PERMISSIONS),
-    (Allow, "role:agent", ("view", "create", "edit", "work")),
-    (Allow, Authenticated, "view"),
+    (Allow, "role:agent", (P.VIEW, P.CREATE, P.EDIT, P.WORK)),
+    (Allow, Authenticated, P.VIEW),
     (Deny, Everyone, ALL_PERMISSIONS),
 ]
 
@@ -36,7 +37,7 @@ class ServiceCatalog(Folder):
 
     __acl__ = [
         (Allow, "role:admin", ALL_PERMISSIONS),
-        (Allow, Authenticated, ("view", "order")),
+        (Allow, Authenticated, (P.VIEW, P.ORDER)),
         (Deny, Everyone, ALL_PERMISSIONS),
     ]
 
@@ -46,8 +47,8 @@ class Requests(Folder):
 
     __acl__ = [
         (Allow, "role:admin", ALL_PERMISSIONS),
-        (Allow, "role:agent", ("view", "create", "work")),
-        (Allow, Authenticated, ("view", "create")),
+        (Allow, "role:agent", (P.VIEW, P.CREATE, P.WORK)),
+        (Allow, Authenticated, (P.VIEW, P.CREATE)),
         (Deny, Everyone, ALL_PERMISSIONS),
     ]
 
@@ -58,9 +59,9 @@ class Changes(Folder):
 
     __acl__ = [
         (Allow, "role:admin", ALL_PERMISSIONS),
-        (Allow, "role:agent", ("view", "create", "work")),
-        (Allow, "role:change_board", "view"),
-        (Allow, Authenticated, "view"),
+        (Allow, "role:agent", (P.VIEW, P.CREATE, P.WORK)),
+        (Allow, "role:change_board", P.VIEW),
+        (Allow, Authenticated, P.VIEW),
         (Deny, Everyone, ALL_PERMISSIONS),
     ]
 

@@ -6,6 +6,7 @@ import logging
 import time
 from typing import Any
 
+from pyramid.security import NO_PERMISSION_REQUIRED
 from pyramid.view import view_config
 
 from itsm.root import ServiceDesk
@@ -26,7 +27,13 @@ def _check(func: Any) -> dict[str, Any]:
     return result
 
 
-@view_config(name="healthz", context=ServiceDesk, renderer="json", request_method="GET")
+@view_config(
+    name="healthz",
+    context=ServiceDesk,
+    renderer="json",
+    request_method="GET",
+    permission=NO_PERMISSION_REQUIRED,
+)
 def healthz(context: ServiceDesk, request: Any) -> dict[str, Any]:
     """200 when storage and directory both answer, 503 otherwise. Public: no details that
     help an attacker beyond up/down and the kind of directory."""

@@ -10,6 +10,7 @@ from BTrees.OOBTree import OOBTree
 from pyramid.authorization import ALL_PERMISSIONS, Allow, Authenticated, Deny, Everyone
 
 from itsm.folder import Folder
+from itsm.security.permissions import P
 
 
 class ServiceDesk(Folder):
@@ -31,7 +32,7 @@ class ServiceDesk(Folder):
 
     __acl__ = [
         (Allow, "role:admin", ALL_PERMISSIONS),
-        (Allow, Authenticated, "view"),
+        (Allow, Authenticated, P.VIEW),
         (Deny, Everyone, ALL_PERMISSIONS),
     ]
 
@@ -41,7 +42,7 @@ class Settings(Folder):
 
     __acl__ = [
         (Allow, "role:admin", ALL_PERMISSIONS),
-        (Allow, "role:agent", "view"),
+        (Allow, "role:agent", P.VIEW),
         (Deny, Everyone, ALL_PERMISSIONS),
     ]
 
@@ -51,8 +52,8 @@ class People(Folder):
 
     __acl__ = [
         (Allow, "role:admin", ALL_PERMISSIONS),
-        (Allow, "role:agent", "view"),
-        (Allow, "role:manager", "view"),
+        (Allow, "role:agent", P.VIEW),
+        (Allow, "role:manager", P.VIEW),
         (Deny, Everyone, ALL_PERMISSIONS),
     ]
 

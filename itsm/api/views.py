@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from pyramid.security import NO_PERMISSION_REQUIRED
 from pyramid.view import view_config
 
 from itsm.api import API_PREFIX
@@ -85,7 +86,12 @@ def make_token(request: Any) -> dict[str, Any]:
     return {"token": token, "label": label}
 
 
-@view_config(route_name="api.openapi", request_method="GET", renderer="json")
+@view_config(
+    route_name="api.openapi",
+    request_method="GET",
+    renderer="json",
+    permission=NO_PERMISSION_REQUIRED,
+)
 def openapi_json(request: Any) -> dict[str, Any]:
     spec = request.registry.itsm_openapi
     spec.add_schema("Person", PERSON_SCHEMA)
@@ -98,7 +104,12 @@ def _schema_text(operation: dict[str, Any]) -> str:
     return json.dumps(schema, indent=2, ensure_ascii=False) if schema else ""
 
 
-@view_config(route_name="api.docs", request_method="GET", renderer="itsm:api/templates/docs.pt")
+@view_config(
+    route_name="api.docs",
+    request_method="GET",
+    renderer="itsm:api/templates/docs.pt",
+    permission=NO_PERMISSION_REQUIRED,
+)
 def api_docs(request: Any) -> dict[str, Any]:
     spec = request.registry.itsm_openapi
     operations = []

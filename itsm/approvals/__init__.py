@@ -5,8 +5,11 @@ from typing import Any
 
 def includeme(config: Any) -> None:
     from itsm.approvals.api import step_factory
+    from itsm.approvals.summary import add_approval_summary
     from itsm.approvals.timers import ApprovalTiming, approval_timers_job
 
+    config.registry.itsm_approval_summaries = {}
+    config.add_directive("add_approval_summary", add_approval_summary)
     config.registry.itsm_approval_timing = ApprovalTiming.from_settings(config.registry.settings)
     config.include("itsm.approvals.api")
     config.add_route("approvals.mine", "/approvals/")

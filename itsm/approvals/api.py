@@ -23,6 +23,7 @@ from itsm.approvals.serialize import step_json
 from itsm.i18n import _
 from itsm.search.catalog import search
 from itsm.security.permissions import P
+from itsm.security.roles import is_staff
 
 BASE = "/api/v1/approvals"
 STEP_SCHEMA = {
@@ -91,7 +92,7 @@ api.route("api.approval", BASE + "/{id}", step_factory)
 )
 def list_view(context: Any, request: Any) -> dict[str, Any]:
     identity = request.identity
-    staff = identity.has_role("agent") or identity.has_role("admin")
+    staff = is_staff(request)
     if request.GET.get("mine", "1") == "0" and staff:
         _total, steps = search(
             request.itsm_root, kind="approval", status=PENDING, sort="created", per_page=200

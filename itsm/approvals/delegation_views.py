@@ -15,6 +15,7 @@ from itsm.approvals.delegation import (
     remove_delegation,
 )
 from itsm.i18n import _
+from itsm.security.permissions import P
 from itsm.ui.forms import flash, translate
 
 DELEGATION_PT = "itsm:approvals/templates/delegation.pt"
@@ -58,7 +59,7 @@ def _values(request: Any, **extra: Any) -> dict[str, Any]:
 @view_config(
     route_name="approvals.delegation",
     request_method="GET",
-    permission="view",
+    permission=P.VIEW,
     renderer=DELEGATION_PT,
 )
 def delegation_page(context: Any, request: Any) -> dict[str, Any]:
@@ -68,7 +69,7 @@ def delegation_page(context: Any, request: Any) -> dict[str, Any]:
 @view_config(
     route_name="approvals.delegation",
     request_method="POST",
-    permission="view",
+    permission=P.VIEW,
     renderer=DELEGATION_PT,
 )
 def delegation_add(context: Any, request: Any) -> Any:
@@ -91,7 +92,7 @@ def delegation_add(context: Any, request: Any) -> Any:
     return HTTPSeeOther(location=request.route_url("approvals.delegation"))
 
 
-@view_config(route_name="approvals.delegation.remove", request_method="POST", permission="view")
+@view_config(route_name="approvals.delegation.remove", request_method="POST", permission=P.VIEW)
 def delegation_remove(context: Any, request: Any) -> HTTPSeeOther:
     start = _date(request.POST.get("start", ""))
     removed = start is not None and remove_delegation(

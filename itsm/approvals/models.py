@@ -11,6 +11,8 @@ from BTrees.OOBTree import OOBTree
 from persistent import Persistent
 from pyramid.authorization import ALL_PERMISSIONS, Allow, Deny, Everyone
 
+from itsm.security.permissions import P
+
 #: Step states: ``waiting`` (an earlier step is open), ``pending`` (approvers are asked),
 #: ``approved``, ``rejected``, ``cancelled``.
 WAITING, PENDING, APPROVED, REJECTED, CANCELLED = (
@@ -102,11 +104,11 @@ class ApprovalStep(Persistent):
     @property
     def __acl__(self) -> list[tuple[str, str, Any]]:
         """Approvers (named or through the step's group) see and decide; IT staff see."""
-        acl: list[tuple[str, str, Any]] = [(Allow, "role:admin", "view")]
-        acl += [(Allow, f"user:{login}", ("view", "decide")) for login in self.approvers]
+        acl: list[tuple[str, str, Any]] = [(Allow, "role:admin", P.VIEW)]
+        acl += [(Allow, f"user:{login}", (P.VIEW, P.DECIDE)) for login in self.approvers]
         if self.group:
-            acl.append((Allow, f"group:{self.group}", ("view", "decide")))
-        acl += [(Allow, "role:agent", "view"), (Deny, Everyone, ALL_PERMISSIONS)]
+            acl.append((Allow, f"group:{self.group}", (P.VIEW, P.DECIDE)))
+        acl += [(Allow, "role:agent", P.VIEW), (Deny, Everyone, ALL_PERMISSIONS)]
         return acl
 
     def decided_by(self, login: str) -> Decision | None:

@@ -38,7 +38,7 @@ def ask_people(ctx: Any, step: Any, logins: Any, days: int = links.LINK_DAYS) ->
             link_url=f"{public_url}/approvals/{step.id}/mail?token={token}",
             mine_url=f"{public_url}/approvals/",
             requester=step.ticket.requester,
-            details=summary_rows(step.ticket, ctx.root, _language(ctx, login)),
+            details=summary_rows(ctx.registry, step.ticket, ctx.root, _language(ctx, login)),
         )
 
 

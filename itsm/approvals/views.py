@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pyramid.httpexceptions import HTTPSeeOther
+from pyramid.security import NO_PERMISSION_REQUIRED
 from pyramid.view import view_config
 
 from itsm.approvals import links
@@ -14,6 +15,7 @@ from itsm.approvals.models import PENDING
 from itsm.approvals.subjects import subject_kind
 from itsm.approvals.summary import summary_rows
 from itsm.i18n import _
+from itsm.security.permissions import P
 from itsm.tickets.context import ActionContext
 from itsm.tickets.workflow import TransitionError
 from itsm.ui.forms import flash, translate
@@ -22,15 +24,18 @@ MINE_PT = "itsm:approvals/templates/mine.pt"
 LINK_PT = "itsm:approvals/templates/link.pt"
 
 
-@view_config(route_name="approvals.mine", request_method="GET", permission="view", renderer=MINE_PT)
+@view_config(route_name="approvals.mine", request_method="GET", permission=P.VIEW, renderer=MINE_PT)
 def mine_view(context: Any, request: Any) -> dict[str, Any]:
     identity = request.identity
     steps = waiting_for(request.itsm_root, identity.login, identity.person.groups)
     root, locale = request.itsm_root, request.locale_name
-    return {"steps": steps, "details": lambda step: summary_rows(step.ticket, root, locale)}
+    return {
+        "steps": steps,
+        "details": lambda step: summary_rows(request.registry, step.ticket, root, locale),
+    }
 
 
-@view_config(route_name="approvals.decide", request_method="POST", permission="decide")
+@view_config(route_name="approvals.decide", request_method="POST", permission=P.DECIDE)
 def decide_view(context: Any, request: Any) -> HTTPSeeOther:
     ctx = ActionContext.from_request(request)
     decision = request.POST.get("decision", "")
@@ -61,7 +66,7 @@ def _link_values(request: Any, step: Any, token: str, **extra: Any) -> dict[str,
         "reason": "",
         "subject": subject_kind(step.ticket) if step is not None else "request",
         "details": (
-            summary_rows(step.ticket, request.itsm_root, request.locale_name)
+            summary_rows(request.registry, step.ticket, request.itsm_root, request.locale_name)
             if step is not None and token
             else []
         ),
@@ -70,7 +75,12 @@ def _link_values(request: Any, step: Any, token: str, **extra: Any) -> dict[str,
     return values
 
 
-@view_config(route_name="approvals.link", request_method="GET", renderer=LINK_PT)
+@view_config(
+    route_name="approvals.link",
+    request_method="GET",
+    renderer=LINK_PT,
+    permission=NO_PERMISSION_REQUIRED,  # the signed token in the link is the credential
+)
 def link_page(context: Any, request: Any) -> dict[str, Any]:
     """Reading the link changes nothing; only the POST of its form decides."""
     token = request.GET.get("token", "")
@@ -83,7 +93,11 @@ def link_page(context: Any, request: Any) -> dict[str, Any]:
 
 # The visitor may have no session at all: the single-use token is the CSRF protection here.
 @view_config(
-    route_name="approvals.link", request_method="POST", renderer=LINK_PT, require_csrf=False
+    route_name="approvals.link",
+    request_method="POST",
+    renderer=LINK_PT,
+    require_csrf=False,
+    permission=NO_PERMISSION_REQUIRED,  # the signed token in the link is the credential
 )
 def link_answer(context: Any, request: Any) -> dict[str, Any]:
     token = request.POST.get("token", "")

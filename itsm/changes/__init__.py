@@ -14,13 +14,12 @@ def _number(settings: Any, name: str, default: str, kind: type = int) -> Any:
 
 
 def includeme(config: Any) -> None:
-    from itsm.approvals.summary import register_summary
     from itsm.changes.reminders import change_reminders_job
     from itsm.changes.summary import change_summary
     from itsm.containers import Changes
 
     config.add_itsm_container("changes", Changes)
-    register_summary("change", change_summary)
+    config.add_approval_summary("change", change_summary)
 
     settings = config.registry.settings
     quorum = _number(settings, "itsm.changes.board_quorum", "1")

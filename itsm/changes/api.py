@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from pyramid.response import Response
+from pyramid.security import NO_PERMISSION_REQUIRED
 from pyramid.view import view_config
 
 from itsm.api.errors import ApiError, refusal
@@ -20,7 +21,7 @@ from itsm.api.scaffold import (
 )
 from itsm.changes import actions
 from itsm.changes.calendar import calendar_changes, ics_feed
-from itsm.changes.feeds import feed_owner, new_feed_secret
+from itsm.changes.feeds import feed_owner, new_feed_secret, reads_all_changes
 from itsm.changes.intake import (
     PLAN_ALIASES,
     ChangeError,
@@ -208,11 +209,6 @@ api.route("api.changes.feed", CHANGES + "/calendar/{secret}.ics", container("cha
 api.route("api.change", CHANGES + "/{number}", item_in("changes"), ("transitions",))
 
 
-def _staff(request: Any) -> bool:
-    identity = request.identity
-    return any(identity.has_role(r) for r in ("agent", "admin", "change_board"))
-
-
 @api.view(
     "api.changes",
     "GET",
@@ -225,7 +221,7 @@ def _staff(request: Any) -> bool:
     ],
 )
 def list_view(context: Any, request: Any) -> dict[str, Any]:
-    query = ticket_query(request, "change", _staff(request))
+    query = ticket_query(request, "change", reads_all_changes(request.identity.person.roles))
     return list_page(
         request,
         lambda **page: search(request.itsm_root, sort="created", reverse=True, **page, **query),
@@ -316,7 +312,7 @@ def _feed_changes(request: Any) -> list[Any]:
     renderer=None,
 )
 def calendar_feed_view(context: Any, request: Any) -> Response:
-    if not _staff(request):
+    if not reads_all_changes(request.identity.person.roles):
         raise ApiError(403, "forbidden", _("Only IT staff and the change board see the calendar."))
     return _ics_response(request)
 
@@ -345,14 +341,18 @@ def _ics_response(request: Any) -> Response:
     response("200", "The URL", {"type": "object", "properties": {"url": {"type": "string"}}}),
 )
 def feed_url_view(context: Any, request: Any) -> dict[str, Any]:
-    if not _staff(request):
+    if not reads_all_changes(request.identity.person.roles):
         raise ApiError(403, "forbidden", _("Only IT staff and the change board see the calendar."))
     secret = new_feed_secret(request.itsm_root, request.identity.login)
     base = request.registry.itsm_settings.public_url
     return {"url": f"{base}{CHANGES}/calendar/{secret}.ics"}
 
 
-@view_config(route_name="api.changes.feed", request_method="GET")
+@view_config(
+    route_name="api.changes.feed",
+    request_method="GET",
+    permission=NO_PERMISSION_REQUIRED,  # the secret in the URL is the credential
+)
 def personal_feed_view(context: Any, request: Any) -> Response:
     """Public route: the secret in the URL is the credential (itsm.changes.feeds)."""
     if feed_owner(request.itsm_root, request.matchdict["secret"]) is None:

@@ -10,11 +10,12 @@ from typing import Any
 from pyramid.httpexceptions import HTTPForbidden, HTTPSeeOther
 from pyramid.view import view_config
 
-from itsm.changes.feeds import FEED_ROLES
+from itsm.changes.feeds import reads_all_changes
 from itsm.changes.models import change_settings, set_blackouts
 from itsm.changes.schemas import _local_time, parse_zone
 from itsm.containers import Changes
 from itsm.i18n import _
+from itsm.security.permissions import P
 from itsm.ui.forms import flash
 
 BLACKOUTS_PT = "itsm:changes/templates/blackouts.pt"
@@ -22,11 +23,11 @@ NAME_MAX = 200
 
 
 def _values(request: Any, **extra: Any) -> dict[str, Any]:
-    if not any(request.identity.has_role(role) for role in FEED_ROLES):
+    if not reads_all_changes(request.identity.person.roles):
         raise HTTPForbidden()
     values = {
         "windows": list(enumerate(change_settings(request.itsm_root).blackouts)),
-        "may_edit": bool(request.has_permission("configure", request.context)),
+        "may_edit": bool(request.has_permission(P.CONFIGURE, request.context)),
         "form": {"name": "", "start": "", "end": "", "timezone": "UTC"},
         "errors": {},
     }
@@ -38,7 +39,7 @@ def _values(request: Any, **extra: Any) -> dict[str, Any]:
     context=Changes,
     name="blackouts",
     request_method="GET",
-    permission="view",
+    permission=P.VIEW,
     renderer=BLACKOUTS_PT,
 )
 def blackouts_page(context: Changes, request: Any) -> dict[str, Any]:
@@ -77,7 +78,7 @@ def check_window(form: dict[str, str]) -> tuple[tuple[str, Any, Any] | None, dic
     context=Changes,
     name="blackouts",
     request_method="POST",
-    permission="configure",
+    permission=P.CONFIGURE,
     renderer=BLACKOUTS_PT,
 )
 def blackouts_change(context: Changes, request: Any) -> Any:

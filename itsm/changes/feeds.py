@@ -9,13 +9,21 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from typing import Any
 
 from BTrees.OOBTree import OOBTree
 
 from itsm.changes.models import ensure_change_settings
 
+#: Who reads every change, the change calendar and its feed: IT staff and the change board.
 FEED_ROLES = frozenset({"agent", "admin", "change_board"})
+
+
+def reads_all_changes(roles: Iterable[str]) -> bool:
+    """Whether a person with ``roles`` reads every change (lists, the calendar, its feed);
+    everyone else sees only the changes their own ACL entries open."""
+    return not FEED_ROLES.isdisjoint(roles)
 
 
 def _digest(secret: str) -> str:
@@ -44,6 +52,6 @@ def feed_owner(root: Any, secret: str) -> Any:
         return None
     login = settings.feeds.get(_digest(secret))
     person = root["people"].get(login) if login else None
-    if person is None or not FEED_ROLES & set(person.roles):
+    if person is None or not reads_all_changes(person.roles):
         return None
     return person

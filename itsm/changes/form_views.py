@@ -18,6 +18,7 @@ from itsm.changes.workflow import TYPE_TITLES, TYPES
 from itsm.cmdb.impact import impact_of_numbers
 from itsm.containers import Changes
 from itsm.i18n import _
+from itsm.security.permissions import P
 from itsm.tickets.context import ActionContext
 from itsm.tickets.workflow import TransitionError
 from itsm.ui.forms import flash
@@ -86,7 +87,7 @@ def _prefill(request: Any) -> dict[str, str]:
     values = {"type": "normal", "timezone": "UTC"}
     number = str(request.GET.get("incident", "")).strip().upper()
     incident = request.itsm_root["incidents"].get(number) if number else None
-    if incident is not None and request.has_permission("view", incident):
+    if incident is not None and request.has_permission(P.VIEW, incident):
         values.update(
             title=incident.title,
             description=incident.description,
@@ -100,7 +101,7 @@ def _prefill(request: Any) -> dict[str, str]:
 
 
 @view_config(
-    context=Changes, name="new", request_method="GET", permission="create", renderer=NEW_PT
+    context=Changes, name="new", request_method="GET", permission=P.CREATE, renderer=NEW_PT
 )
 def new_change_form(context: Changes, request: Any) -> dict[str, Any]:
     """The empty form (IT staff), or pre-filled from an incident."""
@@ -121,7 +122,7 @@ def _fill_affected(request: Any, values: dict[str, str]) -> dict[str, Any]:
 
 
 @view_config(
-    context=Changes, name="new", request_method="POST", permission="create", renderer=NEW_PT
+    context=Changes, name="new", request_method="POST", permission=P.CREATE, renderer=NEW_PT
 )
 def raise_change(context: Changes, request: Any) -> Any:
     """Validate, then raise the change with the API's intake; on any refusal, the form again

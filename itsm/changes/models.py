@@ -8,7 +8,8 @@ from typing import Any
 from persistent import Persistent
 from pyramid.authorization import ALL_PERMISSIONS, Allow, Deny, Everyone
 
-from itsm.changes.workflow import IMPLEMENTING, OPEN_STATES, STATE_TITLES, WORKFLOW
+from itsm.changes.workflow import IMPLEMENTING, WORKFLOW
+from itsm.security.permissions import P
 from itsm.tickets.models import Ticket
 
 #: The plans a change carries, by key in ``plans``.
@@ -37,7 +38,6 @@ class Change(Ticket):
     override_reason = ""
     outcome = ""  # successful | successful_with_issues | failed_backed_out
     review_notes = ""
-    approval: Any = None  # itsm.approvals.models.ApprovalProcess
     template = ""  # the standard change template it was raised from (itsm.changes.standard)
     raised_from = ""  # the incident it was raised from (itsm.tickets.links)
     caused_incidents: tuple[str, ...] = ()  # incidents linked as caused by this change
@@ -45,30 +45,6 @@ class Change(Ticket):
     # and when the change was found still implementing after its planned end.
     reminded_for: datetime | None = None
     overrun_at: datetime | None = None
-
-    @property
-    def __acl__(self) -> list[tuple[str, str, Any]]:
-        acl: list[tuple[str, str, Any]] = [
-            (Allow, "role:admin", ALL_PERMISSIONS),
-            (Allow, "role:agent", ("view", "comment", "work")),
-        ]
-        if self.requester:
-            acl.append((Allow, f"user:{self.requester}", ("view", "comment")))
-        for login in self.watchers:
-            acl.append((Allow, f"user:{login}", "view"))
-        if self.approval is not None:
-            acl += [(Allow, f"user:{a}", "view") for a in sorted(self.approval.approver_logins())]
-            acl += [(Allow, f"group:{g}", "view") for g in sorted(self.approval.approver_groups())]
-        acl.append((Deny, Everyone, ALL_PERMISSIONS))
-        return acl
-
-    @property
-    def status_title(self) -> Any:
-        return STATE_TITLES.get(self.status, self.status)
-
-    @property
-    def is_open(self) -> bool:
-        return self.status in OPEN_STATES
 
     @property
     def review_required(self) -> bool:
@@ -102,7 +78,7 @@ class ChangeSettings(Persistent):
 
     __acl__ = [
         (Allow, "role:admin", ALL_PERMISSIONS),
-        (Allow, "role:agent", "view"),
+        (Allow, "role:agent", P.VIEW),
         (Deny, Everyone, ALL_PERMISSIONS),
     ]
 

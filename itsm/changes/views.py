@@ -19,7 +19,7 @@ from itsm.changes.calendar import (
     week_grid,
     week_start,
 )
-from itsm.changes.feeds import FEED_ROLES
+from itsm.changes.feeds import reads_all_changes
 from itsm.changes.intake import ChangeError
 from itsm.changes.models import Change, change_settings
 from itsm.changes.risk import QUESTIONS, RISK_CLASSES, RISK_TITLES
@@ -35,6 +35,7 @@ from itsm.changes.workflow import (
 from itsm.containers import Changes
 from itsm.i18n import _
 from itsm.search.catalog import search
+from itsm.security.permissions import P
 from itsm.tickets.context import ActionContext
 from itsm.tickets.links import change_links
 from itsm.tickets.workflow import TransitionError
@@ -46,7 +47,7 @@ PER_PAGE = 50
 @view_config(
     context=Changes,
     request_method="GET",
-    permission="view",
+    permission=P.VIEW,
     renderer="itsm:changes/templates/list.pt",
 )
 def list_view(context: Changes, request: Any) -> dict[str, Any]:
@@ -61,7 +62,7 @@ def list_view(context: Changes, request: Any) -> dict[str, Any]:
     return {
         "changes": found,
         "total": total,
-        "calendar": any(request.identity.has_role(role) for role in FEED_ROLES),
+        "calendar": reads_all_changes(request.identity.person.roles),
         "state_titles": STATE_TITLES,
         "type_titles": TYPE_TITLES,
         "risk_titles": RISK_TITLES,
@@ -125,7 +126,7 @@ def calendar_common(request: Any, view: str, filters: dict[str, str], **dates: s
     """What every calendar view shows: tabs, filters and the titles. Only IT staff and the
     change board read the calendar (as its feed); others see the changes they raised."""
     identity = request.identity
-    if not any(identity.has_role(role) for role in FEED_ROLES):
+    if not reads_all_changes(identity.person.roles):
         raise HTTPForbidden()
     return {
         "view": view,
@@ -152,7 +153,7 @@ def calendar_common(request: Any, view: str, filters: dict[str, str], **dates: s
     context=Changes,
     name="calendar",
     request_method="GET",
-    permission="view",
+    permission=P.VIEW,
     renderer="itsm:changes/templates/calendar.pt",
 )
 def calendar_view(context: Changes, request: Any) -> dict[str, Any]:
@@ -208,7 +209,7 @@ def stepping(request: Any, view: str, filters: dict[str, str], before: str, afte
     context=Changes,
     name="month",
     request_method="GET",
-    permission="view",
+    permission=P.VIEW,
     renderer="itsm:changes/templates/calendar_month.pt",
 )
 def month_view(context: Changes, request: Any) -> dict[str, Any]:
@@ -248,7 +249,7 @@ def month_view(context: Changes, request: Any) -> dict[str, Any]:
     context=Changes,
     name="week",
     request_method="GET",
-    permission="view",
+    permission=P.VIEW,
     renderer="itsm:changes/templates/calendar_week.pt",
 )
 def week_view(context: Changes, request: Any) -> dict[str, Any]:
@@ -295,12 +296,12 @@ def week_view(context: Changes, request: Any) -> dict[str, Any]:
 @view_config(
     context=Change,
     request_method="GET",
-    permission="view",
+    permission=P.VIEW,
     renderer="itsm:changes/templates/change.pt",
 )
 def change_view(context: Change, request: Any) -> dict[str, Any]:
     ctx = ActionContext.from_request(request)
-    may_work = bool(request.has_permission("work", context))
+    may_work = bool(request.has_permission(P.WORK, context))
     available = [
         t.name
         for t in WORKFLOW.available(context.status, ctx.roles_on(context))
@@ -321,7 +322,7 @@ def change_view(context: Change, request: Any) -> dict[str, Any]:
     }
 
 
-@view_config(context=Change, name="transition", request_method="POST", permission="work")
+@view_config(context=Change, name="transition", request_method="POST", permission=P.WORK)
 def transition_view(context: Change, request: Any) -> HTTPSeeOther:
     """The change page's buttons: the same transitions as the API."""
     ctx = ActionContext.from_request(request)

@@ -28,6 +28,7 @@ from itsm.cmdb.staged_import import (
 )
 from itsm.containers import Cmdb
 from itsm.i18n import _
+from itsm.security.permissions import P
 from itsm.tickets.context import ActionContext
 from itsm.ui.downloads import file_response
 from itsm.ui.forms import human_size
@@ -69,7 +70,7 @@ GONE = _("This upload has expired or is not yours. Upload the file again.")
 
 
 @view_config(
-    context=Cmdb, name="import", permission="create", request_method="GET", renderer=TEMPLATE
+    context=Cmdb, name="import", permission=P.CREATE, request_method="GET", renderer=TEMPLATE
 )
 def import_page(context: Cmdb, request: Any) -> dict[str, Any]:
     """The form; with ``token``: the preview of that upload, or the result once imported."""
@@ -137,7 +138,7 @@ def _result(request: Any, context: Cmdb, staged: StagedImport) -> dict[str, Any]
 
 
 @view_config(
-    context=Cmdb, name="import", permission="create", request_method="POST", renderer=TEMPLATE
+    context=Cmdb, name="import", permission=P.CREATE, request_method="POST", renderer=TEMPLATE
 )
 def import_post(context: Cmdb, request: Any) -> Any:
     """Stage an uploaded file (then its preview), or confirm a staged one."""
@@ -218,7 +219,7 @@ def _confirm(request: Any, context: Cmdb) -> Any:
     return HTTPSeeOther(location=location)
 
 
-@view_config(context=Cmdb, name="import-rejects", permission="create", request_method="GET")
+@view_config(context=Cmdb, name="import-rejects", permission=P.CREATE, request_method="GET")
 def import_rejects(context: Cmdb, request: Any) -> Response:
     """The rejected rows of a finished import, with the reason, as CSV."""
     staged = _staged(request)

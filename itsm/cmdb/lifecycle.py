@@ -14,6 +14,7 @@ from itsm.cmdb.models import ConfigurationItem
 from itsm.cmdb.register import CmdbError, changed, check_owner
 from itsm.cmdb.workflow import DEPLOYED, IN_REPAIR, IN_STOCK, WORKFLOW
 from itsm.i18n import _
+from itsm.security.roles import has_staff_role
 from itsm.tickets.context import ActionContext
 from itsm.tickets.workflow import fire
 
@@ -89,7 +90,7 @@ def hand_over(
         raise CmdbError(
             _("Only a CI in stock, deployed or in repair can be handed over."), status=409
         )
-    if not ctx.roles & {"agent", "admin", "system"}:
+    if not has_staff_role(ctx.roles):
         raise CmdbError(_("You may not do this."), status=403)
     set_owner(ctx, ci, login, on)
     ci.updated = ctx.now

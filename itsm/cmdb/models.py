@@ -17,6 +17,7 @@ from pyramid.authorization import ALL_PERMISSIONS, Allow, Deny, Everyone
 
 from itsm.cmdb.workflow import ACTIVE_STATES, STATE_TITLES, WORKFLOW
 from itsm.i18n import _
+from itsm.security.permissions import P
 from itsm.tickets.history import History
 
 RELATION_TYPES = (
@@ -76,10 +77,10 @@ class ConfigurationItem(Persistent):
     def __acl__(self) -> list[tuple[str, str, Any]]:
         acl: list[tuple[str, str, Any]] = [
             (Allow, "role:admin", ALL_PERMISSIONS),
-            (Allow, "role:agent", ("view", "edit", "work")),
+            (Allow, "role:agent", (P.VIEW, P.EDIT, P.WORK)),
         ]
         if self.owner:
-            acl.append((Allow, f"user:{self.owner}", "view"))
+            acl.append((Allow, f"user:{self.owner}", P.VIEW))
         acl.append((Deny, Everyone, ALL_PERMISSIONS))
         return acl
 

@@ -9,14 +9,10 @@ from typing import Any
 from itsm.cmdb.register import CmdbError
 from itsm.i18n import _
 from itsm.search.catalog import search
+from itsm.security.roles import is_staff
 
 #: Query parameters of the list page, the API and the CSV export.
 FILTERS = ("class", "status", "owner", "department", "location", "warranty_before", "q", "mine")
-
-
-def is_staff(request: Any) -> bool:
-    identity = request.identity
-    return bool(identity and (identity.has_role("agent") or identity.has_role("admin")))
 
 
 def list_cis(

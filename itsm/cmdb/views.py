@@ -26,7 +26,7 @@ from itsm.cmdb.attachments import (
 from itsm.cmdb.classes import CiClass, CmdbSettings, cmdb_settings
 from itsm.cmdb.impact import impact_of
 from itsm.cmdb.models import RELATION_TITLES, RELATION_TYPES, ConfigurationItem
-from itsm.cmdb.queries import FILTERS, is_staff, list_cis, seats_of
+from itsm.cmdb.queries import FILTERS, list_cis, seats_of
 from itsm.cmdb.register import EDITABLE, CmdbError, create_ci, find_class, update_ci
 from itsm.cmdb.schemas import ci_schema
 from itsm.cmdb.serialize import CSV_COLUMNS, csv_row, plain
@@ -34,6 +34,8 @@ from itsm.cmdb.workflow import STATE_TITLES, STATES, WORKFLOW
 from itsm.containers import Cmdb
 from itsm.i18n import _
 from itsm.incidents.models import Incident
+from itsm.security.permissions import P
+from itsm.security.roles import is_staff
 from itsm.tickets.context import ActionContext
 from itsm.tickets.journal import AttachmentTooLarge
 from itsm.tickets.workflow import TransitionError
@@ -57,7 +59,7 @@ def _filters(request: Any) -> dict[str, str]:
 
 
 @view_config(
-    context=Cmdb, permission="view", request_method="GET", renderer="itsm:cmdb/templates/list.pt"
+    context=Cmdb, permission=P.VIEW, request_method="GET", renderer="itsm:cmdb/templates/list.pt"
 )
 def ci_list(context: Cmdb, request: Any) -> dict[str, Any]:
     """IT staff: every CI, filtered. Employees: "My equipment" (their own, always)."""
@@ -73,7 +75,7 @@ def ci_list(context: Cmdb, request: Any) -> dict[str, Any]:
     settings = cmdb_settings(request.itsm_root)
     return {
         "staff": is_staff(request),
-        "can_import": bool(request.has_permission("create", context)),
+        "can_import": bool(request.has_permission(P.CREATE, context)),
         "filters": filters,
         "items": items,
         "total": total,
@@ -100,7 +102,7 @@ def page_window(page: int, pages: int, around: int = 3) -> list[int | None]:
     return links
 
 
-@view_config(context=Cmdb, name="export.csv", permission="view", request_method="GET")
+@view_config(context=Cmdb, name="export.csv", permission=P.VIEW, request_method="GET")
 def export_csv(context: Cmdb, request: Any) -> Response:
     """The whole filtered list (not just one page) as CSV, UTF-8 with a BOM for Excel."""
     filters = _filters(request)
@@ -161,7 +163,7 @@ def _form_page(request: Any, title: Any, form_html: str, error: Any = None, **ex
     return {"title": title, "form": form_html, "error": error, **extra}
 
 
-@view_config(context=Cmdb, name="new", permission="create", renderer="itsm:cmdb/templates/form.pt")
+@view_config(context=Cmdb, name="new", permission=P.CREATE, renderer="itsm:cmdb/templates/form.pt")
 def new_ci(context: Cmdb, request: Any) -> Any:
     """Register a CI: first the class, then its generated form."""
     settings = cmdb_settings(request.itsm_root)
@@ -202,7 +204,7 @@ def _errors(request: Any, error: CmdbError) -> str:
 
 def ci_values(context: ConfigurationItem, request: Any, error: Any = None) -> dict[str, Any]:
     root = request.itsm_root
-    staff = bool(request.has_permission("work", context))
+    staff = bool(request.has_permission(P.WORK, context))
     try:
         ci_class = find_class(root, context.ci_class)
         field_defs = {f.name: f for f in ci_class.fields}
@@ -247,7 +249,7 @@ def ci_values(context: ConfigurationItem, request: Any, error: Any = None) -> di
 
 @view_config(
     context=ConfigurationItem,
-    permission="view",
+    permission=P.VIEW,
     request_method="GET",
     renderer="itsm:cmdb/templates/ci.pt",
 )
@@ -258,7 +260,7 @@ def ci_page(context: ConfigurationItem, request: Any) -> dict[str, Any]:
 @view_config(
     context=ConfigurationItem,
     name="edit",
-    permission="edit",
+    permission=P.EDIT,
     renderer="itsm:cmdb/templates/form.pt",
 )
 def edit_ci(context: ConfigurationItem, request: Any) -> Any:
@@ -310,7 +312,7 @@ def _refused(context: Any, request: Any, error: Any) -> dict[str, Any]:
     context=ConfigurationItem,
     name="transition",
     request_method="POST",
-    permission="edit",
+    permission=P.EDIT,
     renderer="itsm:cmdb/templates/ci.pt",
 )
 def transition(context: ConfigurationItem, request: Any) -> Any:
@@ -340,7 +342,7 @@ def transition(context: ConfigurationItem, request: Any) -> Any:
     context=ConfigurationItem,
     name="relate",
     request_method="POST",
-    permission="edit",
+    permission=P.EDIT,
     renderer="itsm:cmdb/templates/ci.pt",
 )
 def relate(context: ConfigurationItem, request: Any) -> Any:
@@ -361,7 +363,7 @@ def relate(context: ConfigurationItem, request: Any) -> Any:
     context=ConfigurationItem,
     name="attach",
     request_method="POST",
-    permission="edit",
+    permission=P.EDIT,
     renderer="itsm:cmdb/templates/ci.pt",
 )
 def attach(context: ConfigurationItem, request: Any) -> Any:
@@ -384,7 +386,7 @@ def attach(context: ConfigurationItem, request: Any) -> Any:
     context=ConfigurationItem,
     name="detach",
     request_method="POST",
-    permission="edit",
+    permission=P.EDIT,
     renderer="itsm:cmdb/templates/ci.pt",
 )
 def detach(context: ConfigurationItem, request: Any) -> Any:
@@ -396,7 +398,7 @@ def detach(context: ConfigurationItem, request: Any) -> Any:
     return HTTPSeeOther(location=request.resource_url(context, anchor="attachments"))
 
 
-@view_config(context=ConfigurationItem, name="attachment", request_method="GET", permission="view")
+@view_config(context=ConfigurationItem, name="attachment", request_method="GET", permission=P.VIEW)
 def attachment(context: ConfigurationItem, request: Any) -> Response:
     """Stream one file: IT staff, and the owner of the CI (its ACL)."""
     key = attachment_key(request.GET.get("n"))
@@ -407,7 +409,7 @@ def attachment(context: ConfigurationItem, request: Any) -> Response:
     return file_response(file)
 
 
-@view_config(context=ConfigurationItem, name="graph.svg", permission="work", request_method="GET")
+@view_config(context=ConfigurationItem, name="graph.svg", permission=P.WORK, request_method="GET")
 def graph_svg(context: ConfigurationItem, request: Any) -> Response:
     """Two levels of relations around the CI (IT staff: it shows other people's CIs)."""
     from itsm.cmdb.graph import render_svg
@@ -420,7 +422,7 @@ def graph_svg(context: ConfigurationItem, request: Any) -> Response:
     return response
 
 
-@view_config(context=Incident, name="notify-affected", request_method="POST", permission="work")
+@view_config(context=Incident, name="notify-affected", request_method="POST", permission=P.WORK)
 def notify_affected_view(context: Incident, request: Any) -> Any:
     """One action on an incident: mail everyone its CIs' failure affects."""
     from itsm.cmdb.notices import notify_affected
@@ -459,14 +461,14 @@ def parse_field_lines(text: str) -> list[dict[str, Any]]:
 
 @view_config(
     context=CmdbSettings,
-    permission="view",
+    permission=P.VIEW,
     renderer="itsm:cmdb/templates/classes.pt",
 )
 def classes_page(context: CmdbSettings, request: Any) -> Any:
     """``/settings/ci-classes``: the classes; administrators add or change one."""
     error = None
     if request.method == "POST":
-        if not request.has_permission("edit", context):
+        if not request.has_permission(P.EDIT, context):
             raise HTTPForbidden()
         post = request.POST
         try:
@@ -490,6 +492,6 @@ def classes_page(context: CmdbSettings, request: Any) -> Any:
             return HTTPSeeOther(location=request.resource_url(context))
     return {
         "classes": [context.get(name) for name in context.names()],
-        "admin": bool(request.has_permission("edit", context)),
+        "admin": bool(request.has_permission(P.EDIT, context)),
         "error": error,
     }

@@ -10,8 +10,10 @@ from itsm.i18n import _
 from itsm.incidents import clocks, notices
 from itsm.incidents.intake import incident_settings
 from itsm.incidents.models import Incident
+from itsm.incidents.schemas import field_errors
 from itsm.incidents.workflow import CANCELLED, CLOSED, OPEN_STATES, RESOLVED, WAITING, WORKFLOW
 from itsm.search.catalog import mark_changed
+from itsm.security.roles import has_staff_role
 from itsm.tickets.context import ActionContext
 from itsm.tickets.journal import Attachment, JournalEntry
 from itsm.tickets.priority import priority_of
@@ -207,7 +209,7 @@ def add_entry(
         raise MissingFields(
             _("Some fields are not valid."), {"kind": _("Choose one of the options.")}
         )
-    staff = ctx.is_staff
+    staff = has_staff_role(ctx.roles)
     if not _internal_call:
         if kind != "reply" and not staff:
             raise NotPermitted(_("Only IT staff can add internal notes."))
@@ -242,22 +244,18 @@ def add_entry(
 
 def update_fields(ctx: ActionContext, incident: Incident, changes: Mapping[str, Any]) -> dict:
     """Change title, category, impact or urgency (IT staff). Priority and SLA follow."""
-    if not ctx.is_staff:
+    if not has_staff_role(ctx.roles):
         raise NotPermitted(_("Only IT staff can change these fields."))
     wanted = {k: v for k, v in changes.items() if k in EDITABLE and v is not None}
     settings = incident_settings(ctx.root)
     errors: dict[str, Any] = {}
     if "category" in wanted and wanted["category"] not in settings.categories:
         errors["category"] = _("Choose one of the options.")
-    for level in ("impact", "urgency"):
-        if level in wanted and wanted[level] not in ("high", "medium", "low"):
-            errors[level] = _("Choose one of the options.")
     if "title" in wanted:
         wanted["title"] = str(wanted["title"]).strip()
-        if not wanted["title"]:
-            errors["title"] = _("Required")
-        elif len(wanted["title"]) > 200:
-            errors["title"] = _("At most ${n} characters.", mapping={"n": 200})
+    errors.update(
+        field_errors({k: wanted[k] for k in ("impact", "urgency", "title") if k in wanted})
+    )
     if errors:
         raise MissingFields(_("Some fields are not valid."), errors)
     impact = wanted.get("impact", incident.impact)
@@ -275,7 +273,7 @@ def update_fields(ctx: ActionContext, incident: Incident, changes: Mapping[str, 
 
 
 def link_cis(ctx: ActionContext, incident: Incident, cis: Iterable[str]) -> dict:
-    if not ctx.is_staff:
+    if not has_staff_role(ctx.roles):
         raise NotPermitted(_("Only IT staff can link configuration items."))
     wanted = tuple(dict.fromkeys(c.strip().upper() for c in cis if c and c.strip()))
     changed = incident.update({"cis": wanted}, ctx.actor, ctx.now)
@@ -285,7 +283,7 @@ def link_cis(ctx: ActionContext, incident: Incident, cis: Iterable[str]) -> dict
 
 def make_major(ctx: ActionContext, incident: Incident, children: Iterable[str]) -> list[str]:
     """Mark ``incident`` as a major incident and attach child incidents resolved with it."""
-    if not ctx.is_staff:
+    if not has_staff_role(ctx.roles):
         raise NotPermitted(_("Only IT staff can declare a major incident."))
     added = []
     numbers = list(incident.children)

@@ -12,15 +12,17 @@ from itsm.i18n import _
 from itsm.incidents import actions
 from itsm.incidents.intake import IntakeError, create_incident
 from itsm.incidents.queries import list_incidents
+from itsm.incidents.schemas import json_property
 from itsm.incidents.serialize import entry_json, history_json, incident_json
 from itsm.incidents.workflow import STATES, WORKFLOW
 from itsm.security.permissions import P
+from itsm.security.roles import has_staff_role
 from itsm.tickets.context import ActionContext
 from itsm.tickets.links import set_caused_by
 from itsm.tickets.workflow import TransitionError
 
 BASE = "/api/v1/incidents"
-LEVEL = {"type": "string", "enum": ["high", "medium", "low"]}
+LEVEL = json_property("impact")  # impact and urgency have the same levels
 INCIDENT_SCHEMA = {
     "type": "object",
     "properties": {
@@ -99,8 +101,8 @@ CREATE_SCHEMA = {
     "additionalProperties": False,
     "required": ["title", "impact", "urgency"],
     "properties": {
-        "title": {"type": "string", "minLength": 1, "maxLength": 200},
-        "description": {"type": "string", "maxLength": 20000},
+        "title": json_property("title"),
+        "description": json_property("description"),
         "impact": LEVEL,
         "urgency": LEVEL,
         "category": {"type": "string", "maxLength": 100},
@@ -124,7 +126,7 @@ def create_view(context: Any, request: Any) -> dict[str, Any]:
     ctx = ActionContext.from_request(request)
     requester = ctx.actor
     if body.get("requester") and body["requester"] != ctx.actor:
-        if not ctx.is_staff:
+        if not has_staff_role(ctx.roles):
             raise ApiError(403, "forbidden", _("Only IT staff can report for someone else."))
         from itsm.people.records import find_or_fetch
 
@@ -188,7 +190,7 @@ PATCH_SCHEMA = {
     "type": "object",
     "additionalProperties": False,
     "properties": {
-        "title": {"type": "string", "minLength": 1, "maxLength": 200},
+        "title": json_property("title"),
         "category": {"type": "string"},
         "impact": LEVEL,
         "urgency": LEVEL,
@@ -264,7 +266,7 @@ api.transitions(
     response("200", "Entries, oldest first"),
 )
 def journal_view(context: Any, request: Any) -> dict[str, Any]:
-    internal = request.has_permission("internal", context)
+    internal = request.has_permission(P.INTERNAL, context)
     items = [entry_json(e) for e in context.journal.visible(bool(internal))]
     return {"items": items, "total": len(items)}
 

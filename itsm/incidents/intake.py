@@ -11,12 +11,14 @@ from itsm.incidents import clocks, notices
 from itsm.incidents.assignment import pick_assignee, rotate_in_own_transaction
 from itsm.incidents.models import Incident, IncidentSettings
 from itsm.incidents.routing import classify
-from itsm.incidents.workflow import NEW
+from itsm.incidents.schemas import field_errors
+from itsm.incidents.workflow import NEW, WORKFLOW
 from itsm.numbering import allocate_number
 from itsm.search.catalog import mark_changed, new_docid, search
 from itsm.tickets.context import ActionContext
 from itsm.tickets.journal import Attachment
 from itsm.tickets.priority import priority_of
+from itsm.tickets.workflow import fire
 
 SETTINGS_NAME = "incidents"
 
@@ -43,17 +45,16 @@ def open_load(root: Any, login: str) -> int:
 
 
 def validate(title: str, description: str, impact: str, urgency: str) -> dict[str, Any]:
-    fields: dict[str, Any] = {}
-    if not title.strip():
-        fields["title"] = _("Required")
-    elif len(title) > 200:
-        fields["title"] = _("At most ${n} characters.", mapping={"n": 200})
-    if len(description) > 20000:
-        fields["description"] = _("At most ${n} characters.", mapping={"n": 20000})
-    for name, value in (("impact", impact), ("urgency", urgency)):
-        if value not in ("high", "medium", "low"):
-            fields[name] = _("Choose one of the options.")
-    return fields
+    """The report form's messages for what is wrong (mail and API reports meet the same rules)."""
+    return field_errors(
+        {
+            # Only spaces is no title (it is stored stripped); a long one is judged as given.
+            "title": title if title.strip() else "",
+            "description": description,
+            "impact": impact,
+            "urgency": urgency,
+        }
+    )
 
 
 def create_incident(
@@ -115,17 +116,7 @@ def create_incident(
         )
         reasons.append(_assignment_reason(choice))
         if choice.assignee:
-            incident.assignee = choice.assignee
-            incident.status = "assigned"
-            incident.history.record(
-                now,
-                None,
-                "transition",
-                field="assign",
-                before=NEW,
-                after="assigned",
-                note=choice.assignee,
-            )
+            _assign_on_intake(ctx, incident, choice.assignee)
     incident.routing_note = " ".join(ctx_translate(ctx, r) for r in reasons if r)
     clocks.start(root, incident, now)
     mark_changed(root, incident)
@@ -134,6 +125,27 @@ def create_incident(
         notices.assigned(ctx, incident)
     ctx.notify(ObjectCreated(incident, ctx.request))
     return incident
+
+
+def _assign_on_intake(ctx: ActionContext, incident: Incident, assignee: str) -> None:
+    """The desk (actor None, role "system") fires "assign" like any other assignment; the
+    history's note names the person it went to."""
+
+    def apply(ticket: Any, transition: Any, fields: Any, now: Any) -> None:
+        ticket.assignee = assignee
+
+    fire(
+        WORKFLOW,
+        incident,
+        "assign",
+        actor=None,
+        roles=frozenset({"system"}),
+        fields={"assignee": assignee, "note": assignee},
+        now=ctx.now,
+        apply=apply,
+        notify=ctx.notify,
+        request=ctx.request,
+    )
 
 
 def ctx_translate(ctx: ActionContext, term: Any) -> str:

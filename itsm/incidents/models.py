@@ -8,7 +8,8 @@ from persistent import Persistent
 from pyramid.authorization import ALL_PERMISSIONS, Allow, Authenticated, Deny, Everyone
 
 from itsm.folder import Folder
-from itsm.incidents.workflow import OPEN_STATES, WORKFLOW
+from itsm.incidents.workflow import WORKFLOW
+from itsm.security.permissions import P
 from itsm.tickets.models import Ticket
 from itsm.tickets.priority import DEFAULT_MATRIX
 
@@ -28,28 +29,9 @@ class Incident(Ticket):
     survey: Any = None  # itsm.selfservice.satisfaction.Survey, made on resolve
     satisfaction: tuple[int, str, Any] | None = None  # (score 1-5, comment, at)
 
-    @property
-    def __acl__(self) -> list[tuple[str, str, Any]]:
-        acl: list[tuple[str, str, Any]] = [
-            (Allow, "role:admin", ALL_PERMISSIONS),
-            (Allow, "role:agent", ("view", "comment", "work", "internal")),
-        ]
-        if self.requester:
-            acl.append((Allow, f"user:{self.requester}", ("view", "comment", "confirm")))
-        for login in self.watchers:
-            acl.append((Allow, f"user:{login}", ("view", "comment")))
-        acl.append((Deny, Everyone, ALL_PERMISSIONS))
-        return acl
-
-    @property
-    def status_title(self) -> Any:
-        from itsm.incidents.workflow import STATE_TITLES
-
-        return STATE_TITLES.get(self.status, self.status)
-
-    @property
-    def is_open(self) -> bool:
-        return self.status in OPEN_STATES
+    agent_permissions = (P.VIEW, P.COMMENT, P.WORK, P.INTERNAL)
+    requester_permissions = (P.VIEW, P.COMMENT, P.CONFIRM)
+    watcher_permissions = (P.VIEW, P.COMMENT)
 
     def index_data(self) -> dict[str, Any]:
         data = super().index_data()
@@ -77,8 +59,8 @@ class Incidents(Folder):
 
     __acl__ = [
         (Allow, "role:admin", ALL_PERMISSIONS),
-        (Allow, "role:agent", ("view", "create", "work")),
-        (Allow, Authenticated, ("view", "create")),
+        (Allow, "role:agent", (P.VIEW, P.CREATE, P.WORK)),
+        (Allow, Authenticated, (P.VIEW, P.CREATE)),
         (Deny, Everyone, ALL_PERMISSIONS),
     ]
 

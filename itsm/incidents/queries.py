@@ -8,6 +8,7 @@ from typing import Any
 
 from itsm.i18n import _
 from itsm.search.catalog import search
+from itsm.security.roles import has_staff_role
 
 QUEUES = {
     "mine": _("Assigned to me"),
@@ -33,7 +34,7 @@ def list_incidents(
     priority, category, q, queue, sort). Employees see only their own and watched incidents."""
     identity = request.identity
     person = identity.person
-    staff = person.has_role("agent") or person.has_role("admin")
+    staff = has_staff_role(person.roles)
     query: dict[str, Any] = {"kind": "incident"}
     status = params.get("status")
     if status:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import colander
@@ -22,6 +23,8 @@ URGENCY_CHOICES = (
     ("medium", _("It slows me down")),
     ("low", _("It can wait")),
 )
+#: Impact and urgency levels, in the order the API lists them.
+LEVELS = ("high", "medium", "low")
 MAX_FILES = 10
 #: At most this many configuration items a report may be about (``?ci=`` in its link).
 MAX_CIS = 20
@@ -120,18 +123,14 @@ class ReportSchema(colander.Schema):
     impact = colander.SchemaNode(
         colander.String(),
         title=_("How bad is it?"),
-        validator=colander.OneOf(
-            [v for v, _t in IMPACT_CHOICES], msg_err=_("Choose one of the options.")
-        ),
+        validator=colander.OneOf(LEVELS, msg_err=_("Choose one of the options.")),
         default="low",
         widget=deform.widget.RadioChoiceWidget(values=IMPACT_CHOICES, inline=True),
     )
     urgency = colander.SchemaNode(
         colander.String(),
         title=_("How urgent?"),
-        validator=colander.OneOf(
-            [v for v, _t in URGENCY_CHOICES], msg_err=_("Choose one of the options.")
-        ),
+        validator=colander.OneOf(LEVELS, msg_err=_("Choose one of the options.")),
         default="medium",
         widget=deform.widget.RadioChoiceWidget(values=URGENCY_CHOICES, inline=True),
     )
@@ -156,6 +155,37 @@ class ReportSchema(colander.Schema):
         missing="",  # checked by the view, which keeps the typed text on a stale token
         title="",
     )
+
+
+#: The report's own fields: their rules are the form's, the JSON API's and intake's.
+REPORTED_FIELDS = ("title", "description", "impact", "urgency")
+_REPORT = ReportSchema()
+
+
+def field_errors(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The messages, by field, for the values in ``values`` (among :data:`REPORTED_FIELDS`)
+    that break the report form's rules; the same messages the form shows."""
+    errors: dict[str, Any] = {}
+    for name, value in values.items():
+        node = _REPORT[name]
+        try:
+            node.validator(node, value)
+        except colander.Invalid as error:
+            errors[name] = error.msg
+    return errors
+
+
+def json_property(name: str) -> dict[str, Any]:
+    """The JSON schema of the report form's field ``name``, for the API's request bodies."""
+    validator = _REPORT[name].validator
+    if isinstance(validator, colander.OneOf):
+        return {"type": "string", "enum": list(validator.choices)}
+    prop: dict[str, Any] = {"type": "string"}
+    if validator.min is not None:
+        prop["minLength"] = validator.min
+    if validator.max is not None:
+        prop["maxLength"] = validator.max
+    return prop
 
 
 def report_form(request: Any, action: str) -> deform.Form:

@@ -41,6 +41,7 @@ from itsm.incidents.workflow import (
     STATES,
     WORKFLOW,
 )
+from itsm.security.permissions import P
 from itsm.tickets.context import ActionContext
 from itsm.tickets.journal import AttachmentTooLarge
 from itsm.tickets.links import incident_links, set_caused_by
@@ -195,7 +196,7 @@ def clock_info(sla: Any, kind: str, now: datetime, request: Any) -> dict[str, An
 @view_config(
     context=Incidents,
     name="new",
-    permission="create",
+    permission=P.CREATE,
     renderer="itsm:incidents/templates/new.pt",
     require_csrf=False,
 )
@@ -385,7 +386,7 @@ class ListFilters:
 
 @view_config(
     context=Incidents,
-    permission="view",
+    permission=P.VIEW,
     request_method="GET",
     renderer="itsm:incidents/templates/list.pt",
 )
@@ -478,8 +479,8 @@ def incident_values(
     root = request.itsm_root
     ctx = ActionContext.from_request(request)
     now = ctx.now
-    staff = bool(request.has_permission("work", context))
-    internal = bool(request.has_permission("internal", context))
+    staff = bool(request.has_permission(P.WORK, context))
+    internal = bool(request.has_permission(P.INTERNAL, context))
     settings = read_settings(root)
     people = People(root)
     available = {t.name: t for t in WORKFLOW.available(context.status, ctx.roles_on(context))}
@@ -506,7 +507,7 @@ def incident_values(
         and "agent" in ctx.roles
         and "assign" in available
         and (context.assignee != me or "start" in available),
-        "can_reply": bool(request.has_permission("comment", context))
+        "can_reply": bool(request.has_permission(P.COMMENT, context))
         and context.status not in (CLOSED, CANCELLED),
         "clocks": clocks,
         "timeline": timeline,
@@ -611,7 +612,7 @@ def history_field(record: Any) -> Any:
     return FIELD_TITLES.get(name, name)
 
 
-@view_config(context=Incident, permission="view", request_method="GET", renderer=INCIDENT_PT)
+@view_config(context=Incident, permission=P.VIEW, request_method="GET", renderer=INCIDENT_PT)
 def incident_page(context: Incident, request: Any) -> dict[str, Any]:
     return incident_values(context, request)
 
@@ -644,7 +645,7 @@ def _back(request: Any, context: Incident, message: Any) -> HTTPSeeOther:
     context=Incident,
     name="reply",
     request_method="POST",
-    permission="comment",
+    permission=P.COMMENT,
     renderer=INCIDENT_PT,
 )
 def reply(context: Incident, request: Any) -> Any:
@@ -662,7 +663,7 @@ def reply(context: Incident, request: Any) -> Any:
         "canned": post.get("canned", ""),
     }
     if post.get("apply_canned") is not None:
-        if not request.has_permission("work", context):
+        if not request.has_permission(P.WORK, context):
             raise HTTPNotFound()
         try:
             text = actions.canned_text(ctx, context, post.get("canned", ""), request.locale_name)
@@ -697,7 +698,7 @@ def reply(context: Incident, request: Any) -> Any:
     context=Incident,
     name="transition",
     request_method="POST",
-    permission="view",
+    permission=P.VIEW,
     renderer=INCIDENT_PT,
 )
 def transition(context: Incident, request: Any) -> Any:
@@ -733,7 +734,7 @@ def transition(context: Incident, request: Any) -> Any:
 
 
 @view_config(
-    context=Incident, name="fields", request_method="POST", permission="work", renderer=INCIDENT_PT
+    context=Incident, name="fields", request_method="POST", permission=P.WORK, renderer=INCIDENT_PT
 )
 def change_fields(context: Incident, request: Any) -> Any:
     post = request.POST
@@ -750,7 +751,7 @@ def change_fields(context: Incident, request: Any) -> Any:
 
 
 @view_config(
-    context=Incident, name="link", request_method="POST", permission="work", renderer=INCIDENT_PT
+    context=Incident, name="link", request_method="POST", permission=P.WORK, renderer=INCIDENT_PT
 )
 def link(context: Incident, request: Any) -> Any:
     text = request.POST.get("cis", "")
@@ -766,7 +767,7 @@ def link(context: Incident, request: Any) -> Any:
     context=Incident,
     name="caused-by-change",
     request_method="POST",
-    permission="work",
+    permission=P.WORK,
     renderer=INCIDENT_PT,
 )
 def caused_by_change(context: Incident, request: Any) -> Any:
@@ -787,7 +788,7 @@ def caused_by_change(context: Incident, request: Any) -> Any:
 
 
 @view_config(
-    context=Incident, name="major", request_method="POST", permission="work", renderer=INCIDENT_PT
+    context=Incident, name="major", request_method="POST", permission=P.WORK, renderer=INCIDENT_PT
 )
 def major(context: Incident, request: Any) -> Any:
     text = request.POST.get("children", "")
@@ -810,12 +811,12 @@ def major(context: Incident, request: Any) -> Any:
     return _back(request, context, DONE["major"])
 
 
-@view_config(context=Incident, name="reply", request_method="GET", permission="view")
-@view_config(context=Incident, name="transition", request_method="GET", permission="view")
-@view_config(context=Incident, name="fields", request_method="GET", permission="view")
-@view_config(context=Incident, name="link", request_method="GET", permission="view")
-@view_config(context=Incident, name="major", request_method="GET", permission="view")
-@view_config(context=Incident, name="caused-by-change", request_method="GET", permission="view")
+@view_config(context=Incident, name="reply", request_method="GET", permission=P.VIEW)
+@view_config(context=Incident, name="transition", request_method="GET", permission=P.VIEW)
+@view_config(context=Incident, name="fields", request_method="GET", permission=P.VIEW)
+@view_config(context=Incident, name="link", request_method="GET", permission=P.VIEW)
+@view_config(context=Incident, name="major", request_method="GET", permission=P.VIEW)
+@view_config(context=Incident, name="caused-by-change", request_method="GET", permission=P.VIEW)
 def action_get(context: Incident, request: Any) -> HTTPSeeOther:
     """An action's address opened directly (a reload after a refusal): back to the incident."""
     return HTTPSeeOther(location=request.resource_url(context))
@@ -824,7 +825,7 @@ def action_get(context: Incident, request: Any) -> HTTPSeeOther:
 # -- attachments --------------------------------------------------------------------------------
 
 
-@view_config(context=Incident, name="attachment", request_method="GET", permission="view")
+@view_config(context=Incident, name="attachment", request_method="GET", permission=P.VIEW)
 def attachment(context: Incident, request: Any) -> Response:
     """Stream one attachment: ``entry=0`` for files sent with the report, else a journal entry.
 
@@ -841,7 +842,7 @@ def attachment(context: Incident, request: Any) -> Response:
         entry = context.journal.get(entry_id)
         if entry is None:
             raise HTTPNotFound()
-        if not entry.public and not request.has_permission("internal", context):
+        if not entry.public and not request.has_permission(P.INTERNAL, context):
             raise HTTPNotFound()
         files = entry.attachments
     if not 0 <= index < len(files):

@@ -22,6 +22,7 @@ from itsm.kb.search import search_articles, snippet
 from itsm.kb.serialize import article_json, summary_json, version_json
 from itsm.kb.workflow import STATES, WORKFLOW
 from itsm.security.permissions import P
+from itsm.security.roles import is_staff
 from itsm.tickets.context import ActionContext
 from itsm.tickets.workflow import TransitionError
 
@@ -93,11 +94,6 @@ for _part in ("transitions", "versions", "restore", "votes", "deflections", "inc
     api.route(f"api.kb.{_part}", f"{BASE}/{{number}}/{_part}", item_in("kb"))
 
 
-def _staff(request: Any) -> bool:
-    identity = request.identity
-    return identity is not None and (identity.has_role("agent") or identity.has_role("admin"))
-
-
 def _fields(body: dict[str, Any]) -> dict[str, Any]:
     fields = {k: v for k, v in body.items() if k in FIELDS}
     if fields.get("review_date"):
@@ -140,7 +136,7 @@ def list_view(context: Any, request: Any) -> dict[str, Any]:
         lambda **page: search_articles(
             request.itsm_root,
             text=q,
-            staff=_staff(request),
+            staff=is_staff(request),
             status=params.get("status") or None,
             language=params.get("language") or None,
             tag=(params.get("tag") or "").lower() or None,

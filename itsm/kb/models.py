@@ -18,6 +18,7 @@ from pyramid.authorization import ALL_PERMISSIONS, Allow, Authenticated, Deny, E
 
 from itsm.kb.rendering import plain_text, render_markdown
 from itsm.kb.workflow import DRAFT, PUBLISHED, STATE_TITLES, WORKFLOW
+from itsm.security.permissions import P
 from itsm.tickets.history import History
 
 LANGUAGES = ("en", "ru")
@@ -77,10 +78,10 @@ class Article(Persistent):
     def __acl__(self) -> list[tuple[str, str, Any]]:
         acl: list[tuple[str, str, Any]] = [
             (Allow, "role:admin", ALL_PERMISSIONS),
-            (Allow, "role:agent", ("view", "vote", "edit", "work", "create")),
+            (Allow, "role:agent", (P.VIEW, P.VOTE, P.EDIT, P.WORK, P.CREATE)),
         ]
         if self.visible_to_everyone:
-            acl.append((Allow, Authenticated, ("view", "vote")))
+            acl.append((Allow, Authenticated, (P.VIEW, P.VOTE)))
         acl.append((Deny, Everyone, ALL_PERMISSIONS))
         return acl
 

@@ -24,6 +24,8 @@ from itsm.kb.models import Article
 from itsm.kb.schemas import read_form
 from itsm.kb.search import search_articles, snippet
 from itsm.kb.workflow import STATE_TITLES, STATES, WORKFLOW
+from itsm.security.permissions import P
+from itsm.security.roles import is_staff
 from itsm.tickets.context import ActionContext
 from itsm.tickets.journal import AttachmentTooLarge, make_attachment
 from itsm.tickets.workflow import TransitionError
@@ -43,11 +45,6 @@ DONE = {
 }
 
 
-def is_staff(request: Any) -> bool:
-    identity = request.identity
-    return identity is not None and (identity.has_role("agent") or identity.has_role("admin"))
-
-
 def _common(request: Any) -> dict[str, Any]:
     return {
         "staff": is_staff(request),
@@ -60,7 +57,7 @@ def _common(request: Any) -> dict[str, Any]:
 @view_config(
     context=KnowledgeBase,
     request_method="GET",
-    permission="view",
+    permission=P.VIEW,
     renderer="itsm:kb/templates/list.pt",
 )
 def list_view(context: KnowledgeBase, request: Any) -> dict[str, Any]:
@@ -107,14 +104,14 @@ def list_view(context: KnowledgeBase, request: Any) -> dict[str, Any]:
 @view_config(
     context=Article,
     request_method="GET",
-    permission="view",
+    permission=P.VIEW,
     renderer="itsm:kb/templates/article.pt",
 )
 def article_view(context: Article, request: Any) -> dict[str, Any]:
     login = request.identity.login if request.identity else None
     kb = request.itsm_root["kb"]
     translation = kb.get(context.translation) if context.translation else None
-    if translation is not None and not request.has_permission("view", translation):
+    if translation is not None and not request.has_permission(P.VIEW, translation):
         translation = None
     ctx = ActionContext.from_request(request)
     helpful, not_helpful = context.vote_counts()
@@ -125,19 +122,19 @@ def article_view(context: Article, request: Any) -> dict[str, Any]:
         "my_vote": feedback.my_vote(context, login),
         "helpful": helpful,
         "not_helpful": not_helpful,
-        "can_edit": bool(request.has_permission("edit", context)),
+        "can_edit": bool(request.has_permission(P.EDIT, context)),
         "transitions": WORKFLOW.available(context.status, ctx.roles),
     }
 
 
-@view_config(context=Article, name="vote", request_method="POST", permission="vote")
+@view_config(context=Article, name="vote", request_method="POST", permission=P.VOTE)
 def vote_view(context: Article, request: Any) -> HTTPSeeOther:
     feedback.vote(context, request.identity.login, request.POST.get("helpful") == "yes")
     flash(request, _("Thank you for your feedback."))
     return HTTPSeeOther(location=request.resource_url(context))
 
 
-@view_config(context=Article, name="files", request_method="GET", permission="view")
+@view_config(context=Article, name="files", request_method="GET", permission=P.VIEW)
 def file_view(context: Article, request: Any) -> Response:
     """An image of the article: ``/kb/KB-000001/files/screen.png``."""
     if len(request.subpath) != 1:
@@ -233,7 +230,7 @@ def _save(request: Any, article: Article | None, values: dict) -> Any:
         if article is None:
             source = request.POST.get("source_incident", "")
             incident = request.itsm_root["incidents"].get(source) if source else None
-            if incident is not None and request.has_permission("work", incident):
+            if incident is not None and request.has_permission(P.WORK, incident):
                 fields["source_incident"] = incident.number
             article = authoring.create_article(ctx, fields)
             if incident is not None and fields.get("source_incident"):
@@ -272,7 +269,7 @@ def _posted(request: Any) -> dict[str, str]:
 @view_config(
     context=KnowledgeBase,
     name="new",
-    permission="create",
+    permission=P.CREATE,
     renderer="itsm:kb/templates/edit.pt",
 )
 def new_view(context: KnowledgeBase, request: Any) -> Any:
@@ -282,7 +279,7 @@ def new_view(context: KnowledgeBase, request: Any) -> Any:
     source = request.GET.get("incident", "").upper()
     incident = request.itsm_root["incidents"].get(source) if source else None
     error = None
-    if incident is not None and request.has_permission("work", incident):
+    if incident is not None and request.has_permission(P.WORK, incident):
         try:
             draft = authoring.draft_from_incident(incident)
         except authoring.ArticleError as refusal:
@@ -293,14 +290,14 @@ def new_view(context: KnowledgeBase, request: Any) -> Any:
     return _edit_page(request, None, values, {}, error)
 
 
-@view_config(context=Article, name="edit", permission="edit", renderer="itsm:kb/templates/edit.pt")
+@view_config(context=Article, name="edit", permission=P.EDIT, renderer="itsm:kb/templates/edit.pt")
 def edit_view(context: Article, request: Any) -> Any:
     if request.method == "POST":
         return _save(request, context, _posted(request))
     return _edit_page(request, context, _form_values(context, request), {})
 
 
-@view_config(context=Article, name="transition", request_method="POST", permission="edit")
+@view_config(context=Article, name="transition", request_method="POST", permission=P.EDIT)
 def transition_view(context: Article, request: Any) -> HTTPSeeOther:
     name = request.POST.get("name", "")
     try:
@@ -313,11 +310,11 @@ def transition_view(context: Article, request: Any) -> HTTPSeeOther:
     return HTTPSeeOther(location=request.resource_url(context))
 
 
-@view_config(context=Article, name="link", request_method="POST", permission="work")
+@view_config(context=Article, name="link", request_method="POST", permission=P.WORK)
 def link_view(context: Article, request: Any) -> HTTPSeeOther:
     number = request.POST.get("incident", "").strip().upper()
     incident = request.itsm_root["incidents"].get(number) if number else None
-    if incident is None or not request.has_permission("work", incident):
+    if incident is None or not request.has_permission(P.WORK, incident):
         flash(request, _("No such incident."), "danger")
     else:
         authoring.link_incident(ActionContext.from_request(request), context, incident)
@@ -332,7 +329,7 @@ def link_view(context: Article, request: Any) -> HTTPSeeOther:
     context=Article,
     name="versions",
     request_method="GET",
-    permission="edit",
+    permission=P.EDIT,
     renderer="itsm:kb/templates/versions.pt",
 )
 def versions_view(context: Article, request: Any) -> dict[str, Any]:
@@ -348,7 +345,7 @@ def versions_view(context: Article, request: Any) -> dict[str, Any]:
     return {**_common(request), "article": context, "rows": rows, "latest": len(versions)}
 
 
-@view_config(context=Article, name="restore", request_method="POST", permission="edit")
+@view_config(context=Article, name="restore", request_method="POST", permission=P.EDIT)
 def restore_view(context: Article, request: Any) -> HTTPSeeOther:
     try:
         number = int(request.POST.get("version", ""))

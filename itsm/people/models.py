@@ -10,6 +10,7 @@ from persistent import Persistent
 from pyramid.authorization import ALL_PERMISSIONS, Allow
 
 from itsm.directory.base import DirectoryPerson
+from itsm.security.permissions import P
 
 
 class Person(Persistent):
@@ -52,9 +53,9 @@ class Person(Persistent):
     @property
     def __acl__(self) -> list[tuple[str, str, Any]]:
         return [
-            (Allow, f"user:{self.login}", ("view", "edit")),
+            (Allow, f"user:{self.login}", (P.VIEW, P.EDIT)),
             (Allow, "role:admin", ALL_PERMISSIONS),
-            (Allow, "role:agent", "view"),
+            (Allow, "role:agent", P.VIEW),
         ]
 
     @property

@@ -7,14 +7,16 @@ from typing import Any
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import view_config
 
-from itsm.cmdb.queries import assets_of, is_staff
+from itsm.cmdb.queries import assets_of
 from itsm.i18n import _
 from itsm.people.models import Person
 from itsm.root import People
+from itsm.security.permissions import P
+from itsm.security.roles import is_staff
 from itsm.security.tokens import create_token, revoke_token, tokens_of
 
 
-@view_config(context=People, renderer="itsm:people/templates/list.pt", permission="view")
+@view_config(context=People, renderer="itsm:people/templates/list.pt", permission=P.VIEW)
 def people_list(context: People, request: Any) -> dict[str, Any]:
     query = request.GET.get("q", "").strip().casefold()
     people = [
@@ -43,7 +45,7 @@ def _profile(context: Person, request: Any, new_token: str | None = None) -> dic
     }
 
 
-@view_config(context=Person, renderer="itsm:people/templates/profile.pt", permission="view")
+@view_config(context=Person, renderer="itsm:people/templates/profile.pt", permission=P.VIEW)
 def profile(context: Person, request: Any) -> dict[str, Any]:
     return _profile(context, request)
 
@@ -52,7 +54,7 @@ def profile(context: Person, request: Any) -> dict[str, Any]:
     context=Person,
     name="preferences",
     request_method="POST",
-    permission="edit",
+    permission=P.EDIT,
 )
 def save_preferences(context: Person, request: Any) -> Any:
     language = request.POST.get("language", "")
@@ -73,7 +75,7 @@ def save_preferences(context: Person, request: Any) -> Any:
     context=Person,
     name="tokens",
     request_method="POST",
-    permission="edit",
+    permission=P.EDIT,
     renderer="itsm:people/templates/profile.pt",
 )
 def tokens(context: Person, request: Any) -> Any:

@@ -4,7 +4,6 @@ from typing import Any
 
 
 def includeme(config: Any) -> None:
-    from itsm.approvals.summary import register_summary
     from itsm.containers import Requests, ServiceCatalog
     from itsm.requests.fulfilment import dated_tasks_job
     from itsm.requests.recurring import recurring_job
@@ -13,7 +12,7 @@ def includeme(config: Any) -> None:
 
     config.add_itsm_container("requests", Requests)
     config.add_itsm_container("catalog", ServiceCatalog)
-    register_summary("request", request_summary)
+    config.add_approval_summary("request", request_summary)
 
     config.include("itsm.requests.api")
     config.include("itsm.requests.recurring_api")

@@ -34,6 +34,7 @@ from itsm.requests.definitions import (
     item_values,
     json_text,
 )
+from itsm.security.permissions import P
 from itsm.tickets.context import ActionContext
 from itsm.ui.forms import FormState, flash
 
@@ -148,7 +149,7 @@ def _refused(request: Any, typed: dict[str, str], errors: dict[str, Any]) -> For
     context=ServiceCatalog,
     name="manage",
     request_method="GET",
-    permission="manage",
+    permission=P.MANAGE,
     renderer=PT + "catalog_admin.pt",
 )
 def manage_view(context: ServiceCatalog, request: Any) -> dict[str, Any]:
@@ -165,7 +166,7 @@ def manage_view(context: ServiceCatalog, request: Any) -> dict[str, Any]:
     context=ServiceCatalog,
     name="new-item",
     request_method=("GET", "POST"),
-    permission="manage",
+    permission=P.MANAGE,
     renderer=PT + "catalog_item_admin.pt",
 )
 def new_item_view(context: ServiceCatalog, request: Any) -> Any:
@@ -183,7 +184,7 @@ def new_item_view(context: ServiceCatalog, request: Any) -> Any:
     context=CatalogItem,
     name="edit",
     request_method=("GET", "POST"),
-    permission="manage",
+    permission=P.MANAGE,
     renderer=PT + "catalog_item_admin.pt",
 )
 def edit_item_view(context: CatalogItem, request: Any) -> Any:
@@ -200,7 +201,7 @@ def edit_item_view(context: CatalogItem, request: Any) -> Any:
     return HTTPSeeOther(location=manage_url)
 
 
-@view_config(context=CatalogItem, name="retire", request_method="POST", permission="manage")
+@view_config(context=CatalogItem, name="retire", request_method="POST", permission=P.MANAGE)
 def retire_view(context: CatalogItem, request: Any) -> HTTPSeeOther:
     """``active=0`` retires (no new orders, gone from the catalog), ``active=1`` restores."""
     active = request.POST.get("active") == "1"

@@ -40,6 +40,7 @@ from itsm.requests.views import may_download
 from itsm.requests.workflow import STATES, TASK_STATES
 from itsm.search.catalog import search
 from itsm.security.permissions import P
+from itsm.security.roles import has_staff_role, is_staff
 from itsm.tickets.context import ActionContext
 from itsm.tickets.journal import AttachmentTooLarge, make_attachment
 from itsm.tickets.workflow import TransitionError
@@ -347,8 +348,7 @@ def change_item_view(context: Any, request: Any) -> dict[str, Any]:
     ],
 )
 def list_view(context: Any, request: Any) -> dict[str, Any]:
-    identity = request.identity
-    staff = identity.has_role("agent") or identity.has_role("admin")
+    staff = is_staff(request)
     query = ticket_query(request, "request", staff)
     return list_page(
         request,
@@ -395,7 +395,7 @@ def create_view(context: Any, request: Any) -> dict[str, Any]:
         )
     requester = ctx.actor
     if body.get("requester") and body["requester"] != ctx.actor:
-        if not ctx.is_staff:
+        if not has_staff_role(ctx.roles):
             raise ApiError(403, "forbidden", _("Only IT staff can order for someone else."))
         if body["requester"] not in ctx.root["people"]:
             raise ApiError(
@@ -521,7 +521,7 @@ def tasks_view(context: Any, request: Any) -> dict[str, Any]:
 )
 def task_list_view(context: Any, request: Any) -> dict[str, Any]:
     identity = request.identity
-    if not (identity.has_role("agent") or identity.has_role("admin")):
+    if not is_staff(request):
         raise ApiError(403, "forbidden", _("Only IT staff work on tasks."))
     query: dict[str, Any] = {"kind": "task"}
     for name in ("group", "assignee"):

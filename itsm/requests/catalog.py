@@ -26,6 +26,8 @@ from typing import Any
 from persistent import Persistent
 from pyramid.authorization import ALL_PERMISSIONS, Allow, Authenticated, Deny, Everyone
 
+from itsm.security.permissions import P
+
 FIELD_TYPES = ("text", "textarea", "choice", "person", "date", "number", "checkbox", "file")
 
 
@@ -65,7 +67,7 @@ class CatalogItem(Persistent):
 
     __acl__ = [  # noqa: RUF012
         (Allow, "role:admin", ALL_PERMISSIONS),
-        (Allow, Authenticated, ("view", "order")),
+        (Allow, Authenticated, (P.VIEW, P.ORDER)),
         (Deny, Everyone, ALL_PERMISSIONS),
     ]
 

@@ -12,6 +12,7 @@ from pyramid.view import view_config
 
 from itsm.containers import Requests
 from itsm.search.catalog import search
+from itsm.security.permissions import P
 
 COLUMNS = ("number", "item", "title", "status", "requester", "created", "due", "late", "price")
 LIMIT = 10_000
@@ -43,7 +44,7 @@ def rows(requests: list[Any], now: datetime) -> list[list[str]]:
     return out
 
 
-@view_config(context=Requests, name="export.csv", request_method="GET", permission="work")
+@view_config(context=Requests, name="export.csv", request_method="GET", permission=P.WORK)
 def export_csv(context: Requests, request: Any) -> Response:
     """Every request (``?mine=1``: mine), newest first, with a total price line."""
     query: dict[str, Any] = {"kind": "request"}

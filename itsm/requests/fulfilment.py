@@ -26,6 +26,7 @@ from itsm.requests.workflow import (
     WORKFLOW,
 )
 from itsm.search.catalog import flush, mark_changed, new_docid, search
+from itsm.security.roles import has_staff_role
 from itsm.tickets.context import ActionContext
 from itsm.tickets.workflow import fire
 
@@ -288,9 +289,7 @@ def work_task(
 def assignable(root: Any, task: FulfilmentTask) -> list[Any]:
     """IT staff of the task's group, by name: who a task may be given to."""
     people = [
-        p
-        for p in root["people"].values()
-        if task.group in p.groups and set(p.roles) & {"agent", "admin"}
+        p for p in root["people"].values() if task.group in p.groups and has_staff_role(p.roles)
     ]
     return sorted(people, key=lambda p: p.display_name)
 
@@ -299,7 +298,7 @@ def assign_task(ctx: ActionContext, task: FulfilmentTask, login: str | None) -> 
     """Give an open task to ``login`` (oneself, or IT staff of its group); None: nobody."""
     if not task.is_open:
         raise TaskError(_("Only an open task can be assigned."), {"assignee": _("Not now.")})
-    if not ctx.is_staff:
+    if not has_staff_role(ctx.roles):
         raise TaskError(_("Only IT staff work on tasks."), {"assignee": _("Not allowed.")})
     login = (login or "").strip() or None
     if login is not None and login != ctx.actor:

@@ -6,16 +6,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from BTrees.OOBTree import OOBTree
-from pyramid.authorization import ALL_PERMISSIONS, Allow, Deny, Everyone
 
 from itsm.requests.workflow import (
-    OPEN_STATES,
-    STATE_TITLES,
-    TASK_OPEN_STATES,
-    TASK_STATE_TITLES,
     TASK_WORKFLOW,
     WORKFLOW,
 )
+from itsm.security.permissions import P
 from itsm.tickets.models import Ticket
 
 
@@ -28,7 +24,6 @@ class ServiceRequest(Ticket):
     answers: dict[str, Any] = {}  # noqa: RUF012 - replaced whole, never mutated
     price: float | None = None
     due: datetime | None = None
-    approval: Any = None  # itsm.approvals.models.ApprovalProcess
     tasks: Any = None  # OOBTree task number -> FulfilmentTask
     draft_reminded_at: datetime | None = None
     # Fulfilment tasks of a request with no catalog item (recurring work), as item.tasks.
@@ -38,33 +33,11 @@ class ServiceRequest(Ticket):
     delivered: tuple[str, ...] = ()  # CIs handed over to the requester by this request
     licences: tuple[str, ...] = ()  # licence CIs taken for the requester
 
+    requester_permissions = (P.VIEW, P.COMMENT, P.WITHDRAW)
+
     def __init__(self, number: str, seq: int, docid: int, created: datetime) -> None:
         super().__init__(number, seq, docid, created)
         self.tasks = OOBTree()
-
-    @property
-    def __acl__(self) -> list[tuple[str, str, Any]]:
-        acl: list[tuple[str, str, Any]] = [
-            (Allow, "role:admin", ALL_PERMISSIONS),
-            (Allow, "role:agent", ("view", "comment", "work")),
-        ]
-        if self.requester:
-            acl.append((Allow, f"user:{self.requester}", ("view", "comment", "withdraw")))
-        for login in self.watchers:
-            acl.append((Allow, f"user:{login}", "view"))
-        if self.approval is not None:
-            acl += [(Allow, f"user:{a}", "view") for a in sorted(self.approval.approver_logins())]
-            acl += [(Allow, f"group:{g}", "view") for g in sorted(self.approval.approver_groups())]
-        acl.append((Deny, Everyone, ALL_PERMISSIONS))
-        return acl
-
-    @property
-    def status_title(self) -> Any:
-        return STATE_TITLES.get(self.status, self.status)
-
-    @property
-    def is_open(self) -> bool:
-        return self.status in OPEN_STATES
 
     def task_list(self) -> list[FulfilmentTask]:
         return list(self.tasks.values()) if self.tasks is not None else []
@@ -107,6 +80,10 @@ class FulfilmentTask(Ticket):
     not_before: datetime | None = None  # the task waits until then (e.g. a leaver's last day)
     not_before_day = ""  # that day as answered (not_before is its 00:00 in the desk's zone)
 
+    agent_permissions = (P.VIEW, P.WORK)
+    requester_permissions = (P.VIEW,)
+    watcher_permissions = ()
+
     @property
     def due(self) -> datetime | None:
         """The request's due time: tasks share their request's delivery target."""
@@ -121,24 +98,9 @@ class FulfilmentTask(Ticket):
         return self.__parent__
 
     @property
-    def __acl__(self) -> list[tuple[str, str, Any]]:
-        acl: list[tuple[str, str, Any]] = [
-            (Allow, "role:admin", ALL_PERMISSIONS),
-            (Allow, "role:agent", ("view", "work")),
-        ]
-        requester = self.__parent__.requester if self.__parent__ is not None else None
-        if requester:
-            acl.append((Allow, f"user:{requester}", "view"))
-        acl.append((Deny, Everyone, ALL_PERMISSIONS))
-        return acl
-
-    @property
-    def status_title(self) -> Any:
-        return TASK_STATE_TITLES.get(self.status, self.status)
-
-    @property
-    def is_open(self) -> bool:
-        return self.status in TASK_OPEN_STATES
+    def acl_requester(self) -> str:
+        """The request's requester may view its tasks."""
+        return self.__parent__.requester if self.__parent__ is not None else ""
 
     def index_data(self) -> dict[str, Any]:
         data = super().index_data()

@@ -25,6 +25,7 @@ from itsm.requests.recurring import (
     update_template,
 )
 from itsm.security.permissions import P
+from itsm.security.roles import is_staff
 from itsm.sla.models import get_sla_settings
 
 BASE = "/api/v1/recurring"
@@ -103,11 +104,6 @@ def template_json(template: Any, root: Any = None) -> dict[str, Any]:
     if root is not None:
         data["timezone"] = calendar_of(root, template).timezone
     return data
-
-
-def is_staff(request: Any) -> bool:
-    identity = request.identity
-    return identity is not None and (identity.has_role("agent") or identity.has_role("admin"))
 
 
 def _staff_only(request: Any) -> None:

@@ -30,6 +30,7 @@ from itsm.requests.recurring_api import (
     check_template,
     template_factory,
 )
+from itsm.security.permissions import P
 from itsm.ui.forms import flash, translate
 
 LIST_PT = "itsm:requests/templates/recurring_list.pt"
@@ -67,7 +68,7 @@ def describe_schedule(request: Any, schedule: Any) -> str:
     return f"{text}, {schedule.get('time', '09:00')}"
 
 
-@view_config(route_name="recurring.list", request_method="GET", permission="view", renderer=LIST_PT)
+@view_config(route_name="recurring.list", request_method="GET", permission=P.VIEW, renderer=LIST_PT)
 def list_view(context: Any, request: Any) -> dict[str, Any]:
     root = request.itsm_root
     folder = templates(root)
@@ -235,7 +236,7 @@ def _invalid(request: Any, values: dict[str, Any], errors: dict, template: Any =
     )
 
 
-@view_config(route_name="recurring.new", request_method="GET", permission="view", renderer=FORM_PT)
+@view_config(route_name="recurring.new", request_method="GET", permission=P.VIEW, renderer=FORM_PT)
 def new_view(context: Any, request: Any) -> dict[str, Any]:
     values = _form_values(request)
     if request.GET.get("item"):
@@ -243,7 +244,7 @@ def new_view(context: Any, request: Any) -> dict[str, Any]:
     return _page(request, values)
 
 
-@view_config(route_name="recurring.new", request_method="POST", permission="view", renderer=FORM_PT)
+@view_config(route_name="recurring.new", request_method="POST", permission=P.VIEW, renderer=FORM_PT)
 def create_view(context: Any, request: Any) -> Any:
     root = request.itsm_root
     values = _posted(request)
@@ -261,13 +262,13 @@ def create_view(context: Any, request: Any) -> Any:
     return HTTPSeeOther(location=request.route_url("recurring.edit", id=template.__name__))
 
 
-@view_config(route_name="recurring.edit", request_method="GET", permission="view", renderer=FORM_PT)
+@view_config(route_name="recurring.edit", request_method="GET", permission=P.VIEW, renderer=FORM_PT)
 def edit_view(context: Any, request: Any) -> dict[str, Any]:
     return _page(request, _form_values(request, context), context)
 
 
 @view_config(
-    route_name="recurring.edit", request_method="POST", permission="view", renderer=FORM_PT
+    route_name="recurring.edit", request_method="POST", permission=P.VIEW, renderer=FORM_PT
 )
 def update_view(context: Any, request: Any) -> Any:
     root = request.itsm_root
@@ -283,7 +284,7 @@ def update_view(context: Any, request: Any) -> Any:
     return HTTPSeeOther(location=request.route_url("recurring.edit", id=context.__name__))
 
 
-@view_config(route_name="recurring.action", request_method="POST", permission="view")
+@view_config(route_name="recurring.action", request_method="POST", permission=P.VIEW)
 def action_view(context: Any, request: Any) -> HTTPSeeOther:
     root = request.itsm_root
     action = request.POST.get("action", "")

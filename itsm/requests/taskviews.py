@@ -21,6 +21,7 @@ from itsm.requests.fulfilment import TaskError, assign_task, assignable, note_ta
 from itsm.requests.models import FulfilmentTask, ServiceRequest
 from itsm.requests.workflow import IN_PROGRESS, OPEN, TASK_OPEN_STATES, TASK_STATE_TITLES, WAITING
 from itsm.search.catalog import search
+from itsm.security.permissions import P
 from itsm.tickets.context import ActionContext
 from itsm.tickets.workflow import TransitionError
 from itsm.ui.forms import display_time, flash, iso_time, translate
@@ -38,7 +39,7 @@ def _staff_groups(request: Any) -> list[str]:
     context=Requests,
     name="tasks",
     request_method="GET",
-    permission="work",
+    permission=P.WORK,
     renderer="itsm:requests/templates/tasks.pt",
 )
 def task_queue(context: Requests, request: Any) -> dict[str, Any]:
@@ -84,7 +85,7 @@ def task_queue(context: Requests, request: Any) -> dict[str, Any]:
 def task_panel(context: ServiceRequest, request: Any) -> dict[str, Any]:
     """What the request page needs to show and work the tasks, the price, due time, CIs."""
     root = request.itsm_root
-    may_work = bool(request.has_permission("work", context))
+    may_work = bool(request.has_permission(P.WORK, context))
     cmdb = root["cmdb"]
     stock: dict[str, list[Any]] = {}
     people: dict[str, list[Any]] = {}
@@ -118,7 +119,7 @@ def task_panel(context: ServiceRequest, request: Any) -> dict[str, Any]:
 ACTIONS = ("start", "done", "cancel", "assign", "note")
 
 
-@view_config(context=ServiceRequest, name="work-task", request_method="POST", permission="work")
+@view_config(context=ServiceRequest, name="work-task", request_method="POST", permission=P.WORK)
 def work_task_view(context: ServiceRequest, request: Any) -> HTTPSeeOther:
     """Assign, note, start or finish a task from the request page or the queue."""
     task = context.tasks.get(request.POST.get("task", ""))

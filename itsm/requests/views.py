@@ -21,6 +21,7 @@ from itsm.requests.models import ServiceRequest
 from itsm.requests.taskviews import task_panel
 from itsm.requests.workflow import NEXT_STEP, STATE_TITLES, TASK_STATE_TITLES
 from itsm.search.catalog import search
+from itsm.security.permissions import P
 from itsm.tickets.context import ActionContext
 from itsm.tickets.journal import AttachmentTooLarge, make_attachment
 from itsm.tickets.workflow import TransitionError
@@ -33,7 +34,7 @@ PER_PAGE = 50
 @view_config(
     context=ServiceCatalog,
     request_method="GET",
-    permission="view",
+    permission=P.VIEW,
     renderer="itsm:requests/templates/catalog.pt",
 )
 def catalog_view(context: ServiceCatalog, request: Any) -> dict[str, Any]:
@@ -44,14 +45,14 @@ def catalog_view(context: ServiceCatalog, request: Any) -> dict[str, Any]:
         "items": found,
         "q": q,
         "locale": request.locale_name,
-        "may_manage": bool(request.has_permission("manage", context)),
+        "may_manage": bool(request.has_permission(P.MANAGE, context)),
     }
 
 
 @view_config(
     context=CatalogItem,
     request_method=("GET", "POST"),
-    permission="order",
+    permission=P.ORDER,
     renderer="itsm:requests/templates/order.pt",
 )
 def order_view(context: CatalogItem, request: Any) -> Any:
@@ -115,7 +116,7 @@ def _uploads(item: CatalogItem, request: Any) -> list[Any]:
 @view_config(
     context=Requests,
     request_method="GET",
-    permission="view",
+    permission=P.VIEW,
     renderer="itsm:requests/templates/list.pt",
 )
 def list_view(context: Requests, request: Any) -> dict[str, Any]:
@@ -141,7 +142,7 @@ def list_view(context: Requests, request: Any) -> dict[str, Any]:
 @view_config(
     context=ServiceRequest,
     request_method="GET",
-    permission="view",
+    permission=P.VIEW,
     renderer="itsm:requests/templates/request.pt",
 )
 def request_view(context: ServiceRequest, request: Any) -> dict[str, Any]:
@@ -159,8 +160,8 @@ def request_view(context: ServiceRequest, request: Any) -> dict[str, Any]:
         "state_titles": STATE_TITLES,
         "task_titles": TASK_STATE_TITLES,
         "next_step": NEXT_STEP,
-        "may_withdraw": bool(request.has_permission("withdraw", context)),
-        "may_work": bool(request.has_permission("work", context)),
+        "may_withdraw": bool(request.has_permission(P.WITHDRAW, context)),
+        "may_work": bool(request.has_permission(P.WORK, context)),
         **task_panel(context, request),
         "files": _files(context, request),
     }
@@ -169,7 +170,7 @@ def request_view(context: ServiceRequest, request: Any) -> dict[str, Any]:
 def may_download(context: ServiceRequest, request: Any) -> bool:
     """Files sent with a request are for its requester and IT staff (not its approvers)."""
     return bool(
-        request.has_permission("withdraw", context) or request.has_permission("work", context)
+        request.has_permission(P.WITHDRAW, context) or request.has_permission(P.WORK, context)
     )
 
 
@@ -189,7 +190,7 @@ def _files(context: ServiceRequest, request: Any) -> list[dict[str, Any]]:
     ]
 
 
-@view_config(context=ServiceRequest, name="file", request_method="GET", permission="view")
+@view_config(context=ServiceRequest, name="file", request_method="GET", permission=P.VIEW)
 def file_view(context: ServiceRequest, request: Any) -> Response:
     """Download a file answer (``?field=signed_form``) as an attachment, never rendered inline."""
     if not may_download(context, request):
@@ -200,7 +201,7 @@ def file_view(context: ServiceRequest, request: Any) -> Response:
     return file_response(file)
 
 
-@view_config(context=ServiceRequest, name="transition", request_method="POST", permission="view")
+@view_config(context=ServiceRequest, name="transition", request_method="POST", permission=P.VIEW)
 def transition_view(context: ServiceRequest, request: Any) -> HTTPSeeOther:
     """Send a draft, cancel with a reason, confirm (close)."""
     ctx = ActionContext.from_request(request)
@@ -215,7 +216,7 @@ def transition_view(context: ServiceRequest, request: Any) -> HTTPSeeOther:
     return HTTPSeeOther(location=request.resource_url(context))
 
 
-@view_config(context=ServiceRequest, name="task", request_method="POST", permission="work")
+@view_config(context=ServiceRequest, name="task", request_method="POST", permission=P.WORK)
 def task_view(context: ServiceRequest, request: Any) -> HTTPSeeOther:
     """IT staff work a task from the request page: start, done."""
     task = context.tasks.get(request.POST.get("task", ""))

@@ -6,6 +6,7 @@ from typing import Any
 
 from pyramid.session import JSONSerializer, SignedCookieSessionFactory
 
+from itsm.security.permissions import P
 from itsm.security.policy import ItsmSecurityPolicy, bearer_token
 from itsm.security.throttle import LoginThrottle
 
@@ -35,6 +36,9 @@ def includeme(config: Any) -> None:
         )
     )
     config.set_security_policy(ItsmSecurityPolicy(settings.session_absolute_timeout))
+    # A view that names no permission is closed, not public: public pages say so with
+    # NO_PERMISSION_REQUIRED (tests/functional/security/test_every_view_has_a_permission.py).
+    config.set_default_permission(P.VIEW)
     config.set_default_csrf_options(require_csrf=True, callback=_csrf_applies)
     config.registry.itsm_login_throttle = LoginThrottle(
         settings.login_max_failures, settings.login_lock_seconds

@@ -23,3 +23,5 @@ class P(StrEnum):
     ORDER = "order"  # order a catalog item
     POST = "post"  # post announcements
     VOTE = "vote"  # vote on a knowledge article
+    INTERNAL = "internal"  # read and write a ticket's internal notes (IT staff)
+    WITHDRAW = "withdraw"  # the requester withdraws their service request

@@ -7,6 +7,7 @@ from typing import Any
 import deform
 from pyramid.csrf import get_csrf_token
 from pyramid.httpexceptions import HTTPSeeOther
+from pyramid.security import NO_PERMISSION_REQUIRED
 from pyramid.view import view_config
 
 from itsm.directory.base import DirectoryUnavailable
@@ -28,7 +29,11 @@ def _form(request: Any) -> deform.Form:
 
 
 @view_config(
-    name="login", context=ServiceDesk, renderer="itsm:ui/templates/login.pt", require_csrf=False
+    name="login",
+    context=ServiceDesk,
+    renderer="itsm:ui/templates/login.pt",
+    require_csrf=False,
+    permission=NO_PERMISSION_REQUIRED,
 )
 def login_view(context: ServiceDesk, request: Any) -> Any:
     """Show the login form and log in. CSRF is checked here by hand: the token is part of the
@@ -69,7 +74,9 @@ def login_view(context: ServiceDesk, request: Any) -> Any:
     return {"form": form.render({"came_from": came_from}), "error": None}
 
 
-@view_config(name="logout", context=ServiceDesk, request_method="POST")
+@view_config(
+    name="logout", context=ServiceDesk, request_method="POST", permission=NO_PERMISSION_REQUIRED
+)
 def logout_view(context: ServiceDesk, request: Any) -> Any:
     log_out(request)
     request.session.flash(_("You have logged out."), "info")
@@ -77,7 +84,11 @@ def logout_view(context: ServiceDesk, request: Any) -> Any:
 
 
 @view_config(
-    name="logout", context=ServiceDesk, request_method="GET", renderer="itsm:ui/templates/logout.pt"
+    name="logout",
+    context=ServiceDesk,
+    request_method="GET",
+    renderer="itsm:ui/templates/logout.pt",
+    permission=NO_PERMISSION_REQUIRED,
 )
 def logout_confirm(context: ServiceDesk, request: Any) -> dict[str, Any]:
     return {}

@@ -17,6 +17,7 @@ from persistent import Persistent
 from pyramid.authorization import ALL_PERMISSIONS, Allow, Authenticated, Deny, Everyone
 
 from itsm.i18n import _
+from itsm.security.permissions import P
 
 SEVERITIES = {
     "info": _("Information"),
@@ -38,8 +39,8 @@ class AnnouncementBoard:
 
     __acl__ = [
         (Allow, "role:admin", ALL_PERMISSIONS),
-        (Allow, "role:agent", ("view", "post")),
-        (Allow, Authenticated, "view"),
+        (Allow, "role:agent", (P.VIEW, P.POST)),
+        (Allow, Authenticated, P.VIEW),
         (Deny, Everyone, ALL_PERMISSIONS),
     ]
 

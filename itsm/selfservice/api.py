@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pyramid.httpexceptions import HTTPNotFound
+from pyramid.security import NO_PERMISSION_REQUIRED
 
 from itsm.api.errors import ApiError, refusal
 from itsm.api.openapi import json_body, response
@@ -254,7 +255,7 @@ def rate_incident(context: Any, request: Any) -> dict[str, Any]:
 @api.view(
     "api.surveys",
     "POST",
-    None,
+    NO_PERMISSION_REQUIRED,
     "Answer the survey of a mailed link (no login: the token is the credential)",
     response("201", "The rating", SATISFACTION_RESULT),
     body=SURVEY_SCHEMA,

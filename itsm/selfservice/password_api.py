@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from pyramid.response import Response
+from pyramid.security import NO_PERMISSION_REQUIRED
 
 from itsm.api import API_PREFIX
 from itsm.api.errors import api_error_response
@@ -67,7 +68,7 @@ def _unavailable(request: Any) -> Response:
 @api.view(
     "api.password_reset",
     "POST",
-    None,
+    NO_PERMISSION_REQUIRED,
     "Ask for a password-reset mail (the same answer for any login)",
     {
         **response("202", "Accepted: a mail goes to the directory's address if it exists"),
@@ -93,7 +94,7 @@ def request_view(context: Any, request: Any) -> Any:
 @api.view(
     "api.password_reset.confirm",
     "POST",
-    None,
+    NO_PERMISSION_REQUIRED,
     "Set a new password with the token from the reset mail",
     {
         **response("200", "The password is changed", STATUS_SCHEMA),

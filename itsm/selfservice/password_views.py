@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from pyramid.httpexceptions import HTTPSeeOther
-from pyramid.security import remember
+from pyramid.security import NO_PERMISSION_REQUIRED, remember
 from pyramid.view import view_config
 
 from itsm.directory.base import DirectoryUnavailable, PasswordRejected
@@ -43,7 +43,11 @@ def _new_password_error(new: str, again: str) -> Any:
     return None
 
 
-@view_config(route_name="password.reset", renderer="itsm:selfservice/templates/reset_request.pt")
+@view_config(
+    route_name="password.reset",
+    renderer="itsm:selfservice/templates/reset_request.pt",
+    permission=NO_PERMISSION_REQUIRED,
+)
 def reset_request_view(context: Any, request: Any) -> dict[str, Any]:
     """Ask for a reset link. After a POST the page says the same for any login."""
     values: dict[str, Any] = {"sent": False, "error": None, "login": "", "minutes": 0}
@@ -72,6 +76,7 @@ def reset_request_view(context: Any, request: Any) -> dict[str, Any]:
 @view_config(
     route_name="password.reset.confirm",
     renderer="itsm:selfservice/templates/reset_confirm.pt",
+    permission=NO_PERMISSION_REQUIRED,
 )
 def reset_confirm_view(context: Any, request: Any) -> dict[str, Any]:
     """Choose a new password with the link's token. A GET only reads."""
@@ -112,7 +117,12 @@ def reset_confirm_view(context: Any, request: Any) -> dict[str, Any]:
     return values
 
 
-@view_config(route_name="password.change", renderer="itsm:selfservice/templates/change_password.pt")
+@view_config(
+    route_name="password.change",
+    renderer="itsm:selfservice/templates/change_password.pt",
+    # Anonymous visitors are sent to the login page by the view itself.
+    permission=NO_PERMISSION_REQUIRED,
+)
 def change_view(context: Any, request: Any) -> Any:
     """A logged-in person changes their password: the current one, the new one twice."""
     identity = request.identity

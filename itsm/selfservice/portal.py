@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound, HTTPSeeOther
+from pyramid.security import NO_PERMISSION_REQUIRED
 from pyramid.view import view_config
 
 from itsm.i18n import _
@@ -22,6 +23,7 @@ from itsm.incidents.models import Incident
 from itsm.incidents.workflow import NEXT_STEP, OPEN_STATES, RESOLVED, STATE_TITLES, WAITING
 from itsm.root import ServiceDesk
 from itsm.search.catalog import search
+from itsm.security.permissions import P
 from itsm.selfservice import announcements as board_ops
 from itsm.selfservice import satisfaction
 from itsm.selfservice.announcements import (
@@ -121,7 +123,7 @@ def portal_sections(request: Any) -> dict[str, Any]:
             my_open_total=open_total,
             waiting=waiting,
             announcements=board.current(now),
-            can_post=bool(request.has_permission("post", board)),
+            can_post=bool(request.has_permission(P.POST, board)),
             severities=SEVERITIES,
             state_titles=STATE_TITLES,
             next_step=NEXT_STEP,
@@ -170,7 +172,7 @@ def _announcement_page(
     message: Any = None,
 ) -> dict[str, Any]:
     now = datetime.now(UTC)
-    can_post = bool(request.has_permission("post", board))
+    can_post = bool(request.has_permission(P.POST, board))
     if values is None:
         if editing is not None:
             values = {
@@ -209,7 +211,7 @@ def _announcement_page(
     context=ServiceDesk,
     name="announcements",
     request_method="GET",
-    permission="view",
+    permission=P.VIEW,
     renderer=ANNOUNCEMENTS_PT,
 )
 def announcements_page(context: ServiceDesk, request: Any) -> dict[str, Any]:
@@ -218,7 +220,7 @@ def announcements_page(context: ServiceDesk, request: Any) -> dict[str, Any]:
     editing = None
     key = request.GET.get("edit")
     if key:
-        if not request.has_permission("post", board):
+        if not request.has_permission(P.POST, board):
             raise HTTPForbidden()
         editing = board.get(key)
         if editing is None:
@@ -230,13 +232,13 @@ def announcements_page(context: ServiceDesk, request: Any) -> dict[str, Any]:
     context=ServiceDesk,
     name="announcements",
     request_method="POST",
-    permission="view",
+    permission=P.VIEW,
     renderer=ANNOUNCEMENTS_PT,
 )
 def announcements_post(context: ServiceDesk, request: Any) -> Any:
     """Post (``action=create``), change (``update``) or take down (``expire``); IT staff."""
     board = AnnouncementBoard(context)
-    if not request.has_permission("post", board):
+    if not request.has_permission(P.POST, board):
         raise HTTPForbidden()
     post = request.POST
     action = post.get("action", "create")
@@ -302,7 +304,13 @@ def _survey_values(request: Any, ticket: Any, **extra: Any) -> dict[str, Any]:
     return values
 
 
-@view_config(context=ServiceDesk, name="survey", request_method="GET", renderer=SURVEY_PT)
+@view_config(
+    context=ServiceDesk,
+    name="survey",
+    request_method="GET",
+    renderer=SURVEY_PT,
+    permission=NO_PERMISSION_REQUIRED,
+)
 def survey_page(context: ServiceDesk, request: Any) -> dict[str, Any]:
     """The mailed link: no login needed; a bad link says the same whatever made it bad."""
     token = request.GET.get("token", "")
@@ -324,6 +332,7 @@ def survey_page(context: ServiceDesk, request: Any) -> dict[str, Any]:
     request_method="POST",
     renderer=SURVEY_PT,
     require_csrf=False,
+    permission=NO_PERMISSION_REQUIRED,
 )
 def survey_answer(context: ServiceDesk, request: Any) -> dict[str, Any]:
     token = request.POST.get("token") or request.GET.get("token", "")
@@ -356,7 +365,7 @@ def survey_answer(context: ServiceDesk, request: Any) -> dict[str, Any]:
     context=Incident,
     name="satisfaction",
     request_method="GET",
-    permission="confirm",
+    permission=P.CONFIRM,
     renderer=SURVEY_PT,
 )
 def incident_survey_page(context: Incident, request: Any) -> dict[str, Any]:
@@ -370,7 +379,7 @@ def incident_survey_page(context: Incident, request: Any) -> dict[str, Any]:
     context=Incident,
     name="satisfaction",
     request_method="POST",
-    permission="confirm",
+    permission=P.CONFIRM,
     renderer=SURVEY_PT,
 )
 def incident_survey_answer(context: Incident, request: Any) -> Any:

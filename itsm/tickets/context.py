@@ -49,10 +49,6 @@ class ActionContext:
                 roles.add("assignee")
         return frozenset(roles)
 
-    @property
-    def is_staff(self) -> bool:
-        return bool(self.roles & {"agent", "admin", "system"})
-
     def notify(self, event: Any) -> None:
         self.registry.notify(event)
 

@@ -7,7 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from persistent import Persistent
+from pyramid.authorization import ALL_PERMISSIONS, Allow, Deny, Everyone
 
+from itsm.security.permissions import P
 from itsm.tickets.history import History
 from itsm.tickets.journal import Journal
 
@@ -38,6 +40,9 @@ class Ticket(Persistent):
 
     Attributes have class-level defaults so records made by older versions gain new fields
     without a migration. Containers of growing data (journal, history) are BTree-backed.
+
+    Each ticket type names its ``workflow`` (states, titles, open states) and what each relation
+    may do in its ACL; :attr:`__acl__`, :attr:`status_title` and :attr:`is_open` follow.
     """
 
     __parent__: Any = None
@@ -74,6 +79,14 @@ class Ticket(Persistent):
     routing_note = ""  # why it went to this group and person
     reopen_count = 0
     attachments: tuple[Any, ...] = ()  # files attached when the ticket was reported
+    approval: Any = None  # itsm.approvals.models.ApprovalProcess (requests and changes)
+
+    workflow: Any = None  # itsm.tickets.workflow.Workflow of the ticket type
+    #: What the ACL grants IT staff, the requester and each watcher (admins may do everything);
+    #: the approvers of the ticket's approval process may view it.
+    agent_permissions: tuple[P, ...] = (P.VIEW, P.COMMENT, P.WORK)
+    requester_permissions: tuple[P, ...] = (P.VIEW, P.COMMENT)
+    watcher_permissions: tuple[P, ...] = (P.VIEW,)
 
     def __init__(self, number: str, seq: int, docid: int, created: datetime) -> None:
         self.number = number
@@ -83,6 +96,37 @@ class Ticket(Persistent):
         self.updated = created
         self.journal = Journal()
         self.history = History()
+
+    @property
+    def __acl__(self) -> list[tuple[str, str, Any]]:
+        acl: list[tuple[str, str, Any]] = [
+            (Allow, "role:admin", ALL_PERMISSIONS),
+            (Allow, "role:agent", self.agent_permissions),
+        ]
+        requester = self.acl_requester
+        if requester:
+            acl.append((Allow, f"user:{requester}", self.requester_permissions))
+        if self.watcher_permissions:
+            acl += [(Allow, f"user:{login}", self.watcher_permissions) for login in self.watchers]
+        if self.approval is not None:
+            acl += [(Allow, f"user:{a}", P.VIEW) for a in sorted(self.approval.approver_logins())]
+            acl += [(Allow, f"group:{g}", P.VIEW) for g in sorted(self.approval.approver_groups())]
+        acl.append((Deny, Everyone, ALL_PERMISSIONS))
+        return acl
+
+    @property
+    def acl_requester(self) -> str:
+        """The login the ACL treats as the requester."""
+        return self.requester
+
+    @property
+    def status_title(self) -> Any:
+        titles = self.workflow.state_titles if self.workflow is not None else {}
+        return titles.get(self.status, self.status)
+
+    @property
+    def is_open(self) -> bool:
+        return self.workflow is not None and self.status in self.workflow.open_states
 
     def update(self, changes: Mapping[str, Any], actor: str | None, now: datetime) -> dict:
         """Set fields, recording each real change in the history; returns what changed."""

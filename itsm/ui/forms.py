@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from itsm.i18n import _
+from itsm.security.roles import is_staff as is_staff  # the one staff rule, for the pages
 from itsm.tickets.journal import make_attachment
 
 # -- the state of a form --------------------------------------------------------------------------
@@ -71,11 +72,6 @@ def translate(request: Any, term: Any) -> str:
 def flash(request: Any, term: Any, queue: str = "success") -> None:
     # The session is JSON: a TranslationString would lose its mapping, so translate now.
     request.session.flash(translate(request, term), queue)
-
-
-def is_staff(request: Any) -> bool:
-    identity = request.identity
-    return identity is not None and (identity.has_role("agent") or identity.has_role("admin"))
 
 
 # -- times and sizes ------------------------------------------------------------------------------

@@ -9,6 +9,8 @@ from pyramid.csrf import get_csrf_token
 from pyramid.renderers import get_renderer
 
 from itsm.i18n import LANGUAGE_NAMES, _
+from itsm.security.permissions import P
+from itsm.security.roles import has_staff_role
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,7 @@ class Layout:
         root_url = request.application_url + "/"
         # The brand links home; the person's name links their profile (see layout.pt).
         items: list[NavItem] = []
-        staff = identity.has_role("admin") or identity.has_role("agent")
+        staff = has_staff_role(identity.person.roles)
         incidents = request.application_url + "/incidents/"
         on_incidents = path.startswith("/incidents")
         new_incident = path.rstrip("/") == "/incidents/new"
@@ -74,7 +76,6 @@ class Layout:
             )
         )
         items.append(NavItem(_("Knowledge base"), root_url + "kb/", path.startswith("/kb")))
-        staff = identity.has_role("agent") or identity.has_role("admin")
         items.append(
             NavItem(
                 _("CMDB") if staff else _("My equipment"),
@@ -125,7 +126,9 @@ class Layout:
 
 
 def add_layout(event: Any) -> None:
-    """BeforeRender subscriber: put ``layout`` into every template's namespace."""
+    """BeforeRender subscriber: put ``layout`` and the permissions ``P`` into every template's
+    namespace (templates ask ``request.has_permission(P.CREATE, ...)`` like the code)."""
     request = event.get("request")
     if request is not None and "layout" not in event:
         event["layout"] = Layout(request)
+    event.setdefault("P", P)

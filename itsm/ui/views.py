@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from pyramid.httpexceptions import HTTPForbidden, HTTPFound, HTTPNotFound, HTTPSeeOther
 from pyramid.renderers import render_to_response
+from pyramid.security import NO_PERMISSION_REQUIRED
 from pyramid.view import (
     exception_view_config,
     forbidden_view_config,
@@ -18,6 +19,7 @@ from pyramid.view import (
 from itsm.directory.base import DirectoryUnavailable
 from itsm.i18n import LANGUAGE_COOKIE, _
 from itsm.root import ServiceDesk
+from itsm.security.permissions import P
 from itsm.ui import home_sections
 from itsm.ui.safe_redirect import local_path
 from itsm.ui.tweens import request_id
@@ -33,7 +35,7 @@ ROLE_TITLES = {
 }
 
 
-@view_config(context=ServiceDesk, renderer="itsm:ui/templates/home.pt", permission="view")
+@view_config(context=ServiceDesk, renderer="itsm:ui/templates/home.pt", permission=P.VIEW)
 def home(context: ServiceDesk, request: Any) -> dict[str, Any]:
     """The home page: the sections packages add (config.add_itsm_home_section), then each
     role's part."""
@@ -71,7 +73,9 @@ def home(context: ServiceDesk, request: Any) -> dict[str, Any]:
     return sections
 
 
-@view_config(name="language", context=ServiceDesk, request_method="POST")
+@view_config(
+    name="language", context=ServiceDesk, request_method="POST", permission=NO_PERMISSION_REQUIRED
+)
 def switch_language(context: ServiceDesk, request: Any) -> Any:
     """Remember the chosen language: on the person when logged in, in a cookie otherwise."""
     language = request.POST.get("language", "")

@@ -68,3 +68,7 @@ def test_a_manager_sees_the_answers_and_price_of_a_request(app: Any, api: Any) -
     assert "Price" in details
     text = next(t for to, _k, _s, t in mails(app, number) if to.startswith("manager"))
     assert "A 16-inch one" in text
+
+
+def test_the_app_registers_the_request_and_change_summaries_on_its_registry(app):
+    assert set(app.registry.itsm_approval_summaries) == {"request", "change"}
