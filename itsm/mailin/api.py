@@ -9,19 +9,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound
-from pyramid.view import view_config
+from pyramid.httpexceptions import HTTPForbidden
 
 from itsm.api.errors import ApiError
-from itsm.api.openapi import json_body, json_request, page_args, paging, response
+from itsm.api.openapi import json_body, paging, response
+from itsm.api.scaffold import Endpoints, container, list_page, page_schema
 from itsm.i18n import _
 from itsm.mailin import decisions
 from itsm.mailin.intake import ReleaseError
 from itsm.mailin.models import REASONS
 from itsm.mailin.serialize import held_json, held_mails
+from itsm.security.permissions import P
 
 QUARANTINE = "/api/v1/mail/quarantine"
-HELD_REF = {"$ref": "#/components/schemas/HeldMail"}
 HELD_SCHEMA = {
     "type": "object",
     "properties": {
@@ -72,97 +72,66 @@ OUTCOME_SCHEMA = {
         "detail": {"type": "string"},
     },
 }
-ID_PARAM = [{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}]
 
-
-def quarantine_factory(request: Any) -> Any:
-    mail = request.itsm_root.get("mail")
-    if mail is None:
-        raise HTTPNotFound()
-    return mail["quarantine"]
+api = Endpoints(__name__, ["mail"])
+HELD_REF = api.schema("HeldMail", HELD_SCHEMA)
+quarantine_factory = container("mail", "quarantine")
 
 
 def held_factory(request: Any) -> Any:
+    """The held mail named by ``{id}``: 403 for whoever may not look at the quarantine, whether
+    the id exists or not; else a 404 that says it may have been decided on already."""
     quarantine = quarantine_factory(request)
     held = quarantine.get(request.matchdict["id"])
     if held is None:
-        # Whoever may not look gets 403 whether the id exists or not.
-        if not request.has_permission("view", quarantine):
+        if not request.has_permission(P.VIEW, quarantine):
             raise HTTPForbidden()
         raise ApiError(404, "not_found", _("No such held mail (released or deleted already?)."))
     return held
 
 
-@view_config(
-    route_name="api.mail.quarantine",
-    request_method="GET",
-    renderer="json",
-    permission="view",
-    openapi={
-        "path": QUARANTINE,
-        "summary": "The held mails, newest first (IT staff)",
-        "tags": ["mail"],
-        "parameters": [
-            {"name": "reason", "in": "query", "schema": {"type": "string", "enum": list(REASONS)}},
-            *paging(200),
-        ],
-        "responses": response(
-            "200",
-            "A page of held mails",
-            {
-                "type": "object",
-                "properties": {
-                    "items": {"type": "array", "items": HELD_REF},
-                    "total": {"type": "integer"},
-                    "page": {"type": "integer"},
-                    "per_page": {"type": "integer"},
-                },
-            },
-        ),
-    },
+api.route("api.mail.quarantine", QUARANTINE, quarantine_factory)
+api.route("api.mail.held", QUARANTINE + "/{id}", held_factory, ("release",))
+
+
+@api.view(
+    "api.mail.quarantine",
+    "GET",
+    P.VIEW,
+    "The held mails, newest first (IT staff)",
+    response("200", "A page of held mails", page_schema(HELD_REF)),
+    parameters=[
+        {"name": "reason", "in": "query", "schema": {"type": "string", "enum": list(REASONS)}},
+        *paging(200),
+    ],
 )
 def list_view(context: Any, request: Any) -> dict[str, Any]:
-    page, per_page = page_args(request.GET)
     found = held_mails(context, request.GET.get("reason", ""))
-    window = found[(page - 1) * per_page : page * per_page]
-    return {
-        "items": [held_json(h, request) for h in window],
-        "total": len(found),
-        "page": page,
-        "per_page": per_page,
-    }
+
+    def window(page: int, per_page: int) -> tuple[int, list[Any]]:
+        return len(found), found[(page - 1) * per_page : page * per_page]
+
+    return list_page(request, window, lambda held: held_json(held, request))
 
 
-@view_config(
-    route_name="api.mail.held",
-    request_method="GET",
-    renderer="json",
-    permission="view",
-    openapi={
-        "path": QUARANTINE + "/{id}",
-        "summary": "One held mail with its text (IT staff)",
-        "tags": ["mail"],
-        "parameters": ID_PARAM,
-        "responses": response("200", "The held mail", HELD_REF),
-    },
+@api.view(
+    "api.mail.held",
+    "GET",
+    P.VIEW,
+    "One held mail with its text (IT staff)",
+    response("200", "The held mail", HELD_REF),
 )
 def held_view(context: Any, request: Any) -> dict[str, Any]:
     return held_json(context, request, full=True)
 
 
-@view_config(
-    route_name="api.mail.held.release",
-    request_method="POST",
-    renderer="json",
-    permission="work",
-    openapi={
-        "path": QUARANTINE + "/{id}/release",
-        "summary": "Release a held mail as a new ticket or as a reply to a ticket (IT staff)",
-        "tags": ["mail"],
-        "parameters": ID_PARAM,
-        "requestBody": json_request(RELEASE_SCHEMA),
-        "responses": response("200", "What the mail became", OUTCOME_SCHEMA),
-    },
+@api.view(
+    "api.mail.held.release",
+    "POST",
+    P.WORK,
+    "Release a held mail as a new ticket or as a reply to a ticket (IT staff)",
+    response("200", "What the mail became", OUTCOME_SCHEMA),
+    body=RELEASE_SCHEMA,
 )
 def release_view(context: Any, request: Any) -> dict[str, Any]:
     body = json_body(request)
@@ -185,17 +154,13 @@ def release_view(context: Any, request: Any) -> dict[str, Any]:
     return outcome.as_json()
 
 
-@view_config(
-    route_name="api.mail.held",
-    request_method="DELETE",
-    permission="work",
-    openapi={
-        "path": QUARANTINE + "/{id}",
-        "summary": "Delete a held mail for good (IT staff)",
-        "tags": ["mail"],
-        "parameters": ID_PARAM,
-        "responses": {"204": {"description": "Deleted"}},
-    },
+@api.view(
+    "api.mail.held",
+    "DELETE",
+    P.WORK,
+    "Delete a held mail for good (IT staff)",
+    {"204": {"description": "Deleted"}},
+    renderer=None,
 )
 def delete_view(context: Any, request: Any) -> Any:
     try:
@@ -207,8 +172,4 @@ def delete_view(context: Any, request: Any) -> Any:
 
 
 def includeme(config: Any) -> None:
-    config.add_route("api.mail.quarantine", QUARANTINE, factory=quarantine_factory)
-    config.add_route("api.mail.held", QUARANTINE + "/{id}", factory=held_factory)
-    config.add_route("api.mail.held.release", QUARANTINE + "/{id}/release", factory=held_factory)
-    config.registry.itsm_openapi.add_schema("HeldMail", HELD_SCHEMA)
-    config.scan("itsm.mailin.api")
+    api.include(config)

@@ -94,9 +94,9 @@ def take_directly(ini: str, raw: bytes, recipient: str = "", source: str = "pipe
     from transaction.interfaces import TransientError
     from ZODB.POSException import POSError
 
+    from itsm.db import run_in_transaction
     from itsm.mailin.intake import TemporaryFailure, hold_failed, take_message
     from itsm.scripts.env import open_env
-    from itsm.worker.jobs import run_in_transaction
 
     try:
         with open_env(COMMAND, ini) as env:

@@ -7,8 +7,9 @@ raw message here, on loopback, with the shared secret ``itsm.mail_in.secret`` in
 transaction and answers 200 with the outcome once it is committed. 503 (the directory or the
 database does not answer) makes the command exit 75, so the MTA tries again later.
 
-The body is the message itself (``Content-Type: message/rfc822``), not JSON, so the operation
-is added to the OpenAPI description by hand (the request validator reads JSON bodies only).
+The body is the message itself (``Content-Type: message/rfc822``), not JSON: the operation is
+declared with that body type, so it is documented but requests are not validated against it
+(the view reads the body and the query itself, and says 404 or 403 before anything else).
 """
 
 from __future__ import annotations
@@ -18,11 +19,12 @@ import logging
 from typing import Any
 
 from pyramid.security import NO_PERMISSION_REQUIRED
-from pyramid.view import view_config
 from transaction.interfaces import TransientError
 from ZODB.POSException import POSError
 
 from itsm.api.errors import ApiError
+from itsm.api.openapi import response
+from itsm.api.scaffold import Endpoints
 from itsm.i18n import _
 from itsm.mailin.intake import TemporaryFailure, hold_failed, take_message
 
@@ -43,38 +45,24 @@ OUTCOME_SCHEMA = {
         "detail": {"type": "string"},
     },
 }
-OPERATION = {
-    "summary": "Take one mail (itsm-mail-in; the shared secret, not a person, authorises it)",
-    "tags": ["mail"],
-    "security": [],
-    "parameters": [
-        {"name": SECRET_HEADER, "in": "header", "required": True, "schema": {"type": "string"}},
-        {
-            "name": "recipient",
-            "in": "query",
-            "schema": {"type": "string"},
-            "description": "The envelope recipient (for the aliases)",
-        },
-        {
-            "name": "source",
-            "in": "query",
-            "schema": {"type": "string", "maxLength": 20},
-            "description": "Where the mail came from, for the log (default pipe)",
-        },
-    ],
-    "requestBody": {
-        "required": True,
-        "content": {"message/rfc822": {"schema": {"type": "string", "format": "binary"}}},
+PARAMETERS = [
+    {"name": SECRET_HEADER, "in": "header", "required": True, "schema": {"type": "string"}},
+    {
+        "name": "recipient",
+        "in": "query",
+        "schema": {"type": "string"},
+        "description": "The envelope recipient (for the aliases)",
     },
-    "responses": {
-        "200": {
-            "description": "Taken (committed): what it became",
-            "content": {"application/json": {"schema": OUTCOME_SCHEMA}},
-        },
-        "413": {"description": "Larger than itsm.mail_in.max_bytes"},
-        "503": {"description": "Not stored now (the directory or the database does not answer)"},
+    {
+        "name": "source",
+        "in": "query",
+        "schema": {"type": "string", "maxLength": 20},
+        "description": "Where the mail came from, for the log (default pipe)",
     },
-}
+]
+
+api = Endpoints(__name__, ["mail"])
+api.route("api.mail.in", PATH)
 
 
 def _authorised(request: Any) -> bool:
@@ -83,11 +71,20 @@ def _authorised(request: Any) -> bool:
     return bool(secret) and hmac.compare_digest(given.encode("utf-8"), secret.encode("utf-8"))
 
 
-@view_config(
-    route_name="api.mail.in",
-    request_method="POST",
-    renderer="json",
-    permission=NO_PERMISSION_REQUIRED,
+@api.view(
+    "api.mail.in",
+    "POST",
+    NO_PERMISSION_REQUIRED,
+    "Take one mail (itsm-mail-in; the shared secret, not a person, authorises it)",
+    {
+        **response("200", "Taken (committed): what it became", OUTCOME_SCHEMA),
+        **response("413", "Larger than itsm.mail_in.max_bytes"),
+        **response("503", "Not stored now (the directory or the database does not answer)"),
+    },
+    parameters=PARAMETERS,
+    body={"type": "string", "format": "binary"},
+    body_type="message/rfc822",
+    security=[],
     require_csrf=False,
 )
 def mail_in_view(request: Any) -> dict[str, Any]:
@@ -133,6 +130,4 @@ def mail_in_view(request: Any) -> dict[str, Any]:
 
 
 def includeme(config: Any) -> None:
-    config.add_route("api.mail.in", PATH)
-    config.registry.itsm_openapi.add(PATH, "post", OPERATION)
-    config.scan("itsm.mailin.gateway")
+    api.include(config)

@@ -49,6 +49,7 @@ from itsm.mailin.models import HeldMail, MailIn, Processed, mail_in, message_key
 from itsm.mailin.parse import ParsedMail, parse_mail, trim_reply
 from itsm.notify.notifications import mail_domain, queue_notification
 from itsm.notify.render import render_mail
+from itsm.security.permissions import P
 from itsm.tickets.context import ActionContext
 from itsm.tickets.journal import Attachment, AttachmentTooLarge, make_attachment
 
@@ -407,7 +408,7 @@ def may_see(person: Any, ticket: Any) -> bool:
     """Whether ``person`` may read ``ticket`` (its ACL, as if they were logged in)."""
     from itsm.security.policy import principals_for
 
-    return bool(ACLHelper().permits(ticket, principals_for(person), "view"))
+    return bool(ACLHelper().permits(ticket, principals_for(person), P.VIEW))
 
 
 def find_person(root: Any, registry: Any, address: str, state: MailIn | None = None) -> Any:

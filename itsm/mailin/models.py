@@ -34,6 +34,7 @@ from ZODB.blob import Blob
 
 from itsm.folder import Folder
 from itsm.i18n import _
+from itsm.security.permissions import P
 
 #: How many recent outcomes ``MailIn.log`` keeps.
 LOG_SIZE = 1000
@@ -155,7 +156,7 @@ class MailIn(Folder):
 
     __acl__ = [
         (Allow, "role:admin", ALL_PERMISSIONS),
-        (Allow, "role:agent", ("view", "work")),
+        (Allow, "role:agent", (P.VIEW, P.WORK)),
         (Deny, Everyone, ALL_PERMISSIONS),
     ]
 

@@ -21,6 +21,7 @@ from itsm.mailin import decisions
 from itsm.mailin.intake import ReleaseError
 from itsm.mailin.models import REASONS, HeldMail, Quarantine
 from itsm.mailin.serialize import held_mails
+from itsm.security.permissions import P
 from itsm.ui.downloads import file_response
 from itsm.ui.forms import display_time, flash, iso_time
 
@@ -44,7 +45,7 @@ def _reason_titles(request: Any) -> dict[str, str]:
     return {code: request.localizer.translate(titles.get(code, code)) for code in REASONS}
 
 
-@view_config(context=Quarantine, request_method="GET", permission="view", renderer=LIST_PT)
+@view_config(context=Quarantine, request_method="GET", permission=P.VIEW, renderer=LIST_PT)
 def quarantine_page(context: Quarantine, request: Any) -> dict[str, Any]:
     reasons = _reason_titles(request)
     reason = request.GET.get("reason", "")
@@ -82,7 +83,7 @@ def _held_values(request: Any, held: HeldMail, **extra: Any) -> dict[str, Any]:
     values = {
         "held": held,
         "reason_text": request.localizer.translate(held.reason_text),
-        "may_decide": bool(request.has_permission("work", held)),
+        "may_decide": bool(request.has_permission(P.WORK, held)),
         "number": number,
         "error": "",
         "display_time": display_time,
@@ -93,12 +94,12 @@ def _held_values(request: Any, held: HeldMail, **extra: Any) -> dict[str, Any]:
     return values
 
 
-@view_config(context=HeldMail, request_method="GET", permission="view", renderer=HELD_PT)
+@view_config(context=HeldMail, request_method="GET", permission=P.VIEW, renderer=HELD_PT)
 def held_page(context: HeldMail, request: Any) -> dict[str, Any]:
     return _held_values(request, context)
 
 
-@view_config(context=HeldMail, name="original", request_method="GET", permission="view")
+@view_config(context=HeldMail, name="original", request_method="GET", permission=P.VIEW)
 def held_original(context: HeldMail, request: Any) -> Any:
     """The mail as it came, as an ``.eml`` download (never shown in the page)."""
     return file_response(
@@ -112,7 +113,7 @@ def held_original(context: HeldMail, request: Any) -> Any:
 
 
 @view_config(
-    context=HeldMail, name="release", request_method="POST", permission="work", renderer=HELD_PT
+    context=HeldMail, name="release", request_method="POST", permission=P.WORK, renderer=HELD_PT
 )
 def held_release(context: HeldMail, request: Any) -> Any:
     how = str(request.POST.get("as", ""))
@@ -143,7 +144,7 @@ def held_release(context: HeldMail, request: Any) -> Any:
     return HTTPSeeOther(location=request.resource_url(quarantine))
 
 
-@view_config(context=HeldMail, name="delete", request_method="POST", permission="work")
+@view_config(context=HeldMail, name="delete", request_method="POST", permission=P.WORK)
 def held_delete(context: HeldMail, request: Any) -> Any:
     quarantine = context.__parent__
     try:
