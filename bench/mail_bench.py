@@ -61,6 +61,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from incidents_bench import EN, RU, free_port, load  # noqa: E402 - after sys.path
+from incidents_bench import settings_for as desk_settings  # noqa: E402
 
 #: The share of each kind of mail in the feed.
 MIX = (
@@ -77,12 +78,8 @@ DOMAIN = "example.com"
 
 
 def settings_for(directory: Path) -> dict[str, str]:
-    import plaster
-
-    settings = dict(plaster.get_settings(str(ROOT / "etc" / "test.ini"), "app:main"))
-    settings["zodbconn.uri"] = (
-        f"file://{directory}/Data.fs?blobstorage_dir={directory}/blobs&connection_cache_size=100000"
-    )
+    """The incidents benchmark's settings, with the HTTP intake on and no rate limit."""
+    settings = desk_settings(directory)
     settings["itsm.mail_in.secret"] = SECRET
     settings["itsm.mail_in.max_per_hour"] = "1000000"
     return settings

@@ -3,6 +3,7 @@ intake in a committed transaction, a live desk on waitress for the real ``itsm-m
 
 from __future__ import annotations
 
+import functools
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -12,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.conftest import demo_person
 
 ROOT = Path(__file__).resolve().parents[2]
 #: Real mail from other help desks' test suites, beside the repository (never copied into it).
@@ -81,24 +84,7 @@ def take(desk: Any) -> Callable[..., Any]:
 def person(desk: Any) -> Callable[..., Any]:
     """``person(login, **fields)``: the demo person's record made as logging in makes it;
     returns their mail address."""
-    from itsm.directory import make_directory
-    from itsm.people.records import find_or_fetch
-
-    def make(login: str, **fields: Any) -> str:
-        def write(root: Any) -> str:
-            record = find_or_fetch(
-                root["people"],
-                make_directory(desk.registry, root),
-                login,
-                desk.registry.itsm_settings.roles,
-            )
-            for name, value in fields.items():
-                setattr(record, name, value)
-            return record.email
-
-        return desk.write(write)
-
-    return make
+    return functools.partial(demo_person, desk)
 
 
 @pytest.fixture
