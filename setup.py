@@ -75,6 +75,7 @@ setup(
             "itsm-evolve = itsm.scripts.evolve:main",
             "itsm-worker = itsm.worker.cli:main",
             "itsm-import = itsm.cmdb.importer:main",
+            "itsm-mail-in = itsm.mailin.cli:main",
         ],
     },
 )

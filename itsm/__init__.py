@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from pyramid.config import Configurator
-
 
 def main(global_config: dict[str, Any], **settings: Any) -> Any:
     """The WSGI application (PasteDeploy ``egg:itsm``)."""
+    # Imported here, not at the top: importing any itsm module (``itsm-mail-in``, run by the
+    # MTA once per mail, needs only itsm.settings) then costs no Pyramid start-up.
+    from pyramid.config import Configurator
+
     settings.setdefault("tm.manager_hook", "pyramid_tm.explicit_manager")
     settings.setdefault("retry.attempts", "5")
     # pyramid_tm would read the identity (from ZODB) outside the exception views: a database
@@ -47,6 +49,7 @@ def main(global_config: dict[str, Any], **settings: Any) -> Any:
         config.include("itsm.requests")
         config.include("itsm.changes")
         config.include("itsm.problems")
+        config.include("itsm.mailin")
         config.include("itsm.admin")
         app = config.make_wsgi_app()
     from itsm.storage import after_start

@@ -10,6 +10,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 ROLES = ("employee", "agent", "manager", "change_board", "admin")
 
@@ -56,10 +57,69 @@ class MailSettings:
 
 
 @dataclass(frozen=True)
+class MailInSettings:
+    """The email channel (``itsm.mail_in.*``): see the README, "Email channel"."""
+
+    #: Where ``itsm-mail-in`` finds the running desk (``POST {url}/api/v1/mail/in``).
+    url: str = "http://127.0.0.1:6543"
+    #: Shared between ``itsm-mail-in`` and the desk; empty turns the endpoint off.
+    secret: str = ""
+    #: The largest mail taken (bytes); keep waitress's ``max_request_body_size`` above it.
+    max_bytes: int = 25 * 1024 * 1024
+    #: Seconds ``itsm-mail-in`` waits for the desk before it answers 75 (try again later).
+    timeout: float = 60.0
+    unknown_senders: str = "quarantine"  # reject | create | quarantine
+    max_per_hour: int = 20
+    #: Recipient address (or ``local@`` for any domain) → catalog item slug.
+    aliases: Mapping[str, str] = field(default_factory=dict)
+    #: ``List-Id`` values whose mail is taken like any other (others are ignored).
+    allowed_lists: tuple[str, ...] = ()
+    #: The mailbox the worker polls (``itsm.mailin.imap``); empty host: no polling.
+    imap_host: str = ""
+    imap_port: int = 993
+    imap_tls: str = "ssl"  # ssl (IMAPS) | starttls
+    imap_user: str = ""
+    imap_password: str = ""
+    #: ``password`` (LOGIN) or ``xoauth2`` (an OAuth 2.0 client-credentials token: Exchange
+    #: Online), with the token endpoint, the app's id and secret, and the scope.
+    imap_auth: str = "password"
+    imap_oauth_token_url: str = ""
+    imap_oauth_client_id: str = ""
+    imap_oauth_client_secret: str = ""
+    imap_oauth_scope: str = "https://outlook.office365.com/.default"
+    imap_folder: str = "INBOX"
+    #: Where a taken mail is moved (besides being flagged seen); empty: it stays.
+    imap_done_folder: str = ""
+    #: CA certificates to verify the server with; empty: the system's.
+    imap_cafile: str = ""
+    imap_timeout: float = 30.0
+    imap_max_per_poll: int = 200
+    imap_interval_seconds: int = 60
+
+
+def _aliases(value: str) -> dict[str, str]:
+    """``access@ = vpn-access; laptops@example.com = new-laptop`` (or one per line)."""
+    aliases: dict[str, str] = {}
+    for line in value.replace(";", "\n").splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        address, sep, slug = line.replace(":", "=", 1).partition("=")
+        address, slug = address.strip().lower(), slug.strip()
+        if not sep or "@" not in address or not slug:
+            raise ConfigError(
+                f"itsm.mail_in.aliases: expected 'address = catalog-item', got {line!r}"
+            )
+        aliases[address] = slug
+    return aliases
+
+
+@dataclass(frozen=True)
 class Settings:
     directory: str = "local"  # local | ldap
     ldap: LdapSettings = field(default_factory=LdapSettings)
     mail: MailSettings = field(default_factory=MailSettings)
+    mail_in: MailInSettings = field(default_factory=MailInSettings)
     roles: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     scheduler: str = "off"  # embedded | off
     session_secret: str = ""
@@ -170,6 +230,77 @@ def parse(raw: Mapping[str, Any]) -> Settings:
         password=_str(raw, "itsm.mail.password"),
         timeout=_number(raw, "itsm.mail.timeout", 10.0, float),
     )
+    imap_tls = _choice(raw, "itsm.mail_in.imap_tls", ("ssl", "starttls"), "ssl")
+    mail_in = MailInSettings(
+        url=_str(raw, "itsm.mail_in.url", MailInSettings.url).rstrip("/") or MailInSettings.url,
+        secret=_str(raw, "itsm.mail_in.secret") or os.environ.get("ITSM_MAIL_IN_SECRET", ""),
+        max_bytes=_number(raw, "itsm.mail_in.max_bytes", MailInSettings.max_bytes)
+        or MailInSettings.max_bytes,
+        timeout=_number(raw, "itsm.mail_in.timeout", 60.0, float) or 60.0,
+        unknown_senders=_choice(
+            raw, "itsm.mail_in.unknown_senders", ("reject", "create", "quarantine"), "quarantine"
+        ),
+        max_per_hour=_number(raw, "itsm.mail_in.max_per_hour", 20),
+        aliases=_aliases(_str(raw, "itsm.mail_in.aliases")),
+        allowed_lists=tuple(
+            n.strip("<> ").lower() for n in _names(_str(raw, "itsm.mail_in.allowed_lists"))
+        ),
+        imap_host=_str(raw, "itsm.mail_in.imap_host"),
+        imap_port=_number(raw, "itsm.mail_in.imap_port", 993 if imap_tls == "ssl" else 143),
+        imap_tls=imap_tls,
+        imap_user=_str(raw, "itsm.mail_in.imap_user"),
+        imap_password=_str(raw, "itsm.mail_in.imap_password"),
+        imap_auth=_choice(raw, "itsm.mail_in.imap_auth", ("password", "xoauth2"), "password"),
+        imap_oauth_token_url=_str(raw, "itsm.mail_in.imap_oauth_token_url"),
+        imap_oauth_client_id=_str(raw, "itsm.mail_in.imap_oauth_client_id"),
+        imap_oauth_client_secret=_str(raw, "itsm.mail_in.imap_oauth_client_secret"),
+        imap_oauth_scope=_str(raw, "itsm.mail_in.imap_oauth_scope", MailInSettings.imap_oauth_scope)
+        or MailInSettings.imap_oauth_scope,
+        imap_folder=_str(raw, "itsm.mail_in.imap_folder", "INBOX") or "INBOX",
+        imap_done_folder=_str(raw, "itsm.mail_in.imap_done_folder"),
+        imap_cafile=_str(raw, "itsm.mail_in.imap_cafile"),
+        imap_timeout=_number(raw, "itsm.mail_in.imap_timeout", 30.0, float) or 30.0,
+        imap_max_per_poll=_number(raw, "itsm.mail_in.imap_max_per_poll", 200) or 200,
+        # The issue also calls it itsm.mail_in.interval_seconds.
+        imap_interval_seconds=_number(
+            raw,
+            "itsm.mail_in.imap_interval_seconds",
+            _number(raw, "itsm.mail_in.interval_seconds", 60),
+        )
+        or 60,
+    )
+    if mail_in.imap_host and mail_in.imap_auth == "password":
+        if not (mail_in.imap_user and mail_in.imap_password):
+            raise ConfigError(
+                "itsm.mail_in.imap_user, itsm.mail_in.imap_password: required with imap_host"
+            )
+    if mail_in.imap_host and mail_in.imap_auth == "xoauth2":
+        needed = ("imap_user", "imap_oauth_token_url", "imap_oauth_client_id")
+        needed += ("imap_oauth_client_secret",)
+        missing = [name for name in needed if not getattr(mail_in, name)]
+        if missing:
+            raise ConfigError(
+                "itsm.mail_in."
+                + ", itsm.mail_in.".join(missing)
+                + ": required with imap_auth = xoauth2"
+            )
+        token_url = urlsplit(mail_in.imap_oauth_token_url)
+        loopback = token_url.hostname in ("127.0.0.1", "::1", "localhost")
+        if token_url.scheme != "https" and not (token_url.scheme == "http" and loopback):
+            raise ConfigError("itsm.mail_in.imap_oauth_token_url: must be an https:// URL")
+    if mail_in.imap_done_folder and mail_in.imap_done_folder == mail_in.imap_folder:
+        raise ConfigError("itsm.mail_in.imap_done_folder: must differ from imap_folder")
+    if mail_in.imap_cafile and not os.path.isfile(mail_in.imap_cafile):
+        raise ConfigError(f"itsm.mail_in.imap_cafile: no such file {mail_in.imap_cafile!r}")
+    if not mail_in.url.startswith(("http://", "https://")):
+        raise ConfigError(
+            f"itsm.mail_in.url: expected an http:// or https:// URL, got {mail_in.url!r}"
+        )
+    if mail_in.secret and len(mail_in.secret) < 32:
+        raise ConfigError(
+            "itsm.mail_in.secret: set a random value of at least 32 characters "
+            "(e.g. python3 -c 'import secrets; print(secrets.token_hex(32))')"
+        )
     roles = {
         role: _names(_str(raw, f"itsm.roles.{role}")) for role in ("agent", "admin", "change_board")
     }
@@ -187,6 +318,7 @@ def parse(raw: Mapping[str, Any]) -> Settings:
         directory=directory,
         ldap=ldap,
         mail=mail,
+        mail_in=mail_in,
         roles=roles,
         scheduler=_choice(raw, "itsm.scheduler", ("embedded", "off"), "off"),
         session_secret=secret,

@@ -41,7 +41,7 @@ TEST_INI = ROOT / "etc" / "test.ini"
 
 pytest_plugins = [
     f"tests.plugins.{name}"
-    for name in ("slapd", "smtp")
+    for name in ("slapd", "smtp", "dovecot")
     if (ROOT / "tests" / "plugins" / f"{name}.py").exists()
 ]
 
@@ -166,6 +166,26 @@ def app(make_app: Callable[..., AppHandle]) -> AppHandle:
 @pytest.fixture
 def client(app: AppHandle) -> webtest.TestApp:
     return app.client()
+
+
+def demo_person(app: AppHandle, login: str, **fields: Any) -> str:
+    """The record of the demo account ``login``, made the way logging in makes it, with
+    ``fields`` set on it (a committed transaction); its mail address."""
+    from itsm.directory import make_directory
+    from itsm.people.records import find_or_fetch
+
+    def write(root: Any) -> str:
+        record = find_or_fetch(
+            root["people"],
+            make_directory(app.registry, root),
+            login,
+            app.registry.itsm_settings.roles,
+        )
+        for name, value in fields.items():
+            setattr(record, name, value)
+        return record.email
+
+    return app.write(write)
 
 
 CSRF_RE = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')

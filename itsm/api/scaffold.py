@@ -100,6 +100,7 @@ class Endpoints:
         self.routes: dict[str, tuple[str, Factory | None]] = {}
         self.schemas: dict[str, Any] = {}
         self.added: list[tuple[Callable[..., Any], dict[str, Any]]] = []
+        self.documented: list[tuple[str, dict[str, Any]]] = []
 
     def route(
         self, name: str, pattern: str, factory: Factory | None = None, parts: Sequence[str] = ()
@@ -136,6 +137,7 @@ class Endpoints:
         parameters: Iterable[Mapping[str, Any]] = (),
         body: Mapping[str, Any] | None = None,
         body_required: bool = True,
+        body_type: str = "application/json",
         description: str | None = None,
         tags: Sequence[str] | None = None,
         renderer: str | None = "json",
@@ -144,7 +146,8 @@ class Endpoints:
         """The view's settings for ``method`` on ``route`` with its OpenAPI operation: the path
         parameters from the route's pattern, then ``parameters``; ``body`` is the JSON request
         schema; other keywords (``security``, ``require_csrf`` …) as for the view or the
-        operation."""
+        operation. A ``body`` of another ``body_type`` (``message/rfc822``) is the view's to
+        read: the operation is documented, and requests are not validated against it."""
         pattern = self.routes[route][0]
         operation: dict[str, Any] = {"path": pattern, "summary": summary}
         if description is not None:
@@ -153,8 +156,10 @@ class Endpoints:
         params = [path_param(n) for n in re.findall(r"{(\w+)}", pattern)] + list(parameters)
         if params:
             operation["parameters"] = params
+        validated = body_type == "application/json"
         if body is not None:
             request_body = json_request(body)
+            request_body["content"] = {body_type: request_body["content"]["application/json"]}
             request_body["required"] = body_required
             operation["requestBody"] = request_body
         operation["responses"] = dict(responses)
@@ -165,6 +170,9 @@ class Endpoints:
             settings["renderer"] = renderer
         if permission is not None:
             settings["permission"] = permission
+        if not validated:
+            self.documented.append((method, operation))
+            return {**settings, **options}
         return {**settings, "openapi": operation, **options}
 
     def read(
@@ -252,6 +260,8 @@ class Endpoints:
             config.add_route(name, pattern, factory=factory)
         for name, schema in self.schemas.items():
             config.registry.itsm_openapi.add_schema(name, schema)
+        for method, operation in self.documented:
+            config.registry.itsm_openapi.add(operation["path"], method, operation)
         config.scan(self.module)
         for view, settings in self.added:
             config.add_view(view, **settings)

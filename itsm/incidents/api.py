@@ -40,6 +40,10 @@ INCIDENT_SCHEMA = {
         "created": {"type": "string", "format": "date-time"},
         "updated": {"type": "string", "format": "date-time"},
         "caused_by_change": {"type": ["string", "null"], "example": "CHG-000001"},
+        "follows_up": {
+            "type": ["string", "null"],
+            "description": "The closed incident a mail reply continued (itsm.mailin)",
+        },
         "raised_changes": {"type": "array", "items": {"type": "string"}},
         "sla": {
             "type": "object",

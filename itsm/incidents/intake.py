@@ -69,8 +69,12 @@ def create_incident(
     cis: Iterable[str] = (),
     channel: str = "portal",
     attachments: Iterable[Attachment] = (),
+    in_reply_to: str = "",
 ) -> Incident:
-    """Create, route, assign and start the clocks of a new incident; queue the mails."""
+    """Create, route, assign and start the clocks of a new incident; queue the mails.
+
+    ``in_reply_to``: the Message-ID of the mail it was reported by, so the "received" mail
+    is threaded under the requester's own mail."""
     errors = validate(title, description, impact, urgency)
     if errors:
         raise IntakeError(_("Some fields are not valid."), errors)
@@ -116,7 +120,7 @@ def create_incident(
     incident.routing_note = " ".join(ctx_translate(ctx, r) for r in reasons if r)
     clocks.start(root, incident, now)
     mark_changed(root, incident)
-    notices.received(ctx, incident)
+    notices.received(ctx, incident, in_reply_to)
     if incident.assignee:
         notices.assigned(ctx, incident)
     ctx.notify(ObjectCreated(incident, ctx.request))

@@ -25,6 +25,7 @@ class Incident(Ticket):
     kb_links: tuple = ()  # numbers of knowledge articles linked by IT staff (itsm.kb)
     caused_by_change = ""  # the change that caused it (itsm.tickets.links)
     raised_changes: tuple = ()  # numbers of changes raised from it (itsm.tickets.links)
+    follows_up = ""  # the closed incident a mail reply reopened as this one (itsm.mailin)
     survey: Any = None  # itsm.selfservice.satisfaction.Survey, made on resolve
     satisfaction: tuple[int, str, Any] | None = None  # (score 1-5, comment, at)
 

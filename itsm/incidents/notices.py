@@ -35,8 +35,9 @@ def _send(
     )
 
 
-def received(ctx: ActionContext, incident: Any) -> None:
+def received(ctx: ActionContext, incident: Any, in_reply_to: str = "") -> None:
     # Sent even when the requester reported it themselves: the mail carries the number.
+    # ``in_reply_to``: the Message-ID of the mail the incident was made from (itsm.mailin).
     queue_notification(
         ctx.root,
         ctx.registry,
@@ -47,6 +48,7 @@ def received(ctx: ActionContext, incident: Any) -> None:
         now=ctx.now,
         event="received",
         actor=ctx.actor,
+        in_reply_to=in_reply_to,
     )
 
 

@@ -55,6 +55,7 @@ def incident_json(incident: Any, now: datetime) -> dict[str, Any]:
         "escalation_level": incident.escalation_level,
         "routing_note": incident.routing_note,
         "caused_by_change": incident.caused_by_change or None,
+        "follows_up": getattr(incident, "follows_up", "") or None,
         "raised_changes": list(incident.raised_changes),
         "sla": sla_json(incident, now),
         "satisfaction": _satisfaction(incident),

@@ -86,6 +86,7 @@ def queue_notification(
     ticket: Any = None,
     essential: bool = True,
     now: datetime,
+    in_reply_to: str = "",
     **values: Any,
 ) -> list[OutgoingMail]:
     """Queue one mail per recipient; return what was queued.
@@ -116,6 +117,9 @@ def queue_notification(
         )
         thread = ticket_thread_id(number, domain)
         headers = {"In-Reply-To": thread, "References": thread}
+    if in_reply_to:
+        references = f"{in_reply_to} {headers['References']}" if headers else in_reply_to
+        headers = {"In-Reply-To": in_reply_to, "References": references}
     common.setdefault("summary", None)
     common.setdefault("body", "")
     common.update(values)

@@ -33,6 +33,12 @@ class Person(Persistent):
     language: str | None = None  # None: follow the browser's Accept-Language
     mute_optional_mail = False
     away = False
+    #: A record the email channel made for an unknown sender (``itsm.mail_in.unknown_senders
+    #: = create``): no account, cannot log in.
+    guest = False
+    #: The last permanent delivery failure of our mail to this person: (address, when,
+    #: status, diagnostic), from a bounce; cleared when mail from that address comes in.
+    mail_failure: tuple[str, datetime, str, str] | None = None
     created: datetime | None = None
     last_login: datetime | None = None
     refreshed: datetime | None = None

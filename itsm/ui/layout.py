@@ -97,7 +97,20 @@ class Layout:
             items.append(NavItem(_("People"), people, on_people))
             settings = request.application_url + "/settings/"
             items.append(NavItem(_("Settings"), settings, path.startswith("/settings")))
+            held = self.held_mail_count()
+            items.append(
+                NavItem(
+                    _("Held mail (${n})", mapping={"n": held}) if held else _("Held mail"),
+                    request.application_url + "/mail/quarantine/",
+                    path.startswith("/mail/quarantine"),
+                )
+            )
         return items
+
+    def held_mail_count(self) -> int:
+        """Mails in the quarantine (a BTrees.Length: one small object read)."""
+        mail = self.request.itsm_root.get("mail")
+        return len(mail["quarantine"]) if mail is not None else 0
 
     @property
     def profile_url(self) -> str:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
+
+from tests.conftest import demo_person
 
 #: The time of the tests' changes; delivery turns are moved relative to it.
 NOW = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
@@ -31,24 +34,7 @@ def ticket() -> Any:
 def person(app: Any) -> Callable[..., str]:
     """``person(login, **preferences)``: the record of a demo account, made the way logging
     in makes it, with the preferences the profile page saves; returns the mail address."""
-    from itsm.directory import make_directory
-    from itsm.people.records import find_or_fetch
-
-    def make(login: str, **preferences: Any) -> str:
-        def write(root: Any) -> str:
-            record = find_or_fetch(
-                root["people"],
-                make_directory(app.registry, root),
-                login,
-                app.registry.itsm_settings.roles,
-            )
-            for name, value in preferences.items():
-                setattr(record, name, value)
-            return record.email
-
-        return app.write(write)
-
-    return make
+    return functools.partial(demo_person, app)
 
 
 @pytest.fixture

@@ -33,7 +33,11 @@ def test_the_app_makes_the_same_tree_as_before(app_registry):
     from itsm.worker.lease import Lease
 
     root, created = new_root(app_registry)
-    assert set(root.keys()) == TOP_LEVEL | {"settings"}
+    from itsm.mailin.models import MailIn
+
+    # /settings came with the directives, /mail with the email channel (itsm.mailin).
+    assert set(root.keys()) == TOP_LEVEL | {"settings", "mail"}
+    assert type(root["mail"]) is MailIn and "quarantine" in root["mail"]
     assert type(root["incidents"]) is Incidents and type(root["kb"]) is KnowledgeBase
     assert type(root["cmdb"]) is Cmdb and type(root["people"]) is People
     assert type(root["settings"]) is Settings
