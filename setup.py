@@ -34,6 +34,9 @@ requires = [
     # (Rust ammonia: an allow-list of tags, attributes and URL schemes; bleach is deprecated).
     "markdown-it-py>=3.0",
     "nh3>=0.2.14",
+    # Reports: server-rendered SVG charts (no JavaScript needed) and XLSX exports.
+    "pygal>=3.0",
+    "openpyxl>=3.1",
 ]
 
 # scripts/run: a local SMTP sink so the demo's notifications can be read in var/mail.log.
@@ -76,6 +79,8 @@ setup(
             "itsm-worker = itsm.worker.cli:main",
             "itsm-import = itsm.cmdb.importer:main",
             "itsm-mail-in = itsm.mailin.cli:main",
+            "itsm-import-events = itsm.reports.importer:main",
+            "itsm-reports = itsm.reports.rebuild:main",
         ],
     },
 )

@@ -51,6 +51,7 @@ def main(global_config: dict[str, Any], **settings: Any) -> Any:
         config.include("itsm.problems")
         config.include("itsm.mailin")
         config.include("itsm.admin")
+        config.include("itsm.reports")
         app = config.make_wsgi_app()
     from itsm.storage import after_start
 

@@ -51,6 +51,9 @@ def build_message(
     message.set_content(mail.text)
     if mail.html:
         message.add_alternative(mail.html, subtype="html")
+    for filename, content_type, data in mail.attachments:
+        maintype, _slash, subtype = content_type.partition("/")
+        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
     return message
 
 

@@ -33,6 +33,8 @@ class OutgoingMail(Persistent):
     last_error = ""
     failed = False
     sent_at: datetime | None = None
+    #: Files sent with the message: (file name, MIME type, bytes). Kept small (a report's CSV).
+    attachments: tuple[tuple[str, str, bytes], ...] = ()
 
     def __init__(
         self,
@@ -47,6 +49,7 @@ class OutgoingMail(Persistent):
         created: datetime,
         ticket: str | None = None,
         kind: str = "",
+        attachments: Iterable[tuple[str, str, bytes]] = (),
     ) -> None:
         self.key = key
         self.to = tuple(to)
@@ -59,6 +62,8 @@ class OutgoingMail(Persistent):
         self.next_try = created
         self.ticket = ticket
         self.kind = kind
+        if attachments:
+            self.attachments = tuple(attachments)
 
     def schedule_retry(self, error: str, now: datetime, *, server_down: bool = False) -> None:
         """Try again later, with backoff. Only failures of this message count towards
@@ -102,6 +107,7 @@ class Outbox(Persistent):
         now: datetime | None = None,
         ticket: str | None = None,
         kind: str = "",
+        attachments: Iterable[tuple[str, str, bytes]] = (),
     ) -> OutgoingMail | None:
         """Queue a message; None when it has no recipient. Call inside the causing transaction."""
         recipients = tuple(sorted({addr.strip() for addr in to if addr and addr.strip()}))
@@ -126,6 +132,7 @@ class Outbox(Persistent):
             created=now,
             ticket=ticket,
             kind=kind,
+            attachments=attachments,
         )
         self.pending[key] = mail
         return mail

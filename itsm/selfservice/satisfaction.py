@@ -151,6 +151,8 @@ def record(root: Any, ticket: Any, score: Any, comment: Any, now: datetime) -> t
     if ticket.status not in RATEABLE_STATES:
         raise SurveyRefused(409, "conflict", _("You can rate a ticket once it is resolved."))
     ticket.satisfaction = (value, text, now)
+    # Reports pick up changes through ``updated`` (itsm.reports.recording.repair).
+    ticket.updated = now
     ticket.history.record(now, ticket.requester, "field", field="satisfaction", after=value)
     survey = getattr(ticket, "survey", None)
     if survey is not None and survey.used_at is None:

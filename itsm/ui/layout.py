@@ -91,6 +91,9 @@ class Layout:
             items.append(NavItem(_("Tasks"), root_url + "requests/tasks", on_tasks))
         if staff or identity.has_role("change_board"):
             items.append(NavItem(_("Changes"), root_url + "changes/", path[:8] == "/changes"))
+        if staff or identity.has_role("manager"):
+            reports = request.application_url + "/reports/"
+            items.append(NavItem(_("Reports"), reports, path.startswith("/reports")))
         if staff:
             people = request.application_url + "/people/"
             on_people = path.startswith("/people") and not self.on_own_profile

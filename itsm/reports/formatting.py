@@ -1,0 +1,67 @@
+"""Values of a report in the reader's locale (Babel): numbers, shares, durations, dates."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_decimal, format_percent
+
+from itsm.i18n import _
+
+
+def duration_text(seconds: float, translate: Any) -> str:
+    """ "2 d 3 h", "3 h 20 min" or "12 min" (days of 24 hours), translated."""
+    minutes = int(round(abs(seconds) / 60))
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        term = _("${d} d ${h} h", mapping={"d": days, "h": hours})
+    elif hours:
+        term = _("${h} h ${m} min", mapping={"h": hours, "m": mins})
+    else:
+        term = _("${m} min", mapping={"m": mins})
+    return translate(term)
+
+
+class Formatter:
+    """Formats one cell for people (pages, mail, CSV and XLSX text cells)."""
+
+    def __init__(self, locale: str, translate: Any, zone: Any = UTC) -> None:
+        self.locale = locale
+        self.translate = translate
+        self.zone = zone
+
+    def __call__(self, value: Any, kind: str) -> str:
+        if value is None or value == "":
+            return "—"
+        if isinstance(value, tuple):
+            return "; ".join(self(v, "text") for v in value)
+        if kind == "share":
+            return format_percent(value, "#,##0.0%", locale=self.locale)
+        if kind == "duration":
+            return duration_text(value, self.translate)
+        if kind == "number":
+            return format_decimal(value, "#,##0.00", locale=self.locale)
+        if kind == "count":
+            return format_decimal(value, locale=self.locale)
+        if kind == "bool":
+            return self.translate(_("yes")) if value else ""
+        if isinstance(value, datetime):
+            return format_datetime(value.astimezone(self.zone), "short", locale=self.locale)
+        if isinstance(value, date):
+            return format_date(value, "medium", locale=self.locale)
+        if hasattr(value, "interpolate"):
+            return self.translate(value)
+        return str(value)
+
+    def key(self, value: Any, by: str) -> str:
+        """A row's label: priorities as P1.., empty values as "(none)"."""
+        if value in ("", None):
+            return self.translate(_("(none)"))
+        if by == "priority":
+            return f"P{value}"
+        if isinstance(value, date | datetime):
+            return self(value, "date")
+        return str(value)

@@ -1,0 +1,654 @@
+"""The KPI reports: each a name, a one-sentence definition, and tables built from day summaries.
+
+A report answers with plain values (seconds, shares between 0 and 1, counts, text); pages,
+exports and the API format them. ``figures`` merges the day summaries of the range, so a
+report's cost grows with the number of days and cells, not with the number of tickets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from itsm.i18n import _
+from itsm.reports.filters import Filters
+from itsm.reports.stats import Stats
+from itsm.reports.store import DIMS, ReportStore
+
+BY_OPTIONS = {
+    "priority": _("Priority"),
+    "group": _("Group"),
+    "category": _("Category"),
+    "channel": _("Channel"),
+    "agent": _("Agent"),
+    "item": _("Catalog item or change type"),
+    "month": _("Month"),
+}
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    title: Any
+    type: str = "count"  # text | count | share | duration | number | date | datetime
+
+
+@dataclass
+class Table:
+    name: str
+    title: Any
+    columns: tuple[Column, ...]
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    chart: tuple[str, str, str] | None = None  # (kind: bar|line, label column, value column)
+
+
+@dataclass
+class Report:
+    name: str
+    title: Any
+    definition: Any
+    filters: Filters
+    by: str = ""
+    tables: list[Table] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a report reads: the store, the desk root (for live lists), the time."""
+
+    store: ReportStore | None
+    root: Any
+    now: datetime
+    max_age_seconds: float = 0.0
+
+
+def figures(source: Source, filters: Filters, by: str = "") -> dict[Any, Stats]:
+    """Merged figures of the range, keyed by the value of ``by`` (a dimension, "day",
+    "month" or "" for one total)."""
+    out: dict[Any, Stats] = {}
+    store = source.store
+    if store is None:
+        return out
+    dims = filters.dims()
+    gdim = by if by in DIMS else ""
+    for day in store.day_range(filters.start.toordinal(), filters.end.toordinal()):
+        kind_day = store.summary(day, source.now, source.max_age_seconds).get(filters.kind)
+        if kind_day is None:
+            continue
+        selected = kind_day.select(dims, gdim)
+        for value, stats in selected.items():
+            if by == "day":
+                key: Any = date.fromordinal(day)
+            elif by == "month":
+                key = date.fromordinal(day).strftime("%Y-%m")
+            else:
+                key = value
+            target = out.get(key)
+            if target is None:
+                target = out[key] = Stats()
+            target.merge(stats)
+    return out
+
+
+def total(source: Source, filters: Filters) -> Stats:
+    return figures(source, filters).get("", Stats())
+
+
+def _sorted_keys(values: dict[Any, Stats]) -> list[Any]:
+    return sorted(values, key=lambda k: (str(type(k)), k))
+
+
+def _by_column(by: str) -> Column:
+    return Column("key", BY_OPTIONS.get(by, _("All")), "text")
+
+
+# -- the reports -------------------------------------------------------------------------------
+
+
+def _times(source: Source, filters: Filters, by: str, what: str) -> list[Table]:
+    values = figures(source, filters, by or "priority")
+    rows = []
+    for key in _sorted_keys(values):
+        s = values[key]
+        rows.append(
+            {
+                "key": key,
+                "tickets": s.ns.get(f"{what}_wall", 0),
+                "mean_business": s.mean(f"{what}_business"),
+                "median_business": s.median(f"{what}_business"),
+                "mean_wall": s.mean(f"{what}_wall"),
+                "median_wall": s.median(f"{what}_wall"),
+            }
+        )
+    columns = (
+        _by_column(by or "priority"),
+        Column("tickets", _("Tickets")),
+        Column("mean_business", _("Mean, business time"), "duration"),
+        Column("median_business", _("Median, business time"), "duration"),
+        Column("mean_wall", _("Mean, wall time"), "duration"),
+        Column("median_wall", _("Median, wall time"), "duration"),
+    )
+    title = _("Time to first response") if what == "response" else _("Time to resolution")
+    return [Table(what, title, columns, rows, ("bar", "key", "median_business"))]
+
+
+def response_report(source: Source, filters: Filters, by: str) -> list[Table]:
+    return _times(source, filters, by, "response")
+
+
+def resolution_report(source: Source, filters: Filters, by: str) -> list[Table]:
+    return _times(source, filters, by, "resolution")
+
+
+def sla_report(source: Source, filters: Filters, by: str) -> list[Table]:
+    values = figures(source, filters, by or "priority")
+    rows = []
+    for key in _sorted_keys(values):
+        s = values[key]
+        rows.append(
+            {
+                "key": key,
+                "response_target": s.get("response_target"),
+                "response_met": s.share("response_met", "response_target"),
+                "resolution_target": s.get("resolution_target"),
+                "resolution_met": s.share("resolution_met", "resolution_target"),
+                "breached": s.get("breached"),
+            }
+        )
+    compliance = Table(
+        "compliance",
+        _("SLA compliance"),
+        (
+            _by_column(by or "priority"),
+            Column("response_target", _("Tickets with a response target")),
+            Column("response_met", _("Response target met"), "share"),
+            Column("resolution_target", _("Tickets with a resolution target")),
+            Column("resolution_met", _("Resolution target met"), "share"),
+            Column("breached", _("Tickets with a breach")),
+        ),
+        rows,
+        ("bar", "key", "resolution_met"),
+    )
+    return [compliance, breaches_table(source, filters)]
+
+
+def breaches_table(source: Source, filters: Filters, limit: int = 50) -> Table:
+    """The latest breached tickets resolved in the range, with the reason from the timeline."""
+    rows: list[dict[str, Any]] = []
+    store = source.store
+    dims = filters.dims()
+    if store is not None:
+        zone = store.zone
+        for day in reversed(
+            list(store.day_range(filters.start.toordinal(), filters.end.toordinal()))
+        ):
+            for facts in store.day_facts(day):
+                if facts.kind != filters.kind or not facts.breaches or facts.resolved_at is None:
+                    continue
+                if facts.resolved_at.astimezone(zone).date().toordinal() != day:
+                    continue
+                if not _matches(facts, dims):
+                    continue
+                rows.append(
+                    {
+                        "number": facts.number,
+                        "priority": facts.priority,
+                        "group": facts.group,
+                        "target": ", ".join(sorted({t for t, _at in facts.breaches})),
+                        "breached_at": min(at for _t, at in facts.breaches),
+                        "reason": _breach_reason(source.root, facts),
+                    }
+                )
+            if len(rows) >= limit:
+                break
+    rows.sort(key=lambda r: r["breached_at"], reverse=True)
+    return Table(
+        "breaches",
+        _("Breaches"),
+        (
+            Column("number", _("Number"), "text"),
+            Column("priority", _("Priority"), "text"),
+            Column("group", _("Group"), "text"),
+            Column("target", _("Target"), "text"),
+            Column("breached_at", _("Breached"), "datetime"),
+            Column("reason", _("Why (from the SLA timeline)"), "text"),
+        ),
+        rows[:limit],
+    )
+
+
+def _matches(facts: Any, dims: dict[str, Any]) -> bool:
+    for dim, value in dims.items():
+        actual = (facts.resolver or facts.assignee) if dim == "agent" else getattr(facts, dim)
+        if actual != value:
+            return False
+    return True
+
+
+def _breach_reason(root: Any, facts: Any) -> Any:
+    container = root.get(f"{facts.kind}s") if root is not None else None
+    ticket = container.get(facts.number) if container is not None else None
+    sla = getattr(ticket, "sla", None)
+    if sla is None:
+        return ""
+    entries = sla.timeline()
+    for index, entry in enumerate(entries):
+        if entry.kind == "breached":
+            before = [
+                e for e in entries[:index] if e.kind in ("paused", "target_changed", "resumed")
+            ]
+            return (entry.description, before[-1].description) if before else (entry.description,)
+    return ""
+
+
+def fcr_report(source: Source, filters: Filters, by: str) -> list[Table]:
+    values = figures(source, filters, by or "group")
+    rows = [
+        {
+            "key": key,
+            "resolved": values[key].get("resolved"),
+            "fcr": values[key].get("fcr"),
+            "share": values[key].share("fcr", "resolved"),
+        }
+        for key in _sorted_keys(values)
+    ]
+    return [
+        Table(
+            "fcr",
+            _("First-contact resolution"),
+            (
+                _by_column(by or "group"),
+                Column("resolved", _("Resolved")),
+                Column("fcr", _("Resolved at first contact")),
+                Column("share", _("Share"), "share"),
+            ),
+            rows,
+            ("bar", "key", "share"),
+        )
+    ]
+
+
+def quality_report(source: Source, filters: Filters, by: str) -> list[Table]:
+    values = figures(source, filters, by or "group")
+    rows = [
+        {
+            "key": key,
+            "resolved": s.get("resolved"),
+            "reopen_rate": s.share("reopened", "resolved"),
+            "reassign_mean": s.reassign_mean,
+            "reassigned": s.share("reassigned", "resolved"),
+        }
+        for key in _sorted_keys(values)
+        for s in [values[key]]
+    ]
+    whole = total(source, filters)
+    distribution = [
+        {"reassignments": count, "tickets": n} for count, n in sorted(whole.reassign_hist.items())
+    ]
+    return [
+        Table(
+            "quality",
+            _("Reopen rate and reassignments"),
+            (
+                _by_column(by or "group"),
+                Column("resolved", _("Resolved")),
+                Column("reopen_rate", _("Reopened"), "share"),
+                Column("reassign_mean", _("Reassignments, mean"), "number"),
+                Column("reassigned", _("Reassigned at least once"), "share"),
+            ),
+            rows,
+            ("bar", "key", "reopen_rate"),
+        ),
+        Table(
+            "reassignments",
+            _("Reassignments per ticket"),
+            (Column("reassignments", _("Reassignments")), Column("tickets", _("Tickets"))),
+            distribution,
+            ("bar", "reassignments", "tickets"),
+        ),
+    ]
+
+
+def backlog_report(source: Source, filters: Filters, by: str) -> list[Table]:
+    """Created and ended per day, and the open backlog at the end of each day."""
+    store = source.store
+    rows = []
+    if store is not None:
+        opened = 0
+        dims = filters.dims()
+        first = filters.start.toordinal()
+        for day in store.day_range(0, filters.end.toordinal()):
+            kind_day = store.summary(day, source.now, source.max_age_seconds).get(filters.kind)
+            if kind_day is None:
+                continue
+            s = kind_day.select(dims, "").get("")
+            if s is None:
+                continue
+            opened += s.get("created") - s.get("ended")
+            if day >= first:
+                rows.append(
+                    {
+                        "key": date.fromordinal(day),
+                        "created": s.get("created"),
+                        "resolved": s.get("resolved"),
+                        "ended": s.get("ended"),
+                        "open": opened,
+                    }
+                )
+    return [
+        Table(
+            "backlog",
+            _("Backlog over time"),
+            (
+                Column("key", _("Day"), "date"),
+                Column("created", _("Created")),
+                Column("resolved", _("Resolved")),
+                Column("ended", _("Resolved, closed or cancelled")),
+                Column("open", _("Open at the end of the day")),
+            ),
+            rows,
+            ("line", "key", "open"),
+        )
+    ]
+
+
+def csat_report(source: Source, filters: Filters, by: str) -> list[Table]:
+    values = figures(source, filters, by or "group")
+    rows = [
+        {
+            "key": key,
+            "surveyed": s.get("surveyed"),
+            "answered": s.get("answered"),
+            "answer_rate": s.answer_rate,
+            "csat": s.csat,
+            "mean_score": s.mean_score,
+            "comments": s.get("commented"),
+        }
+        for key in _sorted_keys(values)
+        for s in [values[key]]
+    ]
+    return [
+        Table(
+            "csat",
+            _("Customer satisfaction"),
+            (
+                _by_column(by or "group"),
+                Column("surveyed", _("Asked")),
+                Column("answered", _("Answered")),
+                Column("answer_rate", _("Answer rate"), "share"),
+                Column("csat", _("CSAT (4 or 5 of 5)"), "share"),
+                Column("mean_score", _("Mean score"), "number"),
+                Column("comments", _("Comments")),
+            ),
+            rows,
+            ("bar", "key", "csat"),
+        )
+    ]
+
+
+def requests_report(source: Source, filters: Filters, by: str) -> list[Table]:
+    values = figures(source, filters.with_(kind="request"), by or "item")
+    rows = [
+        {
+            "key": key,
+            "fulfilled": s.ns.get("resolution_wall", 0),
+            "mean": s.mean("resolution_wall"),
+            "median": s.median("resolution_wall"),
+            "approval_steps": s.get("approval_steps"),
+            "approval_mean": s.approval_mean,
+        }
+        for key in _sorted_keys(values)
+        for s in [values[key]]
+    ]
+    return [
+        Table(
+            "fulfilment",
+            _("Request fulfilment and approval turnaround"),
+            (
+                _by_column(by or "item"),
+                Column("fulfilled", _("Fulfilled")),
+                Column("mean", _("Fulfilment, mean"), "duration"),
+                Column("median", _("Fulfilment, median"), "duration"),
+                Column("approval_steps", _("Approval steps decided")),
+                Column("approval_mean", _("Approval turnaround, mean"), "duration"),
+            ),
+            rows,
+            ("bar", "key", "median"),
+        )
+    ]
+
+
+def changes_report(source: Source, filters: Filters, by: str) -> list[Table]:
+    changes = filters.with_(kind="change")
+    values = figures(source, changes, by or "item")
+    rows = []
+    for key in _sorted_keys(values):
+        s = values[key]
+        finished = sum(s.outcomes.values())
+        rows.append(
+            {
+                "key": key,
+                "ended": s.get("ended"),
+                "with_outcome": finished,
+                "success": (
+                    sum(n for o, n in s.outcomes.items() if o.startswith("successful")) / finished
+                    if finished
+                    else None
+                ),
+                "failed": sum(n for o, n in s.outcomes.items() if o.startswith("failed")),
+                "emergency": s.share("emergency", "ended"),
+            }
+        )
+    failed = []
+    store = source.store
+    if store is not None:
+        container = source.root.get("changes") if source.root is not None else None
+        for day in store.day_range(changes.start.toordinal(), changes.end.toordinal()):
+            for facts in store.day_facts(day):
+                if facts.kind != "change" or not facts.outcome.startswith("failed"):
+                    continue
+                change = container.get(facts.number) if container is not None else None
+                failed.append(
+                    {
+                        "number": facts.number,
+                        "title": getattr(change, "title", ""),
+                        "ended_at": facts.ended_at,
+                        "review": getattr(change, "review_notes", ""),
+                    }
+                )
+    unique = {row["number"]: row for row in failed}
+    return [
+        Table(
+            "changes",
+            _("Changes: success rate and emergency share"),
+            (
+                _by_column(by or "item"),
+                Column("ended", _("Closed")),
+                Column("with_outcome", _("With an outcome")),
+                Column("success", _("Successful"), "share"),
+                Column("failed", _("Failed")),
+                Column("emergency", _("Emergency share"), "share"),
+            ),
+            rows,
+            ("bar", "key", "success"),
+        ),
+        Table(
+            "failed",
+            _("Failed changes and their post-implementation review"),
+            (
+                Column("number", _("Number"), "text"),
+                Column("title", _("Title"), "text"),
+                Column("ended_at", _("Closed"), "datetime"),
+                Column("review", _("Post-implementation review"), "text"),
+            ),
+            list(unique.values()),
+        ),
+    ]
+
+
+def kb_report(source: Source, filters: Filters, by: str) -> list[Table]:
+    """Live from the articles: votes and deflections as stored on each, reviews due."""
+    kb = source.root.get("kb") if source.root is not None else None
+    rows = []
+    today = source.now.date()
+    for article in kb.values() if kb is not None else ():
+        helpful, unhelpful = article.vote_counts()
+        review = article.review_date
+        rows.append(
+            {
+                "number": article.number,
+                "title": article.title,
+                "status": article.status,
+                "helpful": helpful,
+                "unhelpful": unhelpful,
+                "deflections": article.deflection_count,
+                "review_date": review,
+                "review_due": bool(review is not None and review <= today + timedelta(days=30)),
+            }
+        )
+    rows.sort(key=lambda r: (-r["helpful"], -r["deflections"], r["number"]))
+    return [
+        Table(
+            "kb",
+            _("Knowledge base: most helpful, deflections, reviews due"),
+            (
+                Column("number", _("Number"), "text"),
+                Column("title", _("Title"), "text"),
+                Column("helpful", _("Helpful")),
+                Column("unhelpful", _("Not helpful")),
+                Column("deflections", _("Deflections")),
+                Column("review_date", _("Review date"), "date"),
+                Column("review_due", _("Review due within 30 days"), "bool"),
+            ),
+            rows,
+            ("bar", "number", "helpful"),
+        )
+    ]
+
+
+@dataclass(frozen=True)
+class Definition:
+    name: str
+    title: Any
+    definition: Any
+    build: Callable[[Source, Filters, str], list[Table]]
+    by_options: tuple[str, ...] = ("priority", "group", "category", "channel", "agent", "month")
+
+
+REPORTS: dict[str, Definition] = {
+    d.name: d
+    for d in (
+        Definition(
+            "response",
+            _("Time to first response"),
+            _(
+                "Mean and median time from creation to the first response by IT staff, for "
+                "tickets resolved in the period, in business hours of the SLA calendar (without "
+                "pauses) and in wall-clock time."
+            ),
+            response_report,
+        ),
+        Definition(
+            "resolution",
+            _("Time to resolution"),
+            _(
+                "Mean and median time from creation to the last resolution, for tickets "
+                "resolved in the period; business time leaves out waiting for the customer and "
+                "the time before a reopening, wall time counts everything."
+            ),
+            resolution_report,
+        ),
+        Definition(
+            "sla",
+            _("SLA compliance"),
+            _(
+                "The share of tickets resolved in the period whose response or resolution "
+                "target was met, and the breaches with the reason from the SLA timeline."
+            ),
+            sla_report,
+            ("priority", "group", "month"),
+        ),
+        Definition(
+            "fcr",
+            _("First-contact resolution"),
+            _(
+                "The share of tickets resolved in the period by the first agent who had them, "
+                "with no reassignment and no reopening."
+            ),
+            fcr_report,
+            ("group", "agent", "priority", "category", "channel", "month"),
+        ),
+        Definition(
+            "quality",
+            _("Reopen rate and reassignments"),
+            _(
+                "The share of tickets resolved in the period that were reopened at least once, "
+                "and how often their group or assignee changed after the first routing."
+            ),
+            quality_report,
+            ("group", "agent", "priority", "category", "channel", "month"),
+        ),
+        Definition(
+            "backlog",
+            _("Backlog over time"),
+            _(
+                "Tickets created and resolved each day, and the tickets still open at the end "
+                "of each day in the business calendar's time zone."
+            ),
+            backlog_report,
+            (),
+        ),
+        Definition(
+            "csat",
+            _("Customer satisfaction"),
+            _(
+                "Of the tickets resolved in the period whose requester was asked, the share "
+                "who answered, and the share of answers scoring 4 or 5 out of 5 (CSAT)."
+            ),
+            csat_report,
+            ("group", "agent", "priority", "category", "month"),
+        ),
+        Definition(
+            "kb",
+            _("Knowledge base"),
+            _(
+                "Per article: helpful and unhelpful votes, deflections (a reader left the "
+                "incident form after the article was suggested, without reporting), and reviews "
+                "due within 30 days."
+            ),
+            kb_report,
+            (),
+        ),
+        Definition(
+            "requests",
+            _("Service requests"),
+            _(
+                "Time from ordering to fulfilment by catalog item, for requests fulfilled in the "
+                "period, and the mean time an approval step took from opening to decision."
+            ),
+            requests_report,
+            ("item", "group", "month"),
+        ),
+        Definition(
+            "changes",
+            _("Changes"),
+            _(
+                "Of the changes closed in the period, the share that succeeded, the share of "
+                "emergency changes, and the failed ones with their post-implementation review."
+            ),
+            changes_report,
+            ("item", "group", "month"),
+        ),
+    )
+}
+
+
+def build(name: str, source: Source, filters: Filters, by: str = "") -> Report:
+    """The report ``name`` (KeyError if unknown); ``by`` falls back to its default."""
+    definition = REPORTS[name]
+    if by not in definition.by_options:
+        by = definition.by_options[0] if definition.by_options else ""
+    tables = definition.build(source, filters, by)
+    return Report(name, definition.title, definition.definition, filters, by, tables)

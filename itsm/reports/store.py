@@ -1,0 +1,257 @@
+"""Where report figures live: the facts of every ticket, and per-day summaries of them.
+
+Layout (``root.reports``, an attribute: never reachable by URL):
+
+- ``facts``: number -> :class:`~itsm.reports.facts.TicketFacts` (one per ticket, rewritten
+  only when its facts change);
+- ``days``: day ordinal -> set of the numbers that take part in that day (created, resolved or
+  ended on it), so a day can be recomputed from its tickets alone;
+- ``versions``: day ordinal -> ``BTrees.Length``, bumped by every write that touches the day
+  (increments from concurrent commits merge instead of conflicting);
+- ``summaries``: day ordinal -> :class:`DaySummary`, written by the worker's roll-up job (or
+  the rebuild command) with the version it was made from. A summary whose version still
+  matches is exact; one that is behind by less than ``itsm.reports.max_age_minutes`` may be
+  shown (the README says which figures may be that old); otherwise the day is summarised from
+  its facts on the fly. A GET never writes any of this.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from BTrees.IOBTree import IOBTree
+from BTrees.Length import Length
+from BTrees.OOBTree import OOBTree, OOTreeSet
+from persistent import Persistent
+
+from itsm.reports.facts import TicketFacts
+from itsm.reports.stats import Stats
+
+#: The dimensions a figure can be broken down or filtered by.
+DIMS = ("priority", "group", "category", "channel", "agent", "item")
+#: Filters with a precomputed roll-up per value (the others scan a day's cells).
+ROLLUP_FILTERS = ("", "group", "agent")
+#: Ticket kinds reported on.
+KINDS = ("incident", "request", "change")
+
+
+def cell_of(facts: TicketFacts) -> tuple:
+    """The cell key of ``facts``: its value in each of :data:`DIMS`."""
+    agent = facts.resolver or facts.assignee or ""
+    return (facts.priority, facts.group, facts.category, facts.channel, agent, facts.item)
+
+
+class KindDay:
+    """One kind's figures of one day: by cell, and rolled up for the common questions."""
+
+    __slots__ = ("cells", "rollups")
+
+    def __init__(self) -> None:
+        self.cells: dict[tuple, Stats] = {}
+        self.rollups: dict[tuple[str, Any, str], dict[Any, Stats]] = {}
+
+    def __getstate__(self) -> tuple:
+        return (self.cells, self.rollups)
+
+    def __setstate__(self, state: tuple) -> None:
+        self.cells, self.rollups = state
+
+    def cell(self, key: tuple) -> Stats:
+        stats = self.cells.get(key)
+        if stats is None:
+            stats = self.cells[key] = Stats()
+        return stats
+
+    def roll_up(self) -> None:
+        rollups: dict[tuple[str, Any, str], dict[Any, Stats]] = {}
+        for key, stats in self.cells.items():
+            values = dict(zip(DIMS, key, strict=True))
+            for fdim in ROLLUP_FILTERS:
+                fval = values[fdim] if fdim else ""
+                for gdim in ("", *DIMS):
+                    gval = values[gdim] if gdim else ""
+                    table = rollups.setdefault((fdim, fval, gdim), {})
+                    target = table.get(gval)
+                    if target is None:
+                        target = table[gval] = Stats()
+                    target.merge(stats)
+        self.rollups = rollups
+
+    def select(self, filters: dict[str, Any], by: str) -> dict[Any, Stats]:
+        """Figures matching ``filters`` (dimension -> value), keyed by their value of ``by``
+        (a dimension, or "" for one total keyed "")."""
+        gdim = by if by in DIMS else ""
+        if not filters:
+            return self.rollups.get(("", "", gdim), {})
+        if len(filters) == 1:
+            ((fdim, fval),) = filters.items()
+            if fdim in ROLLUP_FILTERS:
+                return self.rollups.get((fdim, fval, gdim), {})
+        index = {d: i for i, d in enumerate(DIMS)}
+        wanted = [(index[d], v) for d, v in filters.items()]
+        out: dict[Any, Stats] = {}
+        at = index.get(gdim)
+        for key, stats in self.cells.items():
+            if all(key[i] == v for i, v in wanted):
+                gval = key[at] if at is not None else ""
+                target = out.get(gval)
+                if target is None:
+                    target = out[gval] = Stats()
+                target.merge(stats)
+        return out
+
+
+def summarize(facts: Iterable[TicketFacts], day: int, zone: ZoneInfo) -> dict[str, KindDay]:
+    """The figures of ``day`` from the facts of the tickets taking part in it."""
+    from itsm.reports.facts import day_of
+
+    kinds: dict[str, KindDay] = {}
+    for item in facts:
+        kind_day = kinds.get(item.kind)
+        if kind_day is None:
+            kind_day = kinds[item.kind] = KindDay()
+        stats = kind_day.cell(cell_of(item))
+        if day_of(item.created, zone) == day:
+            stats.add_created()
+        if item.ended_at is not None and day_of(item.ended_at, zone) == day:
+            stats.add_ended(item)
+        if item.resolved_at is not None and day_of(item.resolved_at, zone) == day:
+            stats.add_resolved(item)
+    for kind_day in kinds.values():
+        kind_day.roll_up()
+    return kinds
+
+
+class DaySummary(Persistent):
+    """A day's figures by kind, and the version of the day they were made from."""
+
+    version = -1
+    computed_at: datetime | None = None
+
+    def __init__(self, kinds: dict[str, KindDay], version: int, computed_at: datetime) -> None:
+        self.kinds = kinds
+        self.version = version
+        self.computed_at = computed_at
+
+
+class Subscription:
+    """A weekly mail of a dashboard to one person. Plain: lives in the store's BTree."""
+
+    __slots__ = ("login", "dashboard", "group", "since")
+
+    def __init__(self, login: str, dashboard: str, group: str, since: datetime) -> None:
+        self.login, self.dashboard, self.group, self.since = login, dashboard, group, since
+
+    def __getstate__(self) -> tuple:
+        return (self.login, self.dashboard, self.group, self.since)
+
+    def __setstate__(self, state: tuple) -> None:
+        self.login, self.dashboard, self.group, self.since = state
+
+
+class ReportStore(Persistent):
+    """The facts, day index, day versions and summaries (see the module docstring)."""
+
+    zone_name = "UTC"
+    #: The Monday (ordinal) of the last weekly mail sent, so each week goes out once.
+    mailed_week = 0
+
+    def __init__(self, zone_name: str) -> None:
+        self.zone_name = zone_name
+        self.facts = OOBTree()
+        self.days = IOBTree()
+        self.versions = IOBTree()
+        self.summaries = IOBTree()
+        self.subscriptions = OOBTree()  # (login, dashboard) -> Subscription
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.zone_name)
+
+    def put(self, facts: TicketFacts) -> bool:
+        """Store ``facts`` (replacing the ticket's earlier ones); False if nothing changed."""
+        old = self.facts.get(facts.number)
+        if old == facts:
+            return False
+        zone = self.zone
+        new_days = facts.days(zone)
+        old_days = old.days(zone) if old is not None else set()
+        self.facts[facts.number] = facts
+        for day in new_days | old_days:
+            numbers = self.days.get(day)
+            if day in new_days:
+                if numbers is None:
+                    numbers = self.days[day] = OOTreeSet()
+                numbers.add(facts.number)
+            elif numbers is not None and facts.number in numbers:
+                numbers.remove(facts.number)
+            version = self.versions.get(day)
+            if version is None:
+                version = self.versions[day] = Length()
+            version.change(1)
+        return True
+
+    def version(self, day: int) -> int:
+        version = self.versions.get(day)
+        return version() if version is not None else 0
+
+    def day_facts(self, day: int) -> Iterator[TicketFacts]:
+        numbers = self.days.get(day)
+        if numbers is None:
+            return iter(())
+        facts = self.facts
+        return (facts[n] for n in numbers if n in facts)
+
+    def summary(self, day: int, now: datetime, max_age_seconds: float) -> dict[str, KindDay]:
+        """The figures of ``day``: the stored summary if current (or young enough), else
+        computed from the day's facts now (nothing is written)."""
+        stored = self.summaries.get(day)
+        if stored is not None:
+            if stored.version == self.version(day):
+                return stored.kinds
+            if (
+                max_age_seconds > 0
+                and stored.computed_at is not None
+                and (now - stored.computed_at).total_seconds() <= max_age_seconds
+            ):
+                return stored.kinds
+        return summarize(self.day_facts(day), day, self.zone)
+
+    def refresh(self, day: int, now: datetime) -> bool:
+        """Store the summary of ``day`` if it is behind; True if it was (for the worker)."""
+        version = self.version(day)
+        stored = self.summaries.get(day)
+        if stored is not None and stored.version == version:
+            return False
+        kinds = summarize(self.day_facts(day), day, self.zone)
+        self.summaries[day] = DaySummary(kinds, version, now)
+        return True
+
+    def stale_days(self) -> list[int]:
+        """Days whose stored summary is missing or behind their version."""
+        stale = []
+        summaries = self.summaries
+        for day, version in self.versions.items():
+            stored = summaries.get(day)
+            if stored is None or stored.version != version():
+                stale.append(day)
+        return stale
+
+    def day_range(self, start: int, end: int) -> Iterator[int]:
+        """Days from ``start`` to ``end`` (ordinals, inclusive) that have any tickets."""
+        return iter(self.versions.keys(min=start, max=end))
+
+
+def get_store(root: Any) -> ReportStore | None:
+    """The report store, or None before the first ticket was recorded (reads never create)."""
+    return getattr(root, "reports", None)
+
+
+def ensure_store(root: Any, zone_name: str) -> ReportStore:
+    store = getattr(root, "reports", None)
+    if store is None:
+        store = root.reports = ReportStore(zone_name)
+    return store
