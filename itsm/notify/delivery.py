@@ -53,7 +53,10 @@ def build_message(
         message.add_alternative(mail.html, subtype="html")
     for filename, content_type, data in mail.attachments:
         maintype, _slash, subtype = content_type.partition("/")
-        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
+        params = {"charset": "utf-8"} if maintype == "text" else None
+        message.add_attachment(
+            data, maintype=maintype, subtype=subtype, filename=filename, params=params
+        )
     return message
 
 

@@ -32,8 +32,15 @@ from itsm.reports.stats import Stats
 
 #: The dimensions a figure can be broken down or filtered by.
 DIMS = ("priority", "group", "category", "channel", "agent", "item")
-#: Filters with a precomputed roll-up per value (the others scan a day's cells).
+#: Filters with a precomputed roll-up per value (the others scan a day's cells), and the
+#: breakdowns rolled up for each: what the dashboards ask (an agent's own figures by priority,
+#: a group's by anything). Per-agent roll-ups of every breakdown would triple a day's size.
 ROLLUP_FILTERS = ("", "group", "agent")
+ROLLUP_BREAKDOWNS = {
+    "": ("", *DIMS),
+    "group": ("", *DIMS),
+    "agent": ("", "priority"),
+}
 #: Ticket kinds reported on.
 KINDS = ("incident", "request", "change")
 
@@ -71,7 +78,7 @@ class KindDay:
             values = dict(zip(DIMS, key, strict=True))
             for fdim in ROLLUP_FILTERS:
                 fval = values[fdim] if fdim else ""
-                for gdim in ("", *DIMS):
+                for gdim in ROLLUP_BREAKDOWNS[fdim]:
                     gval = values[gdim] if gdim else ""
                     table = rollups.setdefault((fdim, fval, gdim), {})
                     target = table.get(gval)
@@ -88,7 +95,7 @@ class KindDay:
             return self.rollups.get(("", "", gdim), {})
         if len(filters) == 1:
             ((fdim, fval),) = filters.items()
-            if fdim in ROLLUP_FILTERS:
+            if fdim in ROLLUP_FILTERS and gdim in ROLLUP_BREAKDOWNS[fdim]:
                 return self.rollups.get((fdim, fval, gdim), {})
         index = {d: i for i, d in enumerate(DIMS)}
         wanted = [(index[d], v) for d, v in filters.items()]
