@@ -139,3 +139,16 @@ def api_as(reports_app: Any) -> Any:
         return clients[login]
 
     return client
+
+
+@pytest.fixture
+def api(app: Any) -> Any:
+    """API clients with bearer tokens on the default demo app."""
+    clients: dict[str, ApiClient] = {}
+
+    def client(login: str) -> ApiClient:
+        if login not in clients:
+            clients[login] = ApiClient(app, login)
+        return clients[login]
+
+    return client
