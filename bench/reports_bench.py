@@ -227,9 +227,17 @@ def measure(directory: Path, tokens: dict[str, str], count: int) -> dict[str, An
         ("team lead dashboard (API)", "agent", "/api/v1/reports/lead"),
         ("head of IT dashboard (API)", "admin", "/api/v1/reports/head"),
         ("head of IT dashboard, 12 months (HTML)", "admin", "/reports/head?period=12m"),
-        ("KPI page: resolution by month, 12 months (HTML)", "admin", "/reports/resolution?period=12m&by=month"),
+        (
+            "KPI page: resolution by month, 12 months (HTML)",
+            "admin",
+            "/reports/resolution?period=12m&by=month",
+        ),
         ("KPI page: SLA by priority, 12 months (API)", "admin", "/api/v1/reports/sla?period=12m"),
-        ("KPI page: resolution, 12 months, group + priority filter (HTML)", "admin", "/reports/resolution?period=12m&group=Network&priority=3&by=category"),
+        (
+            "KPI page: resolution, 12 months, group + priority filter (HTML)",
+            "admin",
+            "/reports/resolution?period=12m&group=Network&priority=3&by=category",
+        ),
         ("CSV export, backlog 12 months", "admin", "/reports/backlog.csv?period=12m"),
     ]
     try:

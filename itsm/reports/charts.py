@@ -88,4 +88,6 @@ def stylesheet() -> str:
         rules.append(f"{scoped}{{{body}}}")
     rules.append(".pygal-chart .tooltip{opacity:0}")
     rules.append(".pygal-chart{max-width:100%;height:auto}")
+    # The report pages' own rules (served with the charts' so the page needs one stylesheet).
+    rules.append(".itsm-report-nav .nav-link:not(.active){color:var(--itsm-brand,#0b5394)}")
     return "\n".join(rules) + "\n"

@@ -43,7 +43,12 @@ CHANNELS = {
     "ivr": "phone",
     "direct opening": "portal",
 }
-ENDED = {"resolved": "resolved", "closed": "closed", "cancelled": "cancelled", "canceled": "cancelled"}
+ENDED = {
+    "resolved": "resolved",
+    "closed": "closed",
+    "cancelled": "cancelled",
+    "canceled": "cancelled",
+}
 BATCH = 2000
 
 
@@ -142,7 +147,9 @@ def facts_from_row(row: dict[str, str], zone: ZoneInfo) -> TicketFacts:
         priority=min(5, max(1, _int(row.get("priority"), 3))),
         group=_text(row.get("assignment_group")),
         category=_text(row.get("category")),
-        channel=CHANNELS.get(_text(row.get("contact_type")).lower(), _text(row.get("contact_type")).lower()),
+        channel=CHANNELS.get(
+            _text(row.get("contact_type")).lower(), _text(row.get("contact_type")).lower()
+        ),
         assignee=assignee,
         requester=_text(row.get("caller_id")),
         status=status,

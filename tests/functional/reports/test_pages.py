@@ -97,7 +97,12 @@ def test_every_kpi_page_has_a_definition_a_chart_and_a_table(desk, reports_app, 
 
 
 def test_dashboards_render_for_their_people(desk, reports_app):
-    for login, name in (("agent", "agent"), ("agent", "lead"), ("admin", "head"), ("manager", "manager")):
+    for login, name in (
+        ("agent", "agent"),
+        ("agent", "lead"),
+        ("admin", "head"),
+        ("manager", "manager"),
+    ):
         page = logged_in(reports_app, login).get(f"/reports/{name}")
         assert page.html.select("table[data-report-table]"), name
 
@@ -156,7 +161,9 @@ def test_report_pages_and_api_never_commit(desk, reports_app, api_as):
 
 def test_bad_parameters_are_a_400_in_the_error_format(reports_app, api_as):
     api = api_as("agent")
-    body = api.get("/api/v1/reports/response", status=400, start="2026-03-31", end="2026-03-01").json
+    body = api.get(
+        "/api/v1/reports/response", status=400, start="2026-03-31", end="2026-03-01"
+    ).json
     assert body["error"]["code"] == "invalid" and "end" in body["error"]["fields"]
     assert api.get("/api/v1/reports/nonsense", status=404).json["error"]["code"] == "not_found"
     logged_in(reports_app, "agent").get("/reports/nonsense", status=404)

@@ -18,7 +18,11 @@ def test_presets_count_days_in_the_reports_zone():
     week = parse({"period": "week"}, NOW, MOSCOW)
     assert (week.start, week.end) == (date(2026, 11, 30), date(2026, 12, 4))
     thirty = parse({}, NOW, MOSCOW)
-    assert (thirty.start, thirty.end, thirty.preset) == (date(2026, 11, 5), date(2026, 12, 4), "30d")
+    assert (thirty.start, thirty.end, thirty.preset) == (
+        date(2026, 11, 5),
+        date(2026, 12, 4),
+        "30d",
+    )
     quarter = parse({"period": "quarter"}, NOW, MOSCOW)
     assert quarter.start == date(2026, 10, 1)
 

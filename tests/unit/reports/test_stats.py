@@ -74,6 +74,7 @@ def test_merging_parts_equals_adding_everything_to_one(values, data):
     together = merged(parts)
     assert together.get("resolved") == whole.get("resolved")
     assert together.median("resolution_wall") == whole.median("resolution_wall")
-    assert together.mean("resolution_wall") == whole.mean("resolution_wall") or abs(
-        together.mean("resolution_wall") - whole.mean("resolution_wall")
-    ) < 1e-6
+    assert (
+        together.mean("resolution_wall") == whole.mean("resolution_wall")
+        or abs(together.mean("resolution_wall") - whole.mean("resolution_wall")) < 1e-6
+    )
