@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from hypatia.query import And, Eq, InRange
@@ -28,10 +28,10 @@ AGE_BANDS = (
     ("d7_30", _("7–30 days"), 7, 30),
     ("gt30", _("> 30 days"), 30, None),
 )
-STATES = ("running", "warning", "breached", "paused")
+STATES = ("running", "soon", "breached", "paused")
 STATE_TITLES = {
     "running": _("On track"),
-    "warning": _("Warning"),
+    "soon": _("Due within 4 hours"),
     "breached": _("Breached"),
     "paused": _("Paused"),
 }
@@ -109,45 +109,64 @@ def _open_tickets(root: Any, **eq: Any) -> list[Any]:
     return found
 
 
-def _sla_state(ticket: Any, now: Any) -> str:
-    sla = getattr(ticket, "sla", None)
-    if sla is None:
-        return "running"
-    states = {sla.state("response", now), sla.state("resolution", now)}
-    for state in ("breached", "warning", "paused"):
-        if state in states:
-            return state
-    return "running"
-
-
-def _due(ticket: Any) -> Any:
-    sla = getattr(ticket, "sla", None)
-    if sla is None:
-        return None
-    dues = [
-        d for d in (sla.response_due if not sla.responded_at else None, sla.resolution_due) if d
-    ]
-    return min(dues) if dues else None
+def _classify(catalog: Any, docids: Any, now_ts: float) -> list[tuple[int, int, str, Any]]:
+    """(docid, priority, state, resolution due) from the catalog's stored values alone, so a
+    queue of hundreds costs no SLA clock computation: "breached" (recorded by the SLA sweep,
+    or past its resolution deadline), "paused" (waiting), "soon" (due within 4 hours), "running".
+    """
+    priority = catalog["priority"]._rev_index
+    status = catalog["status"]._rev_index
+    breached = catalog["breached"]._rev_index
+    resolution_due = catalog["resolution_due"]._rev_index
+    soon = SOON.total_seconds()
+    out = []
+    for docid in docids:
+        due = resolution_due.get(docid)
+        if breached.get(docid) or (due is not None and due <= now_ts):
+            state = "breached"
+        elif status.get(docid) == "waiting":
+            state = "paused"
+        elif due is not None and due - now_ts <= soon:
+            state = "soon"
+        else:
+            state = "running"
+        out.append((docid, priority.get(docid, 3), state, due))
+    return out
 
 
 def agent_dashboard(source: Source, viewer: Viewer, filters: Filters) -> Report:
     root, now = source.root, source.now
-    mine = _open_tickets(root, assignee=viewer.login, kind="incident")
+    catalog = root.catalog
+    docids = _docids(
+        root,
+        Eq(catalog["open"], True),
+        Eq(catalog["assignee"], viewer.login),
+        Eq(catalog["kind"], "incident"),
+    )
     by_priority: dict[int, Counter] = {}
+    urgent = []
+    for docid, priority, state, due in _classify(catalog, docids, now.timestamp()):
+        by_priority.setdefault(priority, Counter())[state] += 1
+        if state in ("breached", "soon"):
+            urgent.append((due if due is not None else 0.0, docid, state))
+    urgent.sort()
     soon = []
-    for ticket in mine:
-        state = _sla_state(ticket, now)
-        by_priority.setdefault(ticket.priority, Counter())[state] += 1
-        due = _due(ticket)
-        if state == "breached" or (due is not None and due - now <= SOON):
+    objects = root.catalog_objects
+    for due, docid, state in urgent[:50]:
+        ticket = objects.get(docid)
+        if ticket is not None:
             soon.append(
-                {"number": ticket.number, "title": ticket.title, "due": due, "state": state}
+                {
+                    "number": ticket.number,
+                    "title": ticket.title,
+                    "due": datetime.fromtimestamp(due, UTC) if due else None,
+                    "state": state,
+                }
             )
     work_rows = [
         {"key": p, "total": sum(c.values()), **{s: c.get(s, 0) for s in STATES}}
         for p, c in sorted(by_priority.items())
     ]
-    soon.sort(key=lambda r: (r["due"] is None, r["due"] or now))
     week = filters.with_(preset="week", start=_week_start(source), end=_today(source))
     resolved = figures(source, week.with_(agent=viewer.login, kind="incident"), "priority")
     resolved_rows = [

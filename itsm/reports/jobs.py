@@ -51,6 +51,19 @@ def rollup_job(ctx: Any) -> str | None:
         refreshed += done
         if done < DAYS_PER_TRANSACTION:
             break
+
+    def refresh_months(root: Any) -> int:
+        store = get_store(root)
+        if store is None:
+            return 0
+        months = store.stale_months()[:3]
+        for month in months:
+            store.refresh_month(month, now)
+        return len(months)
+
+    for _round in range(100):  # bounded: three months per transaction
+        if not ctx.transact(refresh_months):
+            break
     if not repaired and not refreshed:
         return None
     return f"{repaired} ticket(s) repaired, {refreshed} day(s) summarised"
@@ -64,6 +77,8 @@ def refresh_all(root: Any, now: datetime) -> int:
     days = store.stale_days()
     for day in days:
         store.refresh(day, now)
+    for month in store.stale_months():
+        store.refresh_month(month, now)
     return len(days)
 
 

@@ -15,7 +15,7 @@ from typing import Any
 from itsm.i18n import _
 from itsm.reports.filters import Filters
 from itsm.reports.stats import Stats
-from itsm.reports.store import DIMS, ReportStore
+from itsm.reports.store import DIMS, ReportStore, month_days, month_of
 
 BY_OPTIONS = {
     "priority": _("Priority"),
@@ -64,6 +64,25 @@ class Source:
     max_age_seconds: float = 0.0
 
 
+def spans(store: ReportStore, start: int, end: int, now: datetime, max_age: float) -> Any:
+    """(day ordinal, the figures by kind) covering ``start``..``end``: a whole month in one
+    piece when its stored summary can be used, else day by day."""
+    day = start
+    while day <= end:
+        month = month_of(day)
+        first, last = month_days(month)
+        if day == first and last <= end:
+            kinds = store.month(month, now, max_age)
+            if kinds is not None:
+                yield first, kinds
+                day = last + 1
+                continue
+        stop = min(last, end)
+        for one in store.day_range(day, stop):
+            yield one, store.summary(one, now, max_age)
+        day = stop + 1
+
+
 def figures(source: Source, filters: Filters, by: str = "") -> dict[Any, Stats]:
     """Merged figures of the range, keyed by the value of ``by`` (a dimension, "day",
     "month" or "" for one total)."""
@@ -73,8 +92,16 @@ def figures(source: Source, filters: Filters, by: str = "") -> dict[Any, Stats]:
         return out
     dims = filters.dims()
     gdim = by if by in DIMS else ""
-    for day in store.day_range(filters.start.toordinal(), filters.end.toordinal()):
-        kind_day = store.summary(day, source.now, source.max_age_seconds).get(filters.kind)
+    start, end = filters.start.toordinal(), filters.end.toordinal()
+    if by == "day":
+        pieces: Any = (
+            (day, store.summary(day, source.now, source.max_age_seconds))
+            for day in store.day_range(start, end)
+        )
+    else:
+        pieces = spans(store, start, end, source.now, source.max_age_seconds)
+    for day, kinds in pieces:
+        kind_day = kinds.get(filters.kind)
         if kind_day is None:
             continue
         selected = kind_day.select(dims, gdim)
@@ -319,24 +346,27 @@ def backlog_report(source: Source, filters: Filters, by: str) -> list[Table]:
         opened = 0
         dims = filters.dims()
         first = filters.start.toordinal()
-        for day in store.day_range(0, filters.end.toordinal()):
-            kind_day = store.summary(day, source.now, source.max_age_seconds).get(filters.kind)
-            if kind_day is None:
-                continue
-            s = kind_day.select(dims, "").get("")
+        now, max_age = source.now, source.max_age_seconds
+        earliest = next(iter(store.versions.keys()), first)
+        # Before the range only the balance matters: whole months where they can be used.
+        for _day, kinds in spans(store, earliest, first - 1, now, max_age):
+            s = _selected_total(kinds, filters.kind, dims)
+            if s is not None:
+                opened += s.get("created") - s.get("ended")
+        for day in store.day_range(first, filters.end.toordinal()):
+            s = _selected_total(store.summary(day, now, max_age), filters.kind, dims)
             if s is None:
                 continue
             opened += s.get("created") - s.get("ended")
-            if day >= first:
-                rows.append(
-                    {
-                        "key": date.fromordinal(day),
-                        "created": s.get("created"),
-                        "resolved": s.get("resolved"),
-                        "ended": s.get("ended"),
-                        "open": opened,
-                    }
-                )
+            rows.append(
+                {
+                    "key": date.fromordinal(day),
+                    "created": s.get("created"),
+                    "resolved": s.get("resolved"),
+                    "ended": s.get("ended"),
+                    "open": opened,
+                }
+            )
     return [
         Table(
             "backlog",
@@ -352,6 +382,11 @@ def backlog_report(source: Source, filters: Filters, by: str) -> list[Table]:
             ("line", "key", "open"),
         )
     ]
+
+
+def _selected_total(kinds: dict[str, Any], kind: str, dims: dict[str, Any]) -> Stats | None:
+    kind_day = kinds.get(kind)
+    return kind_day.select(dims, "").get("") if kind_day is not None else None
 
 
 def csat_report(source: Source, filters: Filters, by: str) -> list[Table]:

@@ -45,6 +45,9 @@ COUNTS = (
 )
 
 
+_DURATION_NAMES = tuple(name for name, _attribute in DURATIONS)
+
+
 def minute_bin(seconds: float) -> int:
     """The histogram bin of a duration: whole minutes, three significant figures from 1,000."""
     minutes = int(max(0.0, seconds) // 60)
@@ -68,10 +71,40 @@ class Stats:
         self.outcomes: dict[str, int] = {}
 
     def __getstate__(self) -> tuple:
-        return (self.counts, self.sums, self.ns, self.hists, self.reassign_hist, self.outcomes)
+        # Positional, not keyed by name: a day holds a thousand of these, so the state is
+        # kept small (a list of counts in COUNTS order, then one slot per duration).
+        counts = [self.counts.get(name, 0) for name in COUNTS]
+        while counts and not counts[-1]:
+            counts.pop()
+        durations = tuple(
+            (self.ns.get(name, 0), self.sums.get(name, 0.0), self.hists.get(name) or None)
+            if self.ns.get(name)
+            else None
+            for name in _DURATION_NAMES
+        )
+        return (
+            counts,
+            durations,
+            self.reassign_hist or None,
+            self.outcomes or None,
+            self.sums.get("approval", 0.0),
+        )
 
     def __setstate__(self, state: tuple) -> None:
-        (self.counts, self.sums, self.ns, self.hists, self.reassign_hist, self.outcomes) = state
+        counts, durations, reassign_hist, outcomes, approval = state
+        self.counts = {name: value for name, value in zip(COUNTS, counts, strict=False) if value}
+        self.sums, self.ns, self.hists = {}, {}, {}
+        for name, slot in zip(_DURATION_NAMES, durations, strict=True):
+            if slot is None:
+                continue
+            n, total, hist = slot
+            self.ns[name], self.sums[name] = n, total
+            if hist:
+                self.hists[name] = hist
+        if approval:
+            self.sums["approval"] = approval
+        self.reassign_hist = reassign_hist or {}
+        self.outcomes = outcomes or {}
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Stats) and self.__getstate__() == other.__getstate__()

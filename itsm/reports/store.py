@@ -18,7 +18,7 @@ Layout (``root.reports``, an attribute: never reachable by URL):
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -86,6 +86,19 @@ class KindDay:
                         target = table[gval] = Stats()
                     target.merge(stats)
         self.rollups = rollups
+
+    def merge(self, other: KindDay) -> KindDay:
+        """Add ``other``'s figures (a month is the merge of its days)."""
+        for key, stats in other.cells.items():
+            self.cell(key).merge(stats)
+        for key, table in other.rollups.items():
+            mine = self.rollups.setdefault(key, {})
+            for value, stats in table.items():
+                target = mine.get(value)
+                if target is None:
+                    target = mine[value] = Stats()
+                target.merge(stats)
+        return self
 
     def select(self, filters: dict[str, Any], by: str) -> dict[Any, Stats]:
         """Figures matching ``filters`` (dimension -> value), keyed by their value of ``by``
@@ -163,6 +176,8 @@ class ReportStore(Persistent):
     """The facts, day index, day versions and summaries (see the module docstring)."""
 
     zone_name = "UTC"
+    summarised: Any = None  # made on first use by stores from before it existed
+    months: Any = None
     #: The Monday (ordinal) of the last weekly mail sent, so each week goes out once.
     mailed_week = 0
 
@@ -173,6 +188,8 @@ class ReportStore(Persistent):
         self.versions = IOBTree()
         self.summaries = IOBTree()
         self.subscriptions = OOBTree()  # (login, dashboard) -> Subscription
+        self.summarised = IOBTree()  # day -> the version its stored summary was made from
+        self.months = IOBTree()  # month key (year * 12 + month - 1) -> MonthSummary
 
     @property
     def zone(self) -> ZoneInfo:
@@ -230,26 +247,90 @@ class ReportStore(Persistent):
     def refresh(self, day: int, now: datetime) -> bool:
         """Store the summary of ``day`` if it is behind; True if it was (for the worker)."""
         version = self.version(day)
-        stored = self.summaries.get(day)
-        if stored is not None and stored.version == version:
+        if self.summarised is None:
+            self.summarised = IOBTree()
+        if self.summarised.get(day) == version and day in self.summaries:
             return False
         kinds = summarize(self.day_facts(day), day, self.zone)
         self.summaries[day] = DaySummary(kinds, version, now)
+        self.summarised[day] = version
         return True
 
     def stale_days(self) -> list[int]:
-        """Days whose stored summary is missing or behind their version."""
+        """Days whose stored summary is missing or behind their version (reads only the small
+        version records, not the summaries)."""
+        summarised = self.summarised
+        if summarised is None:
+            return list(self.versions.keys())
+        return [day for day, v in self.versions.items() if summarised.get(day) != v()]
+
+    # -- months ------------------------------------------------------------------------------
+
+    def month_version(self, month: int) -> int:
+        """The sum of the month's day versions (versions only grow, so any change shows)."""
+        first, last = month_days(month)
+        return sum(v() for v in self.versions.values(min=first, max=last))
+
+    def month(self, month: int, now: datetime, max_age_seconds: float) -> dict[str, KindDay] | None:
+        """The month's figures if its stored summary is current (or young enough), else None
+        (the caller then reads the month's days)."""
+        months = self.months
+        stored = months.get(month) if months is not None else None
+        if stored is None:
+            return None
+        if stored.version == self.month_version(month):
+            return stored.kinds
+        if (
+            max_age_seconds > 0
+            and stored.computed_at is not None
+            and (now - stored.computed_at).total_seconds() <= max_age_seconds
+        ):
+            return stored.kinds
+        return None
+
+    def refresh_month(self, month: int, now: datetime) -> bool:
+        """Store the merge of the month's day summaries if it is behind (days refreshed first)."""
+        if self.months is None:
+            self.months = IOBTree()
+        version = self.month_version(month)
+        stored = self.months.get(month)
+        if stored is not None and stored.version == version:
+            return False
+        first, last = month_days(month)
+        kinds: dict[str, KindDay] = {}
+        for day in self.versions.keys(min=first, max=last):
+            self.refresh(day, now)
+            for kind, kind_day in self.summaries[day].kinds.items():
+                kinds.setdefault(kind, KindDay()).merge(kind_day)
+        self.months[month] = DaySummary(kinds, version, now)
+        return True
+
+    def stale_months(self) -> list[int]:
+        found = sorted({month_of(day) for day in self.versions.keys()})
+        months = self.months
         stale = []
-        summaries = self.summaries
-        for day, version in self.versions.items():
-            stored = summaries.get(day)
-            if stored is None or stored.version != version():
-                stale.append(day)
+        for month in found:
+            stored = months.get(month) if months is not None else None
+            if stored is None or stored.version != self.month_version(month):
+                stale.append(month)
         return stale
 
     def day_range(self, start: int, end: int) -> Iterator[int]:
         """Days from ``start`` to ``end`` (ordinals, inclusive) that have any tickets."""
         return iter(self.versions.keys(min=start, max=end))
+
+
+def month_of(day: int) -> int:
+    moment = date.fromordinal(day)
+    return moment.year * 12 + moment.month - 1
+
+
+def month_days(month: int) -> tuple[int, int]:
+    """First and last day ordinals of a month key."""
+    year, index = divmod(month, 12)
+    first = date(year, index + 1, 1)
+    following = date(year + (index == 11), (index + 1) % 12 + 1, 1)
+    return first.toordinal(), following.toordinal() - 1
 
 
 def get_store(root: Any) -> ReportStore | None:

@@ -78,3 +78,15 @@ def test_merging_parts_equals_adding_everything_to_one(values, data):
         together.mean("resolution_wall") == whole.mean("resolution_wall")
         or abs(together.mean("resolution_wall") - whole.mean("resolution_wall")) < 1e-6
     )
+
+
+def test_the_stored_state_gives_the_same_figures_back():
+    import pickle
+
+    stats = Stats()
+    stats.add_resolved(resolved(600, surveyed=True, csat=5, reassignments=2, outcome="failed"))
+    stats.add_created()
+    again = pickle.loads(pickle.dumps(stats))  # noqa: S301 - our own bytes
+    assert again == stats
+    assert again.median("resolution_wall") == 600 and again.get("created") == 1
+    assert pickle.loads(pickle.dumps(Stats())) == Stats()  # noqa: S301
