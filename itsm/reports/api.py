@@ -6,12 +6,12 @@ from datetime import date, datetime
 from typing import Any
 
 from pyramid.httpexceptions import HTTPForbidden
-from pyramid.view import view_config
 
 from itsm.api.errors import ApiError
 from itsm.api.openapi import response as _ok
+from itsm.api.scaffold import Endpoints
 from itsm.i18n import _
-from itsm.reports.access import load
+from itsm.reports.access import ReportsContext, load
 from itsm.reports.dashboards import DASHBOARDS
 from itsm.reports.filters import FILTER_DIMS, PRESETS, FilterError
 from itsm.reports.kpis import BY_OPTIONS, REPORTS
@@ -84,35 +84,30 @@ def report_json(report: Any, translate: Any) -> dict[str, Any]:
     }
 
 
-@view_config(
-    route_name="api.reports",
-    request_method="GET",
-    renderer="json",
-    permission=P.VIEW,
-    openapi={
-        "path": "/api/v1/reports/{name}",
-        "summary": "A report's or dashboard's figures (IT staff; managers their team's)",
-        "tags": ["reports"],
-        "parameters": [
-            {
-                "name": "name",
-                "in": "path",
-                "required": True,
-                "schema": {"type": "string", "enum": NAMES},
-            },
-            {"name": "period", "in": "query", "schema": {"type": "string", "enum": list(PRESETS)}},
-            {"name": "start", "in": "query", "schema": {"type": "string", "format": "date"}},
-            {"name": "end", "in": "query", "schema": {"type": "string", "format": "date"}},
-            {
-                "name": "kind",
-                "in": "query",
-                "schema": {"type": "string", "enum": ["incident", "request", "change"]},
-            },
-            {"name": "by", "in": "query", "schema": {"type": "string", "enum": list(BY_OPTIONS)}},
-            *({"name": d, "in": "query", "schema": {"type": "string"}} for d in FILTER_DIMS),
-        ],
-        "responses": _ok("200", "The report", {"$ref": "#/components/schemas/Report"}),
-    },
+api = Endpoints("itsm.reports.api", ["reports"])
+api.route("api.reports", "/api/v1/reports/{name}", ReportsContext)
+REPORT_REF = api.schema("Report", REPORT_SCHEMA)
+
+
+@api.view(
+    "api.reports",
+    "GET",
+    P.VIEW,
+    "A report's or dashboard's figures (IT staff; managers their team's)",
+    _ok("200", "The report", REPORT_REF),
+    description="Reports and dashboards: " + ", ".join(NAMES) + ".",
+    parameters=[
+        {"name": "period", "in": "query", "schema": {"type": "string", "enum": list(PRESETS)}},
+        {"name": "start", "in": "query", "schema": {"type": "string", "format": "date"}},
+        {"name": "end", "in": "query", "schema": {"type": "string", "format": "date"}},
+        {
+            "name": "kind",
+            "in": "query",
+            "schema": {"type": "string", "enum": ["incident", "request", "change"]},
+        },
+        {"name": "by", "in": "query", "schema": {"type": "string", "enum": list(BY_OPTIONS)}},
+        *({"name": d, "in": "query", "schema": {"type": "string"}} for d in FILTER_DIMS),
+    ],
 )
 def report_view(context: Any, request: Any) -> dict[str, Any]:
     name = request.matchdict["name"]
@@ -130,8 +125,4 @@ def report_view(context: Any, request: Any) -> dict[str, Any]:
 
 
 def includeme(config: Any) -> None:
-    config.add_route(
-        "api.reports", "/api/v1/reports/{name}", factory="itsm.reports.access.ReportsContext"
-    )
-    config.registry.itsm_openapi.add_schema("Report", REPORT_SCHEMA)
-    config.scan("itsm.reports.api")
+    api.include(config)
