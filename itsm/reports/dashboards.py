@@ -36,6 +36,8 @@ STATE_TITLES = {
     "paused": _("Paused"),
 }
 SOON = timedelta(hours=4)
+#: A ticket waiting for its requester this long is listed on the lead dashboard.
+WAITING_TOO_LONG = timedelta(days=3)
 LIVE_LIMIT = 2000
 
 
@@ -275,7 +277,7 @@ def lead_dashboard(source: Source, viewer: Viewer, filters: Filters) -> Report:
             }
         )
     waiting_rows = []
-    limit = timedelta(days=source_waiting_days(root))
+    limit = WAITING_TOO_LONG
     if groups:
         waiting = _open_tickets(root, status="waiting", group=list(groups))
         for ticket in waiting:
@@ -342,10 +344,6 @@ def lead_dashboard(source: Source, viewer: Viewer, filters: Filters) -> Report:
         ),
     ]
     return Report("lead", DASHBOARD_TITLES["lead"], "", filters, "group", tables)
-
-
-def source_waiting_days(root: Any) -> int:
-    return 3
 
 
 def head_dashboard(source: Source, viewer: Viewer, filters: Filters) -> Report:
