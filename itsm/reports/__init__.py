@@ -5,12 +5,14 @@ from typing import Any
 
 def includeme(config: Any) -> None:
     from itsm.events import ObjectCreated, TicketTransitioned
+    from itsm.reports.cache import SummaryCache
     from itsm.reports.jobs import rollup_job, weekly_mail_job
     from itsm.reports.recording import subscriber
     from itsm.reports.settings import parse
 
     settings = parse(config.get_settings())
     config.registry.itsm_reports = settings
+    config.registry.itsm_reports_cache = SummaryCache()
     on_ticket_event = subscriber(settings.timezone)
     config.add_subscriber(on_ticket_event, ObjectCreated)
     config.add_subscriber(on_ticket_event, TicketTransitioned)

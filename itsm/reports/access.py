@@ -44,6 +44,7 @@ def source(request: Any) -> Source:
         request.itsm_root,
         datetime.now(UTC),
         settings.max_age_minutes * 60.0,
+        request.registry.itsm_reports_cache,
     )
 
 

@@ -62,9 +62,12 @@ class Source:
     root: Any
     now: datetime
     max_age_seconds: float = 0.0
+    cache: Any = None  # itsm.reports.cache.SummaryCache
 
 
-def spans(store: ReportStore, start: int, end: int, now: datetime, max_age: float) -> Any:
+def spans(
+    store: ReportStore, start: int, end: int, now: datetime, max_age: float, cache: Any = None
+) -> Any:
     """(day ordinal, the figures by kind) covering ``start``..``end``: a whole month in one
     piece when its stored summary can be used, else day by day."""
     day = start
@@ -72,14 +75,14 @@ def spans(store: ReportStore, start: int, end: int, now: datetime, max_age: floa
         month = month_of(day)
         first, last = month_days(month)
         if day == first and last <= end:
-            kinds = store.month(month, now, max_age)
+            kinds = store.month(month, now, max_age, cache)
             if kinds is not None:
                 yield first, kinds
                 day = last + 1
                 continue
         stop = min(last, end)
         for one in store.day_range(day, stop):
-            yield one, store.summary(one, now, max_age)
+            yield one, store.summary(one, now, max_age, cache)
         day = stop + 1
 
 
@@ -95,11 +98,11 @@ def figures(source: Source, filters: Filters, by: str = "") -> dict[Any, Stats]:
     start, end = filters.start.toordinal(), filters.end.toordinal()
     if by == "day":
         pieces: Any = (
-            (day, store.summary(day, source.now, source.max_age_seconds))
+            (day, store.summary(day, source.now, source.max_age_seconds, source.cache))
             for day in store.day_range(start, end)
         )
     else:
-        pieces = spans(store, start, end, source.now, source.max_age_seconds)
+        pieces = spans(store, start, end, source.now, source.max_age_seconds, source.cache)
     for day, kinds in pieces:
         kind_day = kinds.get(filters.kind)
         if kind_day is None:
@@ -349,12 +352,12 @@ def backlog_report(source: Source, filters: Filters, by: str) -> list[Table]:
         now, max_age = source.now, source.max_age_seconds
         earliest = next(iter(store.versions.keys()), first)
         # Before the range only the balance matters: whole months where they can be used.
-        for _day, kinds in spans(store, earliest, first - 1, now, max_age):
+        for _day, kinds in spans(store, earliest, first - 1, now, max_age, source.cache):
             s = _selected_total(kinds, filters.kind, dims)
             if s is not None:
                 opened += s.get("created") - s.get("ended")
         for day in store.day_range(first, filters.end.toordinal()):
-            s = _selected_total(store.summary(day, now, max_age), filters.kind, dims)
+            s = _selected_total(store.summary(day, now, max_age, source.cache), filters.kind, dims)
             if s is None:
                 continue
             opened += s.get("created") - s.get("ended")

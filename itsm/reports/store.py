@@ -33,12 +33,13 @@ from itsm.reports.stats import Stats
 #: The dimensions a figure can be broken down or filtered by.
 DIMS = ("priority", "group", "category", "channel", "agent", "item")
 #: Filters with a precomputed roll-up per value (the others scan a day's cells), and the
-#: breakdowns rolled up for each: what the dashboards ask (an agent's own figures by priority,
-#: a group's by anything). Per-agent roll-ups of every breakdown would triple a day's size.
+#: breakdowns rolled up for each: what the dashboards ask (an agent's or a group's figures, by
+#: priority). Other combinations scan the day's cells; rolling up every one of them would
+#: triple a day's size.
 ROLLUP_FILTERS = ("", "group", "agent")
 ROLLUP_BREAKDOWNS = {
     "": ("", *DIMS),
-    "group": ("", *DIMS),
+    "group": ("", "priority"),
     "agent": ("", "priority"),
 }
 #: Ticket kinds reported on.
@@ -178,6 +179,7 @@ class ReportStore(Persistent):
     zone_name = "UTC"
     summarised: Any = None  # made on first use by stores from before it existed
     months: Any = None
+    month_versions: Any = None  # month -> the version its stored summary was made from
     #: The Monday (ordinal) of the last weekly mail sent, so each week goes out once.
     mailed_week = 0
 
@@ -229,20 +231,36 @@ class ReportStore(Persistent):
         facts = self.facts
         return (facts[n] for n in numbers if n in facts)
 
-    def summary(self, day: int, now: datetime, max_age_seconds: float) -> dict[str, KindDay]:
+    def summary(
+        self, day: int, now: datetime, max_age_seconds: float, cache: Any = None
+    ) -> dict[str, KindDay]:
         """The figures of ``day``: the stored summary if current (or young enough), else
-        computed from the day's facts now (nothing is written)."""
+        computed from the day's facts now (nothing is written). ``cache`` (a
+        :class:`~itsm.reports.cache.SummaryCache`) keeps stored ones across connections."""
+        summarised = self.summarised.get(day) if self.summarised is not None else None
+        if summarised is not None and summarised == self.version(day):
+            return self._cached(cache, ("d", day, summarised), lambda: self.summaries[day].kinds)
         stored = self.summaries.get(day)
-        if stored is not None:
-            if stored.version == self.version(day):
-                return stored.kinds
-            if (
+        if stored is not None and (
+            stored.version == self.version(day)
+            or (
                 max_age_seconds > 0
                 and stored.computed_at is not None
                 and (now - stored.computed_at).total_seconds() <= max_age_seconds
-            ):
-                return stored.kinds
+            )
+        ):
+            return self._cached(cache, ("d", day, stored.version), lambda: stored.kinds)
         return summarize(self.day_facts(day), day, self.zone)
+
+    def _cached(self, cache: Any, key: tuple, load: Any) -> Any:
+        if cache is None:
+            return load()
+        key = (self._p_oid, *key)
+        found = cache.get(key)
+        if found is None:
+            found = load()
+            cache.put(key, found)
+        return found
 
     def refresh(self, day: int, now: datetime) -> bool:
         """Store the summary of ``day`` if it is behind; True if it was (for the worker)."""
@@ -271,21 +289,25 @@ class ReportStore(Persistent):
         first, last = month_days(month)
         return sum(v() for v in self.versions.values(min=first, max=last))
 
-    def month(self, month: int, now: datetime, max_age_seconds: float) -> dict[str, KindDay] | None:
+    def month(
+        self, month: int, now: datetime, max_age_seconds: float, cache: Any = None
+    ) -> dict[str, KindDay] | None:
         """The month's figures if its stored summary is current (or young enough), else None
         (the caller then reads the month's days)."""
+        version = self.month_version(month)
+        known = self.month_versions.get(month) if self.month_versions is not None else None
+        if known is not None and known == version:
+            return self._cached(cache, ("m", month, known), lambda: self.months[month].kinds)
         months = self.months
         stored = months.get(month) if months is not None else None
         if stored is None:
             return None
-        if stored.version == self.month_version(month):
-            return stored.kinds
-        if (
+        if stored.version == version or (
             max_age_seconds > 0
             and stored.computed_at is not None
             and (now - stored.computed_at).total_seconds() <= max_age_seconds
         ):
-            return stored.kinds
+            return self._cached(cache, ("m", month, stored.version), lambda: stored.kinds)
         return None
 
     def refresh_month(self, month: int, now: datetime) -> bool:
@@ -303,17 +325,19 @@ class ReportStore(Persistent):
             for kind, kind_day in self.summaries[day].kinds.items():
                 kinds.setdefault(kind, KindDay()).merge(kind_day)
         self.months[month] = DaySummary(kinds, version, now)
+        if self.month_versions is None:
+            self.month_versions = IOBTree()
+        self.month_versions[month] = version
         return True
 
     def stale_months(self) -> list[int]:
         found = sorted({month_of(day) for day in self.versions.keys()})
-        months = self.months
-        stale = []
-        for month in found:
-            stored = months.get(month) if months is not None else None
-            if stored is None or stored.version != self.month_version(month):
-                stale.append(month)
-        return stale
+        known = self.month_versions
+        return [
+            month
+            for month in found
+            if known is None or known.get(month) != self.month_version(month)
+        ]
 
     def day_range(self, start: int, end: int) -> Iterator[int]:
         """Days from ``start`` to ``end`` (ordinals, inclusive) that have any tickets."""
