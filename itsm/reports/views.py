@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from pyramid.httpexceptions import HTTPBadRequest, HTTPForbidden, HTTPNotFound, HTTPSeeOther
 from pyramid.response import Response
+from pyramid.security import NO_PERMISSION_REQUIRED
 from pyramid.view import view_config
 
 from itsm.i18n import _
@@ -185,7 +186,7 @@ def report_export(context: Any, request: Any) -> Response:
     return response
 
 
-@view_config(route_name="reports.css", request_method="GET")
+@view_config(route_name="reports.css", request_method="GET", permission=NO_PERMISSION_REQUIRED)
 def chart_css(request: Any) -> Response:
     response = Response(charts.stylesheet(), content_type="text/css", charset="utf-8")
     response.cache_control.max_age = 3600

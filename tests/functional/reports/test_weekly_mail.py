@@ -67,3 +67,11 @@ def test_only_leads_and_heads_may_subscribe(make_app):
         {"csrf_token": token, "dashboard": "head", "subscribe": "on"},
         status=403,
     )
+
+
+def test_subscribing_without_the_csrf_token_is_refused(make_app):
+    app = make_app()
+    client = logged_in(app, "agent")
+    client.post("/reports/subscriptions", {"dashboard": "lead", "subscribe": "on"}, status=400)
+    page = client.get("/reports/lead")
+    assert "Mail me this dashboard every Monday" in page.text
