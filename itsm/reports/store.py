@@ -2,10 +2,10 @@
 
 Layout (``root.reports``, an attribute: never reachable by URL):
 
-- ``facts``: number -> :class:`~itsm.reports.facts.TicketFacts` (one per ticket, rewritten
-  only when its facts change);
-- ``days``: day ordinal -> set of the numbers that take part in that day (created, resolved or
-  ended on it), so a day can be recomputed from its tickets alone;
+- ``facts``: :func:`fact_key` of the number -> :class:`~itsm.reports.facts.TicketFacts` (one
+  per ticket, rewritten only when its facts change);
+- ``days``: day ordinal -> set of the fact keys that take part in that day (created, resolved
+  or ended on it), so a day can be recomputed from its tickets alone;
 - ``versions``: day ordinal -> ``BTrees.Length``, bumped by every write that touches the day
   (increments from concurrent commits merge instead of conflicting);
 - ``summaries``: day ordinal -> :class:`DaySummary`, written by the worker's roll-up job (or
@@ -17,6 +17,7 @@ Layout (``root.reports``, an attribute: never reachable by URL):
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from typing import Any
@@ -197,23 +198,27 @@ class ReportStore(Persistent):
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.zone_name)
 
+    def get(self, number: str) -> TicketFacts | None:
+        return self.facts.get(fact_key(number))
+
     def put(self, facts: TicketFacts) -> bool:
         """Store ``facts`` (replacing the ticket's earlier ones); False if nothing changed."""
-        old = self.facts.get(facts.number)
+        key = fact_key(facts.number)
+        old = self.facts.get(key)
         if old == facts:
             return False
         zone = self.zone
         new_days = facts.days(zone)
         old_days = old.days(zone) if old is not None else set()
-        self.facts[facts.number] = facts
+        self.facts[key] = facts
         for day in new_days | old_days:
-            numbers = self.days.get(day)
+            keys = self.days.get(day)
             if day in new_days:
-                if numbers is None:
-                    numbers = self.days[day] = OOTreeSet()
-                numbers.add(facts.number)
-            elif numbers is not None and facts.number in numbers:
-                numbers.remove(facts.number)
+                if keys is None:
+                    keys = self.days[day] = OOTreeSet()
+                keys.add(key)
+            elif keys is not None and key in keys:
+                keys.remove(key)
             version = self.versions.get(day)
             if version is None:
                 version = self.versions[day] = Length()
@@ -225,11 +230,11 @@ class ReportStore(Persistent):
         return version() if version is not None else 0
 
     def day_facts(self, day: int) -> Iterator[TicketFacts]:
-        numbers = self.days.get(day)
-        if numbers is None:
+        keys = self.days.get(day)
+        if keys is None:
             return iter(())
         facts = self.facts
-        return (facts[n] for n in numbers if n in facts)
+        return (facts[k] for k in keys if k in facts)
 
     def summary(
         self, day: int, now: datetime, max_age_seconds: float, cache: Any = None
@@ -342,6 +347,14 @@ class ReportStore(Persistent):
     def day_range(self, start: int, end: int) -> Iterator[int]:
         """Days from ``start`` to ``end`` (ordinals, inclusive) that have any tickets."""
         return iter(self.versions.keys(min=start, max=end))
+
+
+def fact_key(number: str) -> str:
+    """The key of a ticket's facts: a hash prefix spreads consecutive numbers (INC-000123,
+    INC-000124 …, created one after another) over the BTree's buckets, so concurrent commits
+    insert into different buckets and merge instead of splitting the same last one
+    (PITFALLS, "Hot objects conflict")."""
+    return f"{zlib.crc32(number.encode('utf-8')) & 0xFFF:03x}:{number}"
 
 
 def month_of(day: int) -> int:

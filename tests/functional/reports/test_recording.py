@@ -20,7 +20,7 @@ def resolve_one(api, title="Printer is broken"):
 
 
 def facts_of(app, number):
-    return app.read(lambda root: root.reports.facts[number])
+    return app.read(lambda root: root.reports.get(number))
 
 
 def test_a_resolution_counts_at_once_without_the_worker(app, api):
