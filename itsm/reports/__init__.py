@@ -1,5 +1,6 @@
 """Reports and dashboards: ticket facts kept at commit, day summaries, charts and exports."""
 
+from functools import partial
 from typing import Any
 
 
@@ -9,10 +10,12 @@ def includeme(config: Any) -> None:
     from itsm.reports.jobs import rollup_job, weekly_mail_job
     from itsm.reports.recording import subscriber
     from itsm.reports.settings import parse
+    from itsm.reports.store import ReportStore
 
     settings = parse(config.get_settings())
     config.registry.itsm_reports = settings
     config.registry.itsm_reports_cache = SummaryCache()
+    config.add_itsm_root_attribute("reports", partial(ReportStore, settings.timezone))
     on_ticket_event = subscriber(settings.timezone)
     config.add_subscriber(on_ticket_event, ObjectCreated)
     config.add_subscriber(on_ticket_event, TicketTransitioned)

@@ -9,20 +9,12 @@ from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal, format_percent
 
 from itsm.i18n import _
+from itsm.ui.forms import duration
 
 
 def duration_text(seconds: float, translate: Any) -> str:
     """ "2 d 3 h", "3 h 20 min" or "12 min" (days of 24 hours), translated."""
-    minutes = int(round(abs(seconds) / 60))
-    days, rest = divmod(minutes, 24 * 60)
-    hours, mins = divmod(rest, 60)
-    if days:
-        term = _("${d} d ${h} h", mapping={"d": days, "h": hours})
-    elif hours:
-        term = _("${h} h ${m} min", mapping={"h": hours, "m": mins})
-    else:
-        term = _("${m} min", mapping={"m": mins})
-    return translate(term)
+    return translate(duration(seconds))
 
 
 class Formatter:
