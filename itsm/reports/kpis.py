@@ -204,35 +204,42 @@ def sla_report(source: Source, filters: Filters, by: str) -> list[Table]:
     return [compliance, breaches_table(source, filters)]
 
 
+def notable_facts(source: Source, filters: Filters, name: str, limit: int) -> list[Any]:
+    """The facts a day's summary lists under ``name`` ("breached", "failed"), newest day
+    first, matching the filters; at most ``limit``."""
+    store = source.store
+    found: list[Any] = []
+    if store is None:
+        return found
+    dims = filters.dims()
+    days = list(store.day_range(filters.start.toordinal(), filters.end.toordinal()))
+    for day in reversed(days):
+        kinds = store.summary(day, source.now, source.max_age_seconds, source.cache)
+        kind_day = kinds.get(filters.kind)
+        if kind_day is None:
+            continue
+        for key in kind_day.notable.get(name, ()):
+            facts = store.facts.get(key)
+            if facts is not None and _matches(facts, dims):
+                found.append(facts)
+        if len(found) >= limit:
+            break
+    return found[:limit]
+
+
 def breaches_table(source: Source, filters: Filters, limit: int = 50) -> Table:
     """The latest breached tickets resolved in the range, with the reason from the timeline."""
-    rows: list[dict[str, Any]] = []
-    store = source.store
-    dims = filters.dims()
-    if store is not None:
-        zone = store.zone
-        for day in reversed(
-            list(store.day_range(filters.start.toordinal(), filters.end.toordinal()))
-        ):
-            for facts in store.day_facts(day):
-                if facts.kind != filters.kind or not facts.breaches or facts.resolved_at is None:
-                    continue
-                if facts.resolved_at.astimezone(zone).date().toordinal() != day:
-                    continue
-                if not _matches(facts, dims):
-                    continue
-                rows.append(
-                    {
-                        "number": facts.number,
-                        "priority": facts.priority,
-                        "group": facts.group,
-                        "target": ", ".join(sorted({t for t, _at in facts.breaches})),
-                        "breached_at": min(at for _t, at in facts.breaches),
-                        "reason": _breach_reason(source.root, facts),
-                    }
-                )
-            if len(rows) >= limit:
-                break
+    rows = [
+        {
+            "number": facts.number,
+            "priority": facts.priority,
+            "group": facts.group,
+            "target": ", ".join(sorted({t for t, _at in facts.breaches})),
+            "breached_at": min(at for _t, at in facts.breaches),
+            "reason": _breach_reason(source.root, facts),
+        }
+        for facts in notable_facts(source, filters, "breached", limit)
+    ]
     rows.sort(key=lambda r: r["breached_at"], reverse=True)
     return Table(
         "breaches",
@@ -245,7 +252,7 @@ def breaches_table(source: Source, filters: Filters, limit: int = 50) -> Table:
             Column("breached_at", _("Breached"), "datetime"),
             Column("reason", _("Why (from the SLA timeline)"), "text"),
         ),
-        rows[:limit],
+        rows,
     )
 
 
@@ -479,23 +486,18 @@ def changes_report(source: Source, filters: Filters, by: str) -> list[Table]:
                 "emergency": s.share("emergency", "ended"),
             }
         )
+    container = source.root.get("changes") if source.root is not None else None
     failed = []
-    store = source.store
-    if store is not None:
-        container = source.root.get("changes") if source.root is not None else None
-        for day in store.day_range(changes.start.toordinal(), changes.end.toordinal()):
-            for facts in store.day_facts(day):
-                if facts.kind != "change" or not facts.outcome.startswith("failed"):
-                    continue
-                change = container.get(facts.number) if container is not None else None
-                failed.append(
-                    {
-                        "number": facts.number,
-                        "title": getattr(change, "title", ""),
-                        "ended_at": facts.ended_at,
-                        "review": getattr(change, "review_notes", ""),
-                    }
-                )
+    for facts in notable_facts(source, changes, "failed", 200):
+        change = container.get(facts.number) if container is not None else None
+        failed.append(
+            {
+                "number": facts.number,
+                "title": getattr(change, "title", ""),
+                "ended_at": facts.ended_at,
+                "review": getattr(change, "review_notes", ""),
+            }
+        )
     unique = {row["number"]: row for row in failed}
     return [
         Table(

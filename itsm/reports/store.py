@@ -56,17 +56,22 @@ def cell_of(facts: TicketFacts) -> tuple:
 class KindDay:
     """One kind's figures of one day: by cell, and rolled up for the common questions."""
 
-    __slots__ = ("cells", "rollups")
+    __slots__ = ("cells", "rollups", "notable")
 
     def __init__(self) -> None:
         self.cells: dict[tuple, Stats] = {}
         self.rollups: dict[tuple[str, Any, str], dict[Any, Stats]] = {}
+        # Fact keys the reports list one by one: "breached" (resolved this day with an SLA
+        # breach), "failed" (changes that ended this day failed), so a listing never scans
+        # every ticket of the range.
+        self.notable: dict[str, list[str]] = {}
 
     def __getstate__(self) -> tuple:
-        return (self.cells, self.rollups)
+        return (self.cells, self.rollups, self.notable)
 
     def __setstate__(self, state: tuple) -> None:
-        self.cells, self.rollups = state
+        self.cells, self.rollups = state[0], state[1]
+        self.notable = state[2] if len(state) > 2 else {}
 
     def cell(self, key: tuple) -> Stats:
         stats = self.cells.get(key)
@@ -93,6 +98,8 @@ class KindDay:
         """Add ``other``'s figures (a month is the merge of its days)."""
         for key, stats in other.cells.items():
             self.cell(key).merge(stats)
+        for name, keys in other.notable.items():
+            self.notable.setdefault(name, []).extend(keys)
         for key, table in other.rollups.items():
             mine = self.rollups.setdefault(key, {})
             for value, stats in table.items():
@@ -140,8 +147,12 @@ def summarize(facts: Iterable[TicketFacts], day: int, zone: ZoneInfo) -> dict[st
             stats.add_created()
         if item.ended_at is not None and day_of(item.ended_at, zone) == day:
             stats.add_ended(item)
+            if item.outcome.startswith("failed"):
+                kind_day.notable.setdefault("failed", []).append(fact_key(item.number))
         if item.resolved_at is not None and day_of(item.resolved_at, zone) == day:
             stats.add_resolved(item)
+            if item.breaches:
+                kind_day.notable.setdefault("breached", []).append(fact_key(item.number))
     for kind_day in kinds.values():
         kind_day.roll_up()
     return kinds
