@@ -14,7 +14,7 @@ from typing import Any
 
 
 class SummaryCache:
-    def __init__(self, size: int = 800) -> None:
+    def __init__(self, size: int = 400) -> None:
         self.size = size
         self._items: OrderedDict[tuple, Any] = OrderedDict()
         self._lock = threading.Lock()

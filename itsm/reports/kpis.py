@@ -214,11 +214,10 @@ def notable_facts(source: Source, filters: Filters, name: str, limit: int) -> li
     dims = filters.dims()
     days = list(store.day_range(filters.start.toordinal(), filters.end.toordinal()))
     for day in reversed(days):
-        kinds = store.summary(day, source.now, source.max_age_seconds, source.cache)
-        kind_day = kinds.get(filters.kind)
-        if kind_day is None:
-            continue
-        for key in kind_day.notable.get(name, ()):
+        keys = store.notable(
+            day, filters.kind, name, source.now, source.max_age_seconds, source.cache
+        )
+        for key in keys:
             facts = store.facts.get(key)
             if facts is not None and _matches(facts, dims):
                 found.append(facts)

@@ -192,6 +192,7 @@ class ReportStore(Persistent):
     summarised: Any = None  # made on first use by stores from before it existed
     months: Any = None
     month_versions: Any = None  # month -> the version its stored summary was made from
+    notables: Any = None  # day -> {kind: {"breached"|"failed": [fact keys]}} (see KindDay)
     #: The Monday (ordinal) of the last weekly mail sent, so each week goes out once.
     mailed_week = 0
 
@@ -288,7 +289,25 @@ class ReportStore(Persistent):
         kinds = summarize(self.day_facts(day), day, self.zone)
         self.summaries[day] = DaySummary(kinds, version, now)
         self.summarised[day] = version
+        if self.notables is None:
+            self.notables = IOBTree()
+        notable = {kind: kd.notable for kind, kd in kinds.items() if kd.notable}
+        if notable:
+            self.notables[day] = notable
+        else:
+            self.notables.pop(day, None)
         return True
+
+    def notable(
+        self, day: int, kind: str, name: str, now: datetime, max_age_seconds: float, cache: Any
+    ) -> list[str]:
+        """The fact keys ``day`` lists under ``name`` for ``kind``: from the small per-day
+        record when the day's summary is current, else from its (live) summary."""
+        summarised = self.summarised.get(day) if self.summarised is not None else None
+        if self.notables is not None and summarised is not None and summarised == self.version(day):
+            return self.notables.get(day, {}).get(kind, {}).get(name, [])
+        kind_day = self.summary(day, now, max_age_seconds, cache).get(kind)
+        return kind_day.notable.get(name, []) if kind_day is not None else []
 
     def stale_days(self) -> list[int]:
         """Days whose stored summary is missing or behind their version (reads only the small
