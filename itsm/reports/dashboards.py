@@ -19,6 +19,7 @@ from hypatia.query import Any as AnyOf
 from itsm.i18n import _
 from itsm.reports.filters import Filters
 from itsm.reports.kpis import Column, Report, Source, Table, figures
+from itsm.security.roles import has_staff_role
 
 #: Age bands of the open backlog: (key, title, lower bound in days, upper bound in days).
 AGE_BANDS = (
@@ -79,7 +80,7 @@ def viewer_of(root: Any, identity: Any) -> Viewer:
     lead_of = tuple(sorted(name for name, group in groups.items() if group.lead == login))
     return Viewer(
         login,
-        identity.has_role("agent") or identity.has_role("admin"),
+        has_staff_role(identity.person.roles),
         identity.has_role("admin"),
         identity.has_role("manager"),
         lead_of,

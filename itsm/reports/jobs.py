@@ -13,6 +13,7 @@ from itsm.reports.formatting import Formatter
 from itsm.reports.kpis import Source
 from itsm.reports.recording import repair
 from itsm.reports.store import ensure_store, get_store
+from itsm.security.roles import has_staff_role
 
 #: Days summarised per transaction (a catch-up after an import commits in slices).
 DAYS_PER_TRANSACTION = 60
@@ -99,7 +100,7 @@ def viewer_from_person(root: Any, person: Any) -> Viewer:
     lead_of = tuple(sorted(n for n, g in groups.items() if g.lead == person.login))
     return Viewer(
         person.login,
-        bool(roles & {"agent", "admin"}),
+        has_staff_role(roles - {"system"}),
         "admin" in roles,
         "manager" in roles,
         lead_of,
