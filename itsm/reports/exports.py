@@ -10,6 +10,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
+from itsm.i18n import _
 from itsm.reports.formatting import Formatter
 from itsm.reports.kpis import Report, Table
 
@@ -45,14 +46,8 @@ def to_csv(report: Report, table: Table, fmt: Formatter) -> bytes:
 def _header(column: Any, fmt: Formatter) -> str:
     title = fmt.translate(column.title)
     if column.type == "duration":
-        title += ", " + fmt.translate(_min())
+        title += ", " + fmt.translate(_("minutes"))
     return title
-
-
-def _min() -> Any:
-    from itsm.i18n import _
-
-    return _("minutes")
 
 
 def _xlsx_value(row: dict[str, Any], column: Any, fmt: Formatter, by: str) -> Any:

@@ -38,6 +38,10 @@ class Formatter:
             return format_decimal(value, "#,##0.00", locale=self.locale)
         if kind == "count":
             return format_decimal(value, locale=self.locale)
+        if kind == "state":
+            from itsm.reports.dashboards import STATE_TITLES
+
+            return self.translate(STATE_TITLES.get(value, value))
         if kind == "bool":
             return self.translate(_("yes")) if value else ""
         if isinstance(value, datetime):

@@ -83,7 +83,7 @@ def page_values(request: Any, name: str, report: Any) -> dict[str, Any]:
             [
                 fmt.key(row.get(c.key), report.by)
                 if c.key == "key" and c.type == "text"
-                else fmt(_state(row.get(c.key)) if c.type == "state" else row.get(c.key), c.type)
+                else fmt(row.get(c.key), c.type)
                 for c in table.columns
             ]
             for row in table.rows
@@ -125,12 +125,6 @@ def page_values(request: Any, name: str, report: Any) -> dict[str, Any]:
         "page_url": request.route_path("reports.page", name=name),
         "live_note": _live_note(request, name),
     }
-
-
-def _state(value: Any) -> Any:
-    from itsm.reports.dashboards import STATE_TITLES
-
-    return STATE_TITLES.get(value, value)
 
 
 def _live_note(request: Any, name: str) -> Any:
