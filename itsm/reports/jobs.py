@@ -17,6 +17,8 @@ from itsm.security.roles import has_staff_role
 
 #: Days summarised per transaction (a catch-up after an import commits in slices).
 DAYS_PER_TRANSACTION = 60
+#: A month's stored summary is rewritten at most this often.
+MONTH_REFRESH_SECONDS = 24 * 3600
 #: Seconds the repair pass looks back before its last mark (clock skew between writers).
 REPAIR_MARGIN = 120.0
 
@@ -57,7 +59,11 @@ def rollup_job(ctx: Any) -> str | None:
         store = get_store(root)
         if store is None:
             return 0
-        months = store.stale_months()[:3]
+        # A month's summary is large: rewritten at most once a day (until then a stale month
+        # is read day by day, which is right, only slower).
+        months = [
+            m for m in store.stale_months() if store.month_age(m, now) >= MONTH_REFRESH_SECONDS
+        ][:3]
         for month in months:
             store.refresh_month(month, now)
         return len(months)

@@ -15,9 +15,9 @@ class ReportSettings:
     #: Days are counted, and the weekly mail is sent, in this zone (the business calendar's).
     timezone: str = "Europe/Moscow"
     #: A day's stored summary may be this many minutes behind before it is recomputed live.
-    max_age_minutes: float = 5.0
+    max_age_minutes: float = 10.0
     #: How often the worker refreshes summaries and repairs facts.
-    rollup_seconds: float = 60.0
+    rollup_seconds: float = 300.0
     #: The weekly mail: weekday (0 = Monday) and hour in ``timezone``.
     mail_weekday: int = 0
     mail_hour: int = 8
@@ -44,8 +44,8 @@ def parse(raw: Mapping[str, Any]) -> ReportSettings:
         raise ConfigError(f"itsm.reports.timezone: unknown time zone {timezone!r}") from None
     return ReportSettings(
         timezone=timezone,
-        max_age_minutes=number("itsm.reports.max_age_minutes", 5.0),
-        rollup_seconds=number("itsm.reports.rollup_seconds", 60.0),
+        max_age_minutes=number("itsm.reports.max_age_minutes", 10.0),
+        rollup_seconds=number("itsm.reports.rollup_seconds", 300.0),
         mail_weekday=int(number("itsm.reports.mail_weekday", 0)),
         mail_hour=int(number("itsm.reports.mail_hour", 8)),
     )

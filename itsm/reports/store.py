@@ -365,6 +365,13 @@ class ReportStore(Persistent):
         self.month_versions[month] = version
         return True
 
+    def month_age(self, month: int, now: datetime) -> float:
+        """Seconds since the month's summary was stored (infinite if it never was)."""
+        stored = self.months.get(month) if self.months is not None else None
+        if stored is None or stored.computed_at is None:
+            return float("inf")
+        return (now - stored.computed_at).total_seconds()
+
     def stale_months(self) -> list[int]:
         found = sorted({month_of(day) for day in self.versions.keys()})
         known = self.month_versions
