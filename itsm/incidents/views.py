@@ -41,6 +41,8 @@ from itsm.incidents.workflow import (
     STATES,
     WORKFLOW,
 )
+from itsm.problems.links import problem_of
+from itsm.problems.matching import known_errors_for, matches, open_known_errors
 from itsm.security.permissions import P
 from itsm.tickets.context import ActionContext
 from itsm.tickets.journal import AttachmentTooLarge
@@ -406,9 +408,13 @@ def incident_list(context: Incidents, request: Any) -> dict[str, Any]:
         for queue in QUEUES:
             counts[queue], _items = list_incidents(request, {"queue": queue}, page=1, per_page=1)
     groups = root["settings"]["groups"]
+    known = open_known_errors(root) if staff else []
     return {
         "staff": staff,
         "filters": filters,
+        "known_error_of": lambda incident: next(
+            (p for p in known if p.number == incident.problem or matches(p, incident)), None
+        ),
         "total": total,
         "items": items,
         "page": filters.page,
@@ -495,8 +501,12 @@ def incident_values(
         key=lambda item: str(item[1]).casefold(),
     )
     me = ctx.actor
+    problems = problem_panel(root, request, context) if staff else None
+    if submitted is None and problems and problems["draft"]:
+        submitted = Submitted("reply", {"kind": "reply", "body": problems["draft"]})
     return {
         "incident": context,
+        "problems": problems,
         "staff": staff,
         "internal": internal,
         "is_requester": me == context.requester,
@@ -544,6 +554,21 @@ def incident_values(
         "attachment_url": lambda entry_id, n: request.resource_url(
             context, "@@attachment", query={"entry": entry_id, "n": n}
         ),
+    }
+
+
+def problem_panel(root: Any, request: Any, incident: Incident) -> dict[str, Any]:
+    """What IT staff see of problems on an incident: the problem it belongs to, the open known
+    errors it matches (the banner), and the workaround as a reply draft right after "link to
+    this known error" (``?draft=known-error``)."""
+    problem = problem_of(root, incident)
+    draft = ""
+    if request.GET.get("draft") == "known-error" and problem is not None and problem.known_error:
+        draft = problem.workaround
+    return {
+        "problem": problem,
+        "known_errors": known_errors_for(root, incident) if incident.is_open else [],
+        "draft": draft,
     }
 
 

@@ -92,6 +92,8 @@ class Layout:
         if staff or identity.has_role("change_board"):
             items.append(NavItem(_("Changes"), root_url + "changes/", path[:8] == "/changes"))
         if staff:
+            items.append(NavItem(_("Problems"), root_url + "problems/", path[:9] == "/problems"))
+        if staff:
             people = request.application_url + "/people/"
             on_people = path.startswith("/people") and not self.on_own_profile
             items.append(NavItem(_("People"), people, on_people))
