@@ -73,9 +73,7 @@ def test_known_errors_api_by_words_only_open_ones_with_a_workaround(app: Any, ap
     assert agent.get("/api/v1/known-errors", q="vpn").json["total"] == 0
 
 
-def test_workaround_published_for_employees_and_withdrawn_on_resolution(
-    app: Any, api: Any
-) -> None:
+def test_workaround_published_for_employees_and_withdrawn_on_resolution(app: Any, api: Any) -> None:
     problem = _known_error(api)
     agent = api("agent")
     published = agent.post(f"/api/v1/problems/{problem}/publish", {}, status=200).json

@@ -184,3 +184,28 @@ def test_root_cause_analysis_on_the_page_five_whys_and_notes(app: Any, api: Any)
     data = api("agent").problem("PRB-000001")
     assert data["whys"] == ["The job times out", "The disk is slow"]
     assert data["known_error"] is True
+
+
+def test_a_change_raised_from_the_problem_page_is_linked_to_it(app: Any, api: Any) -> None:
+    from datetime import timedelta
+
+    from tests.functional.changes.conftest import at
+
+    mail01 = ci_number(app, "mail01")
+    number = api("agent").raise_problem(
+        title="Mail queue stalls", cis=[mail01], root_cause="Old MTA version"
+    )["number"]
+    agent = logged_in(app, "agent")
+    page = agent.get(f"/problems/{number}/")
+    form_page = page.click(href=r"/changes/new\?problem=", index=0)
+    assert 'id="form-problem"' in form_page.text
+    form = form_page.forms["change-form"]
+    assert form["title"].value == "Mail queue stalls" and form["problem"].value == number
+    assert form["cis"].value == mail01
+    start = at(6)
+    form["planned_start"] = start.strftime("%Y-%m-%dT%H:%M")
+    form["planned_end"] = (start + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+    change_page = form.submit("action", value="raise", status=303).follow()
+    assert 'id="change-problem"' in change_page.text
+    assert api("agent").problem(number)["changes"] == ["CHG-000001"]
+    assert api("agent").get("/api/v1/changes/CHG-000001").json["problem"] == number
