@@ -20,12 +20,12 @@ from itsm.incidents.views import (
     display_time,
     flash,
     iso_time,
-    split_numbers,
     store_uploads,
     uploads,
 )
 from itsm.problems import actions, knowledge, links
 from itsm.problems.models import MAX_WHYS, Problem, problem_settings
+from itsm.problems.schemas import FIELDS, form_data, split_numbers
 from itsm.problems.workflow import STATE_TITLES, STATES, WORKFLOW
 from itsm.search.catalog import search
 from itsm.tickets.context import ActionContext
@@ -144,14 +144,14 @@ def from_incidents(context: Problems, request: Any) -> HTTPSeeOther:
     context=Problems, name="new", request_method="POST", permission="create", renderer=NEW_PT
 )
 def create(context: Problems, request: Any) -> Any:
-    post = request.POST
-    names = ("title", "description", "category", "impact", "urgency", "cis", "incidents")
-    values = {k: post.get(k, "").strip() for k in names}
-    data = {k: values[k] for k in ("title", "description", "category", "impact", "urgency")}
-    data["cis"] = split_numbers(values["cis"])
+    values = {k: request.POST.get(k, "").strip() for k in FIELDS}
+    data, incidents, errors = form_data(values, request.localizer.translate)
+    if errors:
+        request.response.status = 400
+        return _new_page(request, values, errors, _("Some fields are not valid."))
     ctx = ActionContext.from_request(request)
     try:
-        problem = actions.create_problem(ctx, data, incidents=split_numbers(values["incidents"]))
+        problem = actions.create_problem(ctx, data, incidents=incidents)
     except TransitionError as error:
         request.tm.doom()
         request.response.status = error.status

@@ -209,3 +209,16 @@ def test_a_change_raised_from_the_problem_page_is_linked_to_it(app: Any, api: An
     assert 'id="change-problem"' in change_page.text
     assert api("agent").problem(number)["changes"] == ["CHG-000001"]
     assert api("agent").get("/api/v1/changes/CHG-000001").json["problem"] == number
+
+
+def test_the_form_refuses_a_missing_title_and_keeps_what_was_typed(app: Any, api: Any) -> None:
+    form = logged_in(app, "agent").get("/problems/new").forms["problem-form"]
+    form["description"] = "Something keeps failing"
+    page = form.submit(status=400)
+    assert 'id="form-error"' in page.text and "Something keeps failing" in page.text
+    form = page.forms["problem-form"]
+    form["title"] = "Nightly job fails"
+    form["cis"] = "CI-999999"
+    page = form.submit(status=400)
+    assert "CI-999999" in page.text
+    assert api("agent").get(BASE).json["total"] == 0
