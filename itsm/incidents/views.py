@@ -52,6 +52,8 @@ from itsm.tickets.workflow import TransitionError
 from itsm.ui.downloads import file_response
 from itsm.ui.forms import (
     FormState,
+    People,
+    check_uploads,
     display_time,
     duration,
     flash,
@@ -61,7 +63,6 @@ from itsm.ui.forms import (
     store_uploads,
     too_large_message,
     translate,
-    upload_size,
     uploads,
 )
 
@@ -123,37 +124,6 @@ def split_numbers(text: str) -> list[str]:
     return [
         p.strip().upper() for p in text.replace(";", ",").replace("\n", ",").split(",") if p.strip()
     ]
-
-
-def check_uploads(request: Any, files: list[Any]) -> Any:
-    """An error message for the file input, or None."""
-    if len(files) > MAX_FILES:
-        return _("At most ${n} files at a time.", mapping={"n": MAX_FILES})
-    max_bytes = request.registry.itsm_settings.attachment_max_bytes
-    too_big = [f.filename for f in files if upload_size(f) > max_bytes]
-    return too_large_message(request, too_big) if too_big else None
-
-
-class People:
-    """Display names of logins, read once per request."""
-
-    def __init__(self, root: Any) -> None:
-        self.people = root["people"]
-        self._names: dict[str | None, str] = {}
-
-    def name(self, login: str | None) -> str:
-        if not login:
-            return ""
-        if login not in self._names:
-            person = self.people.get(login)
-            self._names[login] = person.display_name if person is not None else login
-        return self._names[login]
-
-    def agents(self) -> list[Any]:
-        return sorted(
-            (p for p in self.people.values() if "agent" in p.roles),
-            key=lambda p: p.display_name.casefold(),
-        )
 
 
 def sla_badge(incident: Any, now: datetime, request: Any) -> dict[str, Any] | None:
@@ -503,7 +473,7 @@ def incident_values(
     me = ctx.actor
     problems = problem_panel(root, request, context) if staff else None
     if submitted is None and problems and problems["draft"]:
-        submitted = Submitted("reply", {"kind": "reply", "body": problems["draft"]})
+        submitted = FormState({"kind": "reply", "body": problems["draft"]}, form="reply")
     return {
         "incident": context,
         "problems": problems,
@@ -704,7 +674,7 @@ def reply(context: Incident, request: Any) -> Any:
     except ValueError:
         return _invalid(context, request, "reply", {"minutes": _("A number of minutes.")}, values)
     files = uploads(request, "files")
-    problem = check_uploads(request, files)
+    problem = check_uploads(request, files, MAX_FILES)
     if problem:
         return _invalid(context, request, "reply", {"files": problem}, values)
     try:

@@ -13,16 +13,6 @@ from pyramid.view import view_config
 
 from itsm.containers import Problems
 from itsm.i18n import _
-from itsm.incidents.views import (
-    People,
-    Submitted,
-    check_uploads,
-    display_time,
-    flash,
-    iso_time,
-    store_uploads,
-    uploads,
-)
 from itsm.problems import actions, knowledge, links
 from itsm.problems.models import MAX_WHYS, Problem, problem_settings
 from itsm.problems.schemas import FIELDS, form_data, split_numbers
@@ -32,8 +22,20 @@ from itsm.tickets.context import ActionContext
 from itsm.tickets.journal import AttachmentTooLarge
 from itsm.tickets.workflow import TransitionError
 from itsm.ui.downloads import file_response
+from itsm.ui.forms import (
+    FormState,
+    People,
+    check_uploads,
+    display_time,
+    flash,
+    iso_time,
+    store_uploads,
+    too_large_message,
+    uploads,
+)
 
 PER_PAGE = 50
+MAX_FILES = 10  # files per journal entry, as on incidents
 PROBLEM_PT = "itsm:problems/templates/problem.pt"
 NEW_PT = "itsm:problems/templates/new.pt"
 LEVELS = {"high": _("High"), "medium": _("Medium"), "low": _("Low")}
@@ -183,7 +185,7 @@ def decide_proposal(context: Problems, request: Any) -> HTTPSeeOther:
 
 
 def problem_values(
-    context: Problem, request: Any, submitted: Submitted | None = None
+    context: Problem, request: Any, submitted: FormState | None = None
 ) -> dict[str, Any]:
     root = request.itsm_root
     ctx = ActionContext.from_request(request)
@@ -207,7 +209,7 @@ def problem_values(
         "history": context.history.latest(50),
         "people": people,
         "agents": people.agents(),
-        "submitted": submitted or Submitted(),
+        "submitted": submitted or FormState(),
         "display_time": display_time,
         "iso_time": iso_time,
         "action_url": lambda name: request.resource_url(context, "@@" + name),
@@ -225,7 +227,9 @@ def problem_page(context: Problem, request: Any) -> dict[str, Any]:
 def _refused(context: Problem, request: Any, form: str, error: TransitionError, values: Any):
     request.tm.doom()
     request.response.status = error.status
-    return problem_values(context, request, Submitted(form, values, error.fields, error.message))
+    return problem_values(
+        context, request, FormState(values, error.fields, error.message, form=form)
+    )
 
 
 def _back(request: Any, context: Problem, message: Any) -> HTTPSeeOther:
@@ -346,12 +350,12 @@ def journal(context: Problem, request: Any) -> Any:
     post = request.POST
     values = {"kind": post.get("kind", "note"), "body": post.get("body", "")}
     files = uploads(request, "files")
-    problem = check_uploads(request, files)
+    problem = check_uploads(request, files, MAX_FILES)
     if problem:
         request.tm.doom()
         request.response.status = 400
         return problem_values(
-            context, request, Submitted("journal", values, {"files": problem}, problem)
+            context, request, FormState(values, {"files": problem}, problem, form="journal")
         )
     ctx = ActionContext.from_request(request)
     try:
@@ -360,7 +364,11 @@ def journal(context: Problem, request: Any) -> Any:
     except AttachmentTooLarge as error:
         request.tm.doom()
         request.response.status = 400
-        return problem_values(context, request, Submitted("journal", values, {"files": str(error)}))
+        return problem_values(
+            context,
+            request,
+            FormState(values, {"files": too_large_message(request, [str(error)])}, form="journal"),
+        )
     except TransitionError as error:
         return _refused(context, request, "journal", error, values)
     return _back(request, context, _("The internal note is saved."))

@@ -9,11 +9,11 @@ from pyramid.view import view_config
 
 from itsm.i18n import _
 from itsm.incidents.models import Incident
-from itsm.incidents.views import flash
 from itsm.problems import actions
 from itsm.problems.models import Problem
 from itsm.tickets.context import ActionContext
 from itsm.tickets.workflow import TransitionError
+from itsm.ui.forms import flash
 
 
 @view_config(context=Incident, name="known-error", request_method="POST", permission="work")
