@@ -71,6 +71,6 @@ class Problems(Folder):
 
     __acl__ = [
         (Allow, "role:admin", ALL_PERMISSIONS),
-        (Allow, "role:agent", ("view", "create", "work")),
+        (Allow, "role:agent", (P.VIEW, P.CREATE, P.WORK)),
         (Deny, Everyone, ALL_PERMISSIONS),
     ]

@@ -19,6 +19,7 @@ from itsm.problems import links
 from itsm.problems.models import MAX_WHYS, Problem
 from itsm.problems.workflow import NEW, RESOLVED, WORKFLOW
 from itsm.search.catalog import mark_changed, new_docid
+from itsm.security.roles import has_staff_role
 from itsm.tickets.context import ActionContext
 from itsm.tickets.journal import Attachment, JournalEntry
 from itsm.tickets.priority import LEVELS, priority_of
@@ -36,7 +37,7 @@ RESOLVED_REPLY = _(
 
 
 def _require_staff(ctx: ActionContext) -> None:
-    if not ctx.is_staff:
+    if not has_staff_role(ctx.roles):
         raise NotPermitted(_("Only IT staff work on problems."))
 
 

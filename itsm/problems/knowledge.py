@@ -10,6 +10,7 @@ from typing import Any
 from itsm.i18n import _, localizer_for
 from itsm.kb import authoring
 from itsm.kb.workflow import PUBLISHED, RETIRED
+from itsm.security.roles import has_staff_role
 from itsm.tickets.context import ActionContext
 from itsm.tickets.workflow import NotAllowedNow
 
@@ -24,7 +25,7 @@ def article_of(root: Any, problem: Any) -> Any:
 
 def publish(ctx: ActionContext, problem: Any) -> Any:
     """Publish the workaround as an article for everyone (a new version if it exists)."""
-    if not ctx.is_staff:
+    if not has_staff_role(ctx.roles):
         raise NotAllowedNow(_("Only IT staff work on problems."))
     if not problem.known_error:
         raise NotAllowedNow(_("Only a known error (root cause and workaround) can be published."))

@@ -16,7 +16,8 @@ from BTrees.OOBTree import OOBTree
 from persistent import Persistent
 from pyramid.authorization import ALL_PERMISSIONS, Allow, Deny, Everyone
 
-from itsm.problems.workflow import OPEN_STATES, STATE_TITLES, WORKFLOW
+from itsm.problems.workflow import WORKFLOW
+from itsm.security.permissions import P
 from itsm.tickets.models import Ticket
 
 #: The name of the settings object under ``/settings``.
@@ -45,22 +46,15 @@ class Problem(Ticket):
     undigested: tuple[str, ...] = ()
     proposal = ""  # the desk's proposal it was raised from (ClusterProposal.key)
 
-    @property
-    def __acl__(self) -> list[tuple[str, str, Any]]:
-        # IT staff only: employees never see problems, even those behind their incidents.
-        return [
-            (Allow, "role:admin", ALL_PERMISSIONS),
-            (Allow, "role:agent", ("view", "comment", "work", "edit", "internal")),
-            (Deny, Everyone, ALL_PERMISSIONS),
-        ]
+    # IT staff only: employees never see problems, even those behind their incidents. The
+    # one who raised a problem (``requester``) is IT staff and gets nothing more for it.
+    agent_permissions = (P.VIEW, P.COMMENT, P.WORK, P.EDIT, P.INTERNAL)
+    requester_permissions = ()
+    watcher_permissions = ()
 
     @property
-    def status_title(self) -> Any:
-        return STATE_TITLES.get(self.status, self.status)
-
-    @property
-    def is_open(self) -> bool:
-        return self.status in OPEN_STATES
+    def acl_requester(self) -> str:
+        return ""
 
     @property
     def known_error(self) -> bool:
@@ -105,7 +99,7 @@ class ProblemSettings(Persistent):
 
     __acl__ = [
         (Allow, "role:admin", ALL_PERMISSIONS),
-        (Allow, "role:agent", "view"),
+        (Allow, "role:agent", P.VIEW),
         (Deny, Everyone, ALL_PERMISSIONS),
     ]
 

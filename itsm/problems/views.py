@@ -18,6 +18,7 @@ from itsm.problems.models import MAX_WHYS, Problem, problem_settings
 from itsm.problems.schemas import FIELDS, form_data, split_numbers
 from itsm.problems.workflow import STATE_TITLES, STATES, WORKFLOW
 from itsm.search.catalog import search
+from itsm.security.permissions import P
 from itsm.tickets.context import ActionContext
 from itsm.tickets.journal import AttachmentTooLarge
 from itsm.tickets.workflow import TransitionError
@@ -54,7 +55,7 @@ TRANSITION_FIELDS = ("resolution", "reason", "change", "root_cause", "workaround
 @view_config(
     context=Problems,
     request_method="GET",
-    permission="view",
+    permission=P.VIEW,
     renderer="itsm:problems/templates/list.pt",
 )
 def problem_list(context: Problems, request: Any) -> dict[str, Any]:
@@ -123,7 +124,7 @@ def _new_page(request: Any, values: Mapping[str, Any], errors: Any = None, messa
 
 
 @view_config(
-    context=Problems, name="new", request_method="GET", permission="create", renderer=NEW_PT
+    context=Problems, name="new", request_method="GET", permission=P.CREATE, renderer=NEW_PT
 )
 def new_form(context: Problems, request: Any) -> dict[str, Any]:
     """The form, pre-filled from ``?incidents=INC-1,INC-2`` (the queue's bulk selection)."""
@@ -131,7 +132,7 @@ def new_form(context: Problems, request: Any) -> dict[str, Any]:
     return _new_page(request, _new_values(request, numbers))
 
 
-@view_config(context=Problems, name="from-incidents", request_method="POST", permission="create")
+@view_config(context=Problems, name="from-incidents", request_method="POST", permission=P.CREATE)
 def from_incidents(context: Problems, request: Any) -> HTTPSeeOther:
     """ "Create problem from these" on the queue: the form with the selected incidents."""
     numbers = split_numbers(",".join(request.POST.getall("incidents")))
@@ -143,7 +144,7 @@ def from_incidents(context: Problems, request: Any) -> HTTPSeeOther:
 
 
 @view_config(
-    context=Problems, name="new", request_method="POST", permission="create", renderer=NEW_PT
+    context=Problems, name="new", request_method="POST", permission=P.CREATE, renderer=NEW_PT
 )
 def create(context: Problems, request: Any) -> Any:
     values = {k: request.POST.get(k, "").strip() for k in FIELDS}
@@ -162,7 +163,7 @@ def create(context: Problems, request: Any) -> Any:
     return HTTPSeeOther(location=request.resource_url(problem))
 
 
-@view_config(context=Problems, name="proposal", request_method="POST", permission="create")
+@view_config(context=Problems, name="proposal", request_method="POST", permission=P.CREATE)
 def decide_proposal(context: Problems, request: Any) -> HTTPSeeOther:
     """Raise a problem from the desk's proposal, or dismiss it."""
     key = request.POST.get("key", "")
@@ -219,7 +220,7 @@ def problem_values(
     }
 
 
-@view_config(context=Problem, request_method="GET", permission="view", renderer=PROBLEM_PT)
+@view_config(context=Problem, request_method="GET", permission=P.VIEW, renderer=PROBLEM_PT)
 def problem_page(context: Problem, request: Any) -> dict[str, Any]:
     return problem_values(context, request)
 
@@ -237,7 +238,7 @@ def _back(request: Any, context: Problem, message: Any) -> HTTPSeeOther:
     return HTTPSeeOther(location=request.resource_url(context))
 
 
-def _action(name: str, permission: str = "work") -> Any:
+def _action(name: str, permission: str = P.WORK) -> Any:
     return view_config(
         context=Problem,
         name=name,
@@ -374,19 +375,19 @@ def journal(context: Problem, request: Any) -> Any:
     return _back(request, context, _("The internal note is saved."))
 
 
-@view_config(context=Problem, name="transition", request_method="GET", permission="view")
-@view_config(context=Problem, name="analysis", request_method="GET", permission="view")
-@view_config(context=Problem, name="fields", request_method="GET", permission="view")
-@view_config(context=Problem, name="link", request_method="GET", permission="view")
-@view_config(context=Problem, name="unlink", request_method="GET", permission="view")
-@view_config(context=Problem, name="change", request_method="GET", permission="view")
-@view_config(context=Problem, name="publish", request_method="GET", permission="view")
-@view_config(context=Problem, name="journal", request_method="GET", permission="view")
+@view_config(context=Problem, name="transition", request_method="GET", permission=P.VIEW)
+@view_config(context=Problem, name="analysis", request_method="GET", permission=P.VIEW)
+@view_config(context=Problem, name="fields", request_method="GET", permission=P.VIEW)
+@view_config(context=Problem, name="link", request_method="GET", permission=P.VIEW)
+@view_config(context=Problem, name="unlink", request_method="GET", permission=P.VIEW)
+@view_config(context=Problem, name="change", request_method="GET", permission=P.VIEW)
+@view_config(context=Problem, name="publish", request_method="GET", permission=P.VIEW)
+@view_config(context=Problem, name="journal", request_method="GET", permission=P.VIEW)
 def action_get(context: Problem, request: Any) -> HTTPSeeOther:
     return HTTPSeeOther(location=request.resource_url(context))
 
 
-@view_config(context=Problem, name="attachment", request_method="GET", permission="view")
+@view_config(context=Problem, name="attachment", request_method="GET", permission=P.VIEW)
 def attachment(context: Problem, request: Any) -> Any:
     try:
         entry = context.journal.get(int(request.GET.get("entry", "")))

@@ -11,12 +11,13 @@ from itsm.i18n import _
 from itsm.incidents.models import Incident
 from itsm.problems import actions
 from itsm.problems.models import Problem
+from itsm.security.permissions import P
 from itsm.tickets.context import ActionContext
 from itsm.tickets.workflow import TransitionError
 from itsm.ui.forms import flash
 
 
-@view_config(context=Incident, name="known-error", request_method="POST", permission="work")
+@view_config(context=Incident, name="known-error", request_method="POST", permission=P.WORK)
 def link_known_error(context: Incident, request: Any) -> HTTPSeeOther:
     """The incident joins the known error's problem; the page opens with the workaround in the
     reply box, for the agent to send (or edit) as a public reply."""
@@ -40,6 +41,6 @@ def link_known_error(context: Incident, request: Any) -> HTTPSeeOther:
     return HTTPSeeOther(location=url)
 
 
-@view_config(context=Incident, name="known-error", request_method="GET", permission="view")
+@view_config(context=Incident, name="known-error", request_method="GET", permission=P.VIEW)
 def link_known_error_get(context: Incident, request: Any) -> HTTPSeeOther:
     return HTTPSeeOther(location=request.resource_url(context))
