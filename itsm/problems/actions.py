@@ -74,6 +74,7 @@ def create_problem(
     *,
     incidents: Iterable[str] = (),
     proposal: str = "",
+    channel: str = "portal",
 ) -> Problem:
     """Raise a problem (IT staff), from scratch or from ``incidents`` (linked at once).
 
@@ -102,7 +103,7 @@ def create_problem(
     problem = Problem(number, int(number.split("-")[1]), new_docid(root), ctx.now)
     problem.status = NEW
     problem.requester = ctx.actor or ""
-    problem.channel = "api" if ctx.request is not None and _is_api(ctx.request) else "portal"
+    problem.channel = channel
     problem.title = str(data["title"]).strip()
     problem.description = str(data.get("description") or "")
     problem.impact, problem.urgency = data["impact"], data["urgency"]
@@ -124,10 +125,6 @@ def create_problem(
     mark_changed(root, problem)
     ctx.notify(ObjectCreated(problem, ctx.request))
     return problem
-
-
-def _is_api(request: Any) -> bool:
-    return str(getattr(request, "path", "")).startswith("/api/")
 
 
 def update_fields(ctx: ActionContext, problem: Problem, data: Mapping[str, Any]) -> dict:
@@ -317,7 +314,9 @@ def apply_known_error(ctx: ActionContext, problem: Problem, incident: Any) -> st
     return problem.workaround
 
 
-def raise_from_proposal(ctx: ActionContext, key: str, data: Mapping[str, Any]) -> Problem:
+def raise_from_proposal(
+    ctx: ActionContext, key: str, data: Mapping[str, Any], channel: str = "portal"
+) -> Problem:
     """Raise a problem from the desk's proposal ``key`` with its incidents."""
     from itsm.problems.models import problem_settings
 
@@ -330,7 +329,7 @@ def raise_from_proposal(ctx: ActionContext, key: str, data: Mapping[str, Any]) -
         for n in proposal.incidents
         if n in ctx.root["incidents"] and not ctx.root["incidents"][n].problem
     ]
-    problem = create_problem(ctx, data, incidents=open_numbers, proposal=key)
+    problem = create_problem(ctx, data, incidents=open_numbers, proposal=key, channel=channel)
     proposal.status, proposal.problem, proposal.decided_by = "accepted", problem.number, ctx.actor
     return problem
 

@@ -198,9 +198,9 @@ def create_view(context: Any, request: Any) -> dict[str, Any]:
     proposal = body.pop("proposal", "")
     try:
         if proposal:
-            problem = actions.raise_from_proposal(ctx, proposal, body)
+            problem = actions.raise_from_proposal(ctx, proposal, body, channel="api")
         else:
-            problem = actions.create_problem(ctx, body, incidents=incidents)
+            problem = actions.create_problem(ctx, body, incidents=incidents, channel="api")
     except TransitionError as error:
         request.tm.doom()
         raise refusal(error) from None

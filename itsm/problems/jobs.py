@@ -60,7 +60,7 @@ def propose_clusters(root: Any, registry: Any, now: Any) -> list[ClusterProposal
             essential=False,
             now=now,
             proposals=[(p, [incidents[n] for n in p.incidents if n in incidents]) for p in fresh],
-            url=f"{registry.itsm_settings.public_url}/problems/proposals",
+            url=f"{registry.itsm_settings.public_url}/problems/#proposals",
         )
     return fresh + touched
 
