@@ -67,6 +67,10 @@ class Changes(Folder):
 
 
 class Problems(Folder):
-    """``/problems``: problems and known errors."""
+    """``/problems``: problems and known errors, for IT staff only (employees never see them)."""
 
-    __acl__ = list(_STAFF_EDIT)
+    __acl__ = [
+        (Allow, "role:admin", ALL_PERMISSIONS),
+        (Allow, "role:agent", (P.VIEW, P.CREATE, P.WORK)),
+        (Deny, Everyone, ALL_PERMISSIONS),
+    ]

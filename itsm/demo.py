@@ -61,6 +61,7 @@ DEMO_ROLES = {
     "agent": ("Service Desk", "Network", "Workplace"),
     "admin": ("Administrators",),
     "change_board": ("Change Board",),
+    "problem_manager": ("Service Desk",),
 }
 
 #: key, title, body, Russian title, Russian body

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-ROLES = ("employee", "agent", "manager", "change_board", "admin")
+ROLES = ("employee", "agent", "manager", "change_board", "problem_manager", "admin")
 
 
 #: Active Directory: people only (not computer accounts), by sAMAccountName or UPN.
@@ -302,7 +302,8 @@ def parse(raw: Mapping[str, Any]) -> Settings:
             "(e.g. python3 -c 'import secrets; print(secrets.token_hex(32))')"
         )
     roles = {
-        role: _names(_str(raw, f"itsm.roles.{role}")) for role in ("agent", "admin", "change_board")
+        role: _names(_str(raw, f"itsm.roles.{role}"))
+        for role in ("agent", "admin", "change_board", "problem_manager")
     }
     secret = _str(raw, "itsm.session.secret")
     if not secret:

@@ -106,6 +106,7 @@ CHANGE_SCHEMA = {
         "assignee": {"type": ["string", "null"]},
         "template": {"type": ["string", "null"]},
         "raised_from": {"type": ["string", "null"]},
+        "problem": {"type": ["string", "null"]},
         "caused_incidents": {"type": "array", "items": {"type": "string"}},
         "overrunning": {
             "type": "boolean",
@@ -140,6 +141,7 @@ CREATE_SCHEMA = {
             "description": "A standard change template: fills in what is left out",
         },
         "raised_from": {"type": "string", "description": "The incident it comes from"},
+        "problem": {"type": "string", "description": "The problem it fixes (PRB-000001)"},
         "affected_cis": {
             "type": "array",
             "items": {"type": "string"},

@@ -87,8 +87,8 @@ def create_change(
     """Register a change; unless ``draft``, submit it (see :func:`submit`).
 
     ``template`` (a standard change template) fills in what ``data`` leaves empty;
-    ``raised_from`` links the incident it comes from; ``translate`` renders the template's
-    texts in the requester's language."""
+    ``raised_from`` links the incident it comes from, ``problem`` the problem it fixes;
+    ``translate`` renders the template's texts in the requester's language."""
     root = ctx.root
     errors: dict[str, Any] = {}
     template = str(data.get("template") or "")
@@ -111,6 +111,9 @@ def create_change(
     raised_from = str(data.get("raised_from") or "").strip().upper()
     if raised_from and raised_from not in root["incidents"]:
         errors["raised_from"] = _("No incident ${number}.", mapping={"number": raised_from})
+    problem = str(data.get("problem") or "").strip().upper()
+    if problem and problem not in root["problems"]:
+        errors["problem"] = _("No problem ${number}.", mapping={"number": problem})
     given_cis = data.get("affected_cis")
     if given_cis is not None:
         given_cis = tuple(
@@ -169,6 +172,10 @@ def create_change(
     change.history.record(ctx.now, ctx.actor, "created", note=channel)
     if raised_from:
         links.record_raised_from(ctx, change, root["incidents"][raised_from])
+    if problem:
+        from itsm.problems.links import link_change
+
+        link_change(ctx, root["problems"][problem], change.number)
     mark_changed(root, change)
     ctx.notify(ObjectCreated(change, ctx.request))
     if not draft:

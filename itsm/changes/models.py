@@ -41,6 +41,7 @@ class Change(Ticket):
     template = ""  # the standard change template it was raised from (itsm.changes.standard)
     raised_from = ""  # the incident it was raised from (itsm.tickets.links)
     caused_incidents: tuple[str, ...] = ()  # incidents linked as caused by this change
+    problem = ""  # the problem this change fixes (itsm.problems.links)
     # Reminders (itsm.changes.jobs): the planned start the implementer was reminded of,
     # and when the change was found still implementing after its planned end.
     reminded_for: datetime | None = None

@@ -86,6 +86,7 @@ def change_form_schema() -> colander.SchemaNode:
     schema.add(_text("assignee", 100))
     schema.add(_text("override_reason", 2000))
     schema.add(_text("raised_from", 40))
+    schema.add(_text("problem", 40))
     return schema
 
 
@@ -146,6 +147,8 @@ def intake_data(values: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, An
         data["template"] = values["template"]
     if values.get("raised_from"):
         data["raised_from"] = values["raised_from"]
+    if values.get("problem"):
+        data["problem"] = values["problem"]
     if values.get("affected"):
         data["affected"] = split_list(values["affected"])
     if values.get("affected_cis"):

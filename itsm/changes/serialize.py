@@ -43,6 +43,7 @@ def change_json(change: Any) -> dict[str, Any]:
         "assignee": change.assignee,
         "template": change.template or None,
         "raised_from": change.raised_from or None,
+        "problem": change.problem or None,
         "caused_incidents": list(change.caused_incidents),
         "overrunning": change.overrunning,
         "conflicts": [dict(c) for c in change.conflicts],

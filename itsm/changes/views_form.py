@@ -64,6 +64,7 @@ def form_page(
     incident = None
     if values.get("raised_from"):
         incident = root["incidents"].get(values["raised_from"])
+    problem = root["problems"].get(values["problem"]) if values.get("problem") else None
     return {
         "values": values,
         "errors": dict(errors or {}),
@@ -79,6 +80,7 @@ def form_page(
         "answer_titles": ANSWER_TITLES,
         "groups": [(name, g.localized_title(language)) for name, g in groups.items()],
         "incident": incident,
+        "problem": problem,
     }
 
 
@@ -96,6 +98,18 @@ def _prefill(request: Any) -> dict[str, str]:
             ),
             cis=", ".join(incident.cis),
             raised_from=incident.number,
+        )
+    number = str(request.GET.get("problem", "")).strip().upper()
+    problem = request.itsm_root["problems"].get(number) if number else None
+    if problem is not None and request.has_permission("view", problem):
+        values.update(
+            title=problem.title,
+            description=problem.root_cause or problem.description,
+            reason=request.localizer.translate(
+                _("Fixes problem ${number}.", mapping={"number": problem.number})
+            ),
+            cis=", ".join(problem.cis),
+            problem=problem.number,
         )
     return values
 

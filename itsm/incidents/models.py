@@ -26,6 +26,7 @@ class Incident(Ticket):
     caused_by_change = ""  # the change that caused it (itsm.tickets.links)
     raised_changes: tuple = ()  # numbers of changes raised from it (itsm.tickets.links)
     follows_up = ""  # the closed incident a mail reply reopened as this one (itsm.mailin)
+    problem = ""  # the problem behind it (itsm.problems.links)
     survey: Any = None  # itsm.selfservice.satisfaction.Survey, made on resolve
     satisfaction: tuple[int, str, Any] | None = None  # (score 1-5, comment, at)
 

@@ -41,6 +41,8 @@ from itsm.incidents.workflow import (
     STATES,
     WORKFLOW,
 )
+from itsm.problems.links import problem_of
+from itsm.problems.matching import known_errors_for, matches, open_known_errors
 from itsm.security.permissions import P
 from itsm.tickets.context import ActionContext
 from itsm.tickets.journal import AttachmentTooLarge
@@ -50,6 +52,8 @@ from itsm.tickets.workflow import TransitionError
 from itsm.ui.downloads import file_response
 from itsm.ui.forms import (
     FormState,
+    People,
+    check_uploads,
     display_time,
     duration,
     flash,
@@ -59,7 +63,6 @@ from itsm.ui.forms import (
     store_uploads,
     too_large_message,
     translate,
-    upload_size,
     uploads,
 )
 
@@ -121,37 +124,6 @@ def split_numbers(text: str) -> list[str]:
     return [
         p.strip().upper() for p in text.replace(";", ",").replace("\n", ",").split(",") if p.strip()
     ]
-
-
-def check_uploads(request: Any, files: list[Any]) -> Any:
-    """An error message for the file input, or None."""
-    if len(files) > MAX_FILES:
-        return _("At most ${n} files at a time.", mapping={"n": MAX_FILES})
-    max_bytes = request.registry.itsm_settings.attachment_max_bytes
-    too_big = [f.filename for f in files if upload_size(f) > max_bytes]
-    return too_large_message(request, too_big) if too_big else None
-
-
-class People:
-    """Display names of logins, read once per request."""
-
-    def __init__(self, root: Any) -> None:
-        self.people = root["people"]
-        self._names: dict[str | None, str] = {}
-
-    def name(self, login: str | None) -> str:
-        if not login:
-            return ""
-        if login not in self._names:
-            person = self.people.get(login)
-            self._names[login] = person.display_name if person is not None else login
-        return self._names[login]
-
-    def agents(self) -> list[Any]:
-        return sorted(
-            (p for p in self.people.values() if "agent" in p.roles),
-            key=lambda p: p.display_name.casefold(),
-        )
 
 
 def sla_badge(incident: Any, now: datetime, request: Any) -> dict[str, Any] | None:
@@ -406,9 +378,13 @@ def incident_list(context: Incidents, request: Any) -> dict[str, Any]:
         for queue in QUEUES:
             counts[queue], _items = list_incidents(request, {"queue": queue}, page=1, per_page=1)
     groups = root["settings"]["groups"]
+    known = open_known_errors(root) if staff else []
     return {
         "staff": staff,
         "filters": filters,
+        "known_error_of": lambda incident: next(
+            (p for p in known if p.number == incident.problem or matches(p, incident)), None
+        ),
         "total": total,
         "items": items,
         "page": filters.page,
@@ -495,8 +471,12 @@ def incident_values(
         key=lambda item: str(item[1]).casefold(),
     )
     me = ctx.actor
+    problems = problem_panel(root, request, context) if staff else None
+    if submitted is None and problems and problems["draft"]:
+        submitted = FormState({"kind": "reply", "body": problems["draft"]}, form="reply")
     return {
         "incident": context,
+        "problems": problems,
         "staff": staff,
         "internal": internal,
         "is_requester": me == context.requester,
@@ -544,6 +524,21 @@ def incident_values(
         "attachment_url": lambda entry_id, n: request.resource_url(
             context, "@@attachment", query={"entry": entry_id, "n": n}
         ),
+    }
+
+
+def problem_panel(root: Any, request: Any, incident: Incident) -> dict[str, Any]:
+    """What IT staff see of problems on an incident: the problem it belongs to, the open known
+    errors it matches (the banner), and the workaround as a reply draft right after "link to
+    this known error" (``?draft=known-error``)."""
+    problem = problem_of(root, incident)
+    draft = ""
+    if request.GET.get("draft") == "known-error" and problem is not None and problem.known_error:
+        draft = problem.workaround
+    return {
+        "problem": problem,
+        "known_errors": known_errors_for(root, incident) if incident.is_open else [],
+        "draft": draft,
     }
 
 
@@ -679,7 +674,7 @@ def reply(context: Incident, request: Any) -> Any:
     except ValueError:
         return _invalid(context, request, "reply", {"minutes": _("A number of minutes.")}, values)
     files = uploads(request, "files")
-    problem = check_uploads(request, files)
+    problem = check_uploads(request, files, MAX_FILES)
     if problem:
         return _invalid(context, request, "reply", {"files": problem}, values)
     try:

@@ -143,3 +143,37 @@ def too_large_message(request: Any, names: Iterable[str]) -> Any:
             "size": human_size(request.registry.itsm_settings.attachment_max_bytes),
         },
     )
+
+
+def check_uploads(request: Any, files: list[Any], max_files: int) -> Any:
+    """An error message for a file input sent with ``files``, or None."""
+    if len(files) > max_files:
+        return _("At most ${n} files at a time.", mapping={"n": max_files})
+    max_bytes = request.registry.itsm_settings.attachment_max_bytes
+    too_big = [f.filename for f in files if upload_size(f) > max_bytes]
+    return too_large_message(request, too_big) if too_big else None
+
+
+# -- people ---------------------------------------------------------------------------------------
+
+
+class People:
+    """Display names of logins, read once per request, and the IT staff to assign to."""
+
+    def __init__(self, root: Any) -> None:
+        self.people = root["people"]
+        self._names: dict[str | None, str] = {}
+
+    def name(self, login: str | None) -> str:
+        if not login:
+            return ""
+        if login not in self._names:
+            person = self.people.get(login)
+            self._names[login] = person.display_name if person is not None else login
+        return self._names[login]
+
+    def agents(self) -> list[Any]:
+        return sorted(
+            (p for p in self.people.values() if "agent" in p.roles),
+            key=lambda p: p.display_name.casefold(),
+        )

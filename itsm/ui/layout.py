@@ -95,6 +95,8 @@ class Layout:
             reports = request.application_url + "/reports/"
             items.append(NavItem(_("Reports"), reports, path.startswith("/reports")))
         if staff:
+            items.append(NavItem(_("Problems"), root_url + "problems/", path[:9] == "/problems"))
+        if staff:
             people = request.application_url + "/people/"
             on_people = path.startswith("/people") and not self.on_own_profile
             items.append(NavItem(_("People"), people, on_people))

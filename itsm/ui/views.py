@@ -31,6 +31,7 @@ ROLE_TITLES = {
     "agent": _("IT staff"),
     "manager": _("Manager"),
     "change_board": _("Change board"),
+    "problem_manager": _("Problem manager"),
     "admin": _("Administrator"),
 }
 
