@@ -13,6 +13,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from itsm.i18n import _
+from itsm.problems import figures as problem_figures
+from itsm.problems.workflow import STATE_TITLES as PROBLEM_STATES
 from itsm.reports.filters import Filters
 from itsm.reports.stats import Stats
 from itsm.reports.store import DIMS, ReportStore, month_days, month_of
@@ -567,6 +569,75 @@ def kb_report(source: Source, filters: Filters, by: str) -> list[Table]:
     ]
 
 
+def problems_report(source: Source, filters: Filters, by: str) -> list[Table]:
+    """Live from the problems (``itsm.problems.figures``): incidents per problem, time from
+    the first incident to the root cause, open known errors."""
+    root = source.root
+    if root is None:
+        return []
+    per_problem = problem_figures.incidents_per_problem(root)
+    to_cause = problem_figures.time_to_root_cause(root)
+    known = problem_figures.known_errors_open(root)
+
+    def seconds(hours: float | None) -> float | None:
+        return None if hours is None else hours * 3600
+
+    summary = {
+        "problems": len(per_problem["items"]),
+        "incidents_mean": per_problem["mean"],
+        "incidents_max": per_problem["max"],
+        "cause_mean": seconds(to_cause["mean_hours"]),
+        "cause_median": seconds(to_cause["median_hours"]),
+        "known_errors": known["total"],
+    }
+    return [
+        Table(
+            "summary",
+            _("Problems"),
+            (
+                Column("problems", _("Problems")),
+                Column("incidents_mean", _("Incidents per problem, mean"), "number"),
+                Column("incidents_max", _("Incidents per problem, most"), "count"),
+                Column("cause_mean", _("First incident to root cause, mean"), "duration"),
+                Column("cause_median", _("First incident to root cause, median"), "duration"),
+                Column("known_errors", _("Open known errors")),
+            ),
+            [summary],
+        ),
+        Table(
+            "incidents",
+            _("Incidents per problem"),
+            (
+                Column("number", _("Number"), "text"),
+                Column("title", _("Title"), "text"),
+                Column("status", _("Status"), "text"),
+                Column("incidents", _("Incidents")),
+            ),
+            [
+                {**row, "status": PROBLEM_STATES.get(row["status"], row["status"])}
+                for row in per_problem["items"]
+            ],
+            ("bar", "number", "incidents"),
+        ),
+        Table(
+            "root_cause",
+            _("Time from the first incident to the root cause"),
+            (
+                Column("number", _("Number"), "text"),
+                Column("time", _("First incident to root cause"), "duration"),
+            ),
+            [{"number": r["number"], "time": seconds(r["hours"])} for r in to_cause["items"]],
+            ("bar", "number", "time"),
+        ),
+        Table(
+            "known_errors",
+            _("Open known errors"),
+            (Column("number", _("Number"), "text"), Column("title", _("Title"), "text")),
+            list(known["items"]),
+        ),
+    ]
+
+
 @dataclass(frozen=True)
 class Definition:
     name: str
@@ -679,6 +750,16 @@ REPORTS: dict[str, Definition] = {
             ),
             changes_report,
             ("item", "group", "month"),
+        ),
+        Definition(
+            "problems",
+            _("Problems"),
+            _(
+                "Per problem: its linked incidents, the time from its first incident to the "
+                "recorded root cause, and the open known errors (a root cause and a workaround)."
+            ),
+            problems_report,
+            (),
         ),
     )
 }

@@ -129,7 +129,7 @@ def page_values(request: Any, name: str, report: Any) -> dict[str, Any]:
 
 def _live_note(request: Any, name: str) -> Any:
     minutes = request.registry.itsm_reports.max_age_minutes
-    if name in ("kb",):
+    if name in ("kb", "problems"):
         return _("Live figures.")
     return _(
         "Open work is live; period figures are at most ${n} minutes old.",
