@@ -50,6 +50,16 @@ CONFLICT_SCHEMA = {
         "cis": {"type": "array", "items": {"type": "string"}},
         "start": {"type": "string"},
         "end": {"type": "string"},
+        "status": {
+            "type": "string",
+            "enum": list(STATES),
+            "description": "The other change's state (changes only)",
+        },
+        "pending": {
+            "type": "boolean",
+            "description": "The other change is still being assessed or awaiting approval: "
+            "noted, but it needs no override reason",
+        },
     },
 }
 PLANS_SCHEMA = {

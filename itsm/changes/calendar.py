@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from itertools import groupby
 from typing import Any
 
-from itsm.changes.conflicts import scheduled_changes
+from itsm.changes.conflicts import CALENDAR_STATES, scheduled_changes
 from itsm.changes.models import change_settings
 
 PRODID = "-//itsm//Change calendar//EN"
@@ -26,10 +26,12 @@ def calendar_changes(
     group: str | None = None,
     risk: str | None = None,
     since: datetime | None = None,
+    states: Iterable[str] = CALENDAR_STATES,
 ) -> list[Any]:
-    """Scheduled and implementing changes, by planned start, filtered by CI, group, risk."""
+    """Scheduled and implementing changes (or those in ``states``), by planned start, filtered
+    by CI, group, risk."""
     found = []
-    for change in scheduled_changes(root):
+    for change in scheduled_changes(root, states):
         if change.planned_start is None or change.planned_end is None:
             continue
         if ci and ci.upper() not in change.cis:

@@ -8,7 +8,7 @@ from typing import Any
 
 from itsm.approvals import decisions as approvals
 from itsm.changes import risk
-from itsm.changes.conflicts import find_conflicts
+from itsm.changes.conflicts import blocking, find_conflicts
 from itsm.changes.models import PLAN_KINDS, Change
 from itsm.changes.standard import TEMPLATES, template_defaults
 from itsm.changes.workflow import AWAITING_APPROVAL, DRAFT, TYPES, WORKFLOW
@@ -186,9 +186,11 @@ def create_change(
 def check_conflicts(
     ctx: ActionContext, change: Change, start: datetime, end: datetime, override_reason: str
 ) -> None:
-    """Store the conflicts at start-end; refuse (409) when there are some and no reason."""
-    found = find_conflicts(ctx.root, change, start, end)
-    change.conflicts = tuple(found)
+    """Store the conflicts at start-end; refuse (409) when some hold the slot (a blackout, a
+    scheduled or implementing change) and no reason is given. Pending changes are noted only."""
+    conflicts = find_conflicts(ctx.root, change, start, end)
+    change.conflicts = tuple(conflicts)
+    found = blocking(conflicts)
     if found and not (override_reason or "").strip():
         raise ConflictsNeedOverride(found)
     if found:

@@ -5,7 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from pyramid.traversal import find_root
+
 from itsm.approvals.serialize import step_json
+from itsm.changes.conflicts import current_conflicts
 
 
 def iso(value: datetime | None) -> str | None:
@@ -46,7 +49,7 @@ def change_json(change: Any) -> dict[str, Any]:
         "problem": change.problem or None,
         "caused_incidents": list(change.caused_incidents),
         "overrunning": change.overrunning,
-        "conflicts": [dict(c) for c in change.conflicts],
+        "conflicts": current_conflicts(find_root(change), change),
         "override_reason": change.override_reason,
         "outcome": change.outcome or None,
         "review_required": change.review_required,

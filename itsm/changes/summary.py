@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from itsm.approvals.summary import Row
+from itsm.changes.conflicts import conflict_line, current_conflicts
 from itsm.changes.risk import QUESTIONS, RISK_TITLES
 from itsm.changes.views_form import ANSWER_TITLES as FORM_ANSWER_TITLES
 from itsm.changes.views_form import PLAN_TITLES
@@ -78,11 +79,10 @@ def change_summary(change: Any, root: Any, locale: str) -> list[Row]:
         (_("Affected services and CIs"), _cis(root, change.affected_cis)),
         (_("Affected people"), _people(root, change.affected)),
     ]
-    for conflict in change.conflicts:
-        rows.append(
-            (_("Conflict"), f"{conflict['name']} ({conflict['start']} – {conflict['end']})")
-        )
-    if change.conflicts:
+    conflicts = current_conflicts(root, change)
+    for conflict in conflicts:
+        rows.append((_("Conflict"), conflict_line(conflict)))
+    if conflicts:
         rows.append((_("Reason to override conflicts"), change.override_reason))
     for kind, title in PLAN_TITLES.items():
         rows.append((title, change.plans.get(kind, "")))

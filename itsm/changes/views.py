@@ -19,6 +19,14 @@ from itsm.changes.calendar import (
     week_grid,
     week_start,
 )
+from itsm.changes.conflicts import (
+    CALENDAR_STATES,
+    CONFLICT_STATES,
+    PENDING_STATES,
+    conflict_line,
+    conflict_marks,
+    current_conflicts,
+)
 from itsm.changes.feeds import reads_all_changes
 from itsm.changes.intake import ChangeError
 from itsm.changes.models import Change, change_settings
@@ -100,9 +108,10 @@ CALENDAR_MACROS = "itsm:changes/templates/calendar_macros.pt"
 def calendar_filters(request: Any) -> dict[str, str]:
     """The CI, group and risk filters as typed (an unknown risk is dropped)."""
     params = request.GET
-    filters = {k: str(params.get(k, "")).strip() for k in ("ci", "group", "risk")}
+    filters = {k: str(params.get(k, "")).strip() for k in ("ci", "group", "risk", "pending")}
     if filters["risk"] not in RISK_CLASSES:
         filters["risk"] = ""
+    filters["pending"] = "1" if filters["pending"] in ("1", "on", "true") else ""
     return filters
 
 
@@ -113,6 +122,9 @@ def filtered_changes(request: Any, filters: dict[str, str], since: datetime) -> 
         group=filters["group"] or None,
         risk=filters["risk"] or None,
         since=since,
+        # ``pending=1``: changes still assessed or awaiting approval too, marked with their
+        # state, so the board sees what is coming before it approves.
+        states=CONFLICT_STATES if filters["pending"] else CALENDAR_STATES,
     )
 
 
@@ -146,6 +158,9 @@ def calendar_common(request: Any, view: str, filters: dict[str, str], **dates: s
         "state_titles": STATE_TITLES,
         "type_titles": TYPE_TITLES,
         "notice": None,
+        "pending_states": PENDING_STATES,
+        "conflict_line": conflict_line,
+        "marks": {},
     }
 
 
@@ -166,6 +181,7 @@ def calendar_view(context: Changes, request: Any) -> dict[str, Any]:
         **calendar_common(request, "calendar", filters),
         "days": by_day(changes),
         "blackouts": blackouts,
+        "marks": conflict_marks(request.itsm_root, changes),
     }
 
 
@@ -190,10 +206,11 @@ def shown_date(request: Any, pattern: str, refusal: str, today: date) -> tuple[d
     return shown, None
 
 
-def filled(request: Any, filters: dict[str, str], cells: list[Any]) -> None:
+def filled(request: Any, filters: dict[str, str], cells: list[Any]) -> dict[str, Any]:
     """Put the filtered changes and every blackout window in the grid's cells."""
     changes = filtered_changes(request, filters, cells[0].start)
     fill(cells, changes, change_settings(request.itsm_root).blackouts)
+    return conflict_marks(request.itsm_root, changes)
 
 
 def stepping(request: Any, view: str, filters: dict[str, str], before: str, after: str) -> dict:
@@ -224,11 +241,12 @@ def month_view(context: Changes, request: Any) -> dict[str, Any]:
     )
     year, month = shown.year, shown.month
     weeks = month_grid(year, month, today)
-    filled(request, filters, [cell for week in weeks for cell in week])
+    marks = filled(request, filters, [cell for week in weeks for cell in week])
     this = f"{year:04d}-{month:02d}"
     week_day = today if (today.year, today.month) == (year, month) else date(year, month, 1)
     values = calendar_common(request, "month", filters, month=this, week=week_day.isoformat())
     values.update(
+        marks=marks,
         notice=notice,
         weeks=weeks,
         weekdays=WEEKDAY_TITLES,
@@ -264,7 +282,7 @@ def week_view(context: Changes, request: Any) -> dict[str, Any]:
     )
     monday = week_start(shown)
     rows = week_grid(monday, today)
-    filled(request, filters, [cell for row in rows for cell in row])
+    marks = filled(request, filters, [cell for row in rows for cell in row])
     days = [monday + timedelta(days=n) for n in range(7)]
     values = calendar_common(
         request,
@@ -274,6 +292,7 @@ def week_view(context: Changes, request: Any) -> dict[str, Any]:
         week=monday.isoformat(),
     )
     values.update(
+        marks=marks,
         notice=notice,
         rows=rows,
         days=days,
@@ -319,6 +338,8 @@ def change_view(context: Change, request: Any) -> dict[str, Any]:
         "answer_titles": ANSWER_TITLES,
         "transitions": available if may_work else [],
         "links": change_links(request.itsm_root, context),
+        "conflicts": current_conflicts(request.itsm_root, context),
+        "conflict_line": conflict_line,
     }
 
 

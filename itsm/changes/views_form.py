@@ -9,6 +9,7 @@ import colander
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import view_config
 
+from itsm.changes.conflicts import conflict_line
 from itsm.changes.intake import ChangeError, ConflictsNeedOverride, create_change
 from itsm.changes.models import PLAN_KINDS
 from itsm.changes.risk import QUESTIONS
@@ -70,6 +71,7 @@ def form_page(
         "errors": dict(errors or {}),
         "message": message,
         "conflicts": conflicts or [],
+        "conflict_line": conflict_line,
         "types": TYPES,
         "type_titles": TYPE_TITLES,
         "type_help": TYPE_HELP,
