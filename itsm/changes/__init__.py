@@ -34,6 +34,8 @@ def includeme(config: Any) -> None:
     config.scan("itsm.changes.views")
     config.scan("itsm.changes.views_form")
     config.scan("itsm.changes.views_blackout")
+    config.include("itsm.changes.api_export")
+    config.scan("itsm.changes.views_export")
     config.add_subscriber(
         "itsm.changes.subscribers.on_approval_finished",
         "itsm.approvals.events.ApprovalFinished",

@@ -39,6 +39,7 @@ from itsm.security.roles import is_staff
 from itsm.tickets.context import ActionContext
 from itsm.tickets.journal import AttachmentTooLarge
 from itsm.tickets.workflow import TransitionError
+from itsm.ui.csvfile import safe_cell
 from itsm.ui.downloads import file_response
 from itsm.ui.forms import human_size, too_large_message, uploads
 
@@ -118,7 +119,7 @@ def export_csv(context: Cmdb, request: Any) -> Response:
     except CmdbError:
         total, items = 0, []
     for ci in items:
-        writer.writerow(csv_row(ci))
+        writer.writerow([safe_cell(cell) for cell in csv_row(ci)])
     response = Response(out.getvalue(), charset="utf-8", content_type="text/csv")
     response.content_disposition = 'attachment; filename="cmdb.csv"'
     return response

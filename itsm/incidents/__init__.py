@@ -13,6 +13,8 @@ def includeme(config: Any) -> None:
     config.include("itsm.incidents.api")
     config.add_static_view("incidents-static", "itsm:incidents/static", cache_max_age=3600)
     config.scan("itsm.incidents.views")
+    config.include("itsm.incidents.api_export")
+    config.scan("itsm.incidents.views_export")
     config.add_itsm_home_section(home_section)
     config.add_itsm_job("incidents_auto_close", auto_close_job, 3600)
     config.add_subscriber("itsm.incidents.subscribers.on_sla_alert", "itsm.events.SlaAlert")

@@ -23,6 +23,7 @@ def includeme(config: Any) -> None:
     config.scan("itsm.requests.views_admin")
     config.scan("itsm.requests.views_tasks")
     config.scan("itsm.requests.export")
+    config.include("itsm.requests.api_export")
     config.add_subscriber(
         "itsm.requests.subscribers.on_transitioned", "itsm.events.TicketTransitioned"
     )
