@@ -35,6 +35,8 @@ def includeme(config: Any) -> None:
     config.scan("itsm.changes.views_form")
     config.scan("itsm.changes.views_blackout")
     config.include("itsm.changes.api_export")
+    config.include("itsm.changes.api_worklog")
+    config.scan("itsm.changes.views_worklog")
     config.scan("itsm.changes.views_export")
     config.add_subscriber(
         "itsm.changes.subscribers.on_approval_finished",

@@ -65,7 +65,8 @@ def load(request: Any, name: str, params: Any) -> Any:
     src = source(request)
     zone = request.registry.itsm_reports.zone
     default = "week" if name == "agent" else "30d"
-    chosen = filter_module.parse(params, src.now, zone, default)
+    kind = REPORTS[name].default_kind if name in REPORTS else "incident"
+    chosen = filter_module.parse(params, src.now, zone, default, kind)
     if name in DASHBOARDS:
         return DASHBOARDS[name](src, who, chosen)
     return build(name, src, chosen, params.get("by", ""))

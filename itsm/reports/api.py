@@ -13,7 +13,7 @@ from itsm.api.scaffold import Endpoints
 from itsm.i18n import _
 from itsm.reports.access import ReportsContext, load
 from itsm.reports.dashboards import DASHBOARDS
-from itsm.reports.filters import FILTER_DIMS, PRESETS, FilterError
+from itsm.reports.filters import FILTER_DIMS, KINDS, PRESETS, FilterError
 from itsm.reports.kpis import BY_OPTIONS, REPORTS
 from itsm.security.permissions import P
 
@@ -103,7 +103,8 @@ REPORT_REF = api.schema("Report", REPORT_SCHEMA)
         {
             "name": "kind",
             "in": "query",
-            "schema": {"type": "string", "enum": ["incident", "request", "change"]},
+            "schema": {"type": "string", "enum": list(KINDS)},
+            "description": "all: every kind together (csat, satisfaction, time)",
         },
         {"name": "by", "in": "query", "schema": {"type": "string", "enum": list(BY_OPTIONS)}},
         *({"name": d, "in": "query", "schema": {"type": "string"}} for d in FILTER_DIMS),

@@ -13,6 +13,7 @@ from openpyxl.utils import get_column_letter
 from itsm.i18n import _
 from itsm.reports.formatting import Formatter
 from itsm.reports.kpis import Report, Table
+from itsm.ui.csvfile import safe_cell
 
 BOM = "\ufeff"
 
@@ -32,13 +33,22 @@ def _cell_text(table: Table, row: dict[str, Any], column: Any, fmt: Formatter, b
     return fmt(value, column.type)
 
 
+def _guarded(column: Any, text: str) -> str:
+    """Text cells as :func:`safe_cell` (formulas quoted); numbers as they are ("-1")."""
+    return safe_cell(text) if column.type == "text" else text
+
+
 def to_csv(report: Report, table: Table, fmt: Formatter) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=delimiter_for(fmt.locale), lineterminator="\r\n")
     writer.writerow([_header(c, fmt) for c in table.columns])
     for row in table.rows:
         writer.writerow(
-            [_cell_text(table, row, c, fmt, report.by).replace("—", "") for c in table.columns]
+            [
+                # Comments and titles are typed by people: never let a spreadsheet run them.
+                _guarded(c, _cell_text(table, row, c, fmt, report.by).replace("—", ""))
+                for c in table.columns
+            ]
         )
     return (BOM + buffer.getvalue()).encode("utf-8")
 

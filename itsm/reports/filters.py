@@ -76,8 +76,16 @@ def preset_range(preset: str, today: date) -> tuple[date, date]:
     return today - timedelta(days=29), today
 
 
+#: The kinds a report may be asked for; "all" only where the report says it can (kpis).
+KINDS = ("incident", "request", "change", "all")
+
+
 def parse(
-    params: Mapping[str, str], now: datetime, zone: ZoneInfo, default_preset: str = "30d"
+    params: Mapping[str, str],
+    now: datetime,
+    zone: ZoneInfo,
+    default_preset: str = "30d",
+    default_kind: str = "incident",
 ) -> Filters:
     """Filters from request parameters (``period`` or ``start``/``end``, and dimensions)."""
     today = now.astimezone(zone).date()
@@ -98,8 +106,8 @@ def parse(
     else:
         preset = preset or default_preset
         start, end = preset_range(preset, today)
-    kind = params.get("kind") or "incident"
-    if kind not in ("incident", "request", "change"):
+    kind = params.get("kind") or default_kind
+    if kind not in KINDS:
         raise FilterError("kind", _("Choose one of the options."))
     priority = None
     if params.get("priority"):

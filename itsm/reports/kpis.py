@@ -8,7 +8,7 @@ report's cost grows with the number of days and cells, not with the number of ti
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -16,8 +16,11 @@ from itsm.i18n import _
 from itsm.problems import figures as problem_figures
 from itsm.problems.workflow import STATE_TITLES as PROBLEM_STATES
 from itsm.reports.filters import Filters
+from itsm.reports.satisfaction import satisfaction_report
 from itsm.reports.stats import Stats
 from itsm.reports.store import DIMS, ReportStore, month_days, month_of
+from itsm.reports.tables import Column, Report, Source, Table
+from itsm.reports.timelog import time_report
 
 BY_OPTIONS = {
     "priority": _("Priority"),
@@ -28,43 +31,6 @@ BY_OPTIONS = {
     "item": _("Catalog item or change type"),
     "month": _("Month"),
 }
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    title: Any
-    type: str = "count"  # text | count | share | duration | number | date | datetime
-
-
-@dataclass
-class Table:
-    name: str
-    title: Any
-    columns: tuple[Column, ...]
-    rows: list[dict[str, Any]] = field(default_factory=list)
-    chart: tuple[str, str, str] | None = None  # (kind: bar|line, label column, value column)
-
-
-@dataclass
-class Report:
-    name: str
-    title: Any
-    definition: Any
-    filters: Filters
-    by: str = ""
-    tables: list[Table] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class Source:
-    """Where a report reads: the store, the desk root (for live lists), the time."""
-
-    store: ReportStore | None
-    root: Any
-    now: datetime
-    max_age_seconds: float = 0.0
-    cache: Any = None  # itsm.reports.cache.SummaryCache
 
 
 def spans(
@@ -401,7 +367,14 @@ def _selected_total(kinds: dict[str, Any], kind: str, dims: dict[str, Any]) -> S
 
 
 def csat_report(source: Source, filters: Filters, by: str) -> list[Table]:
-    values = figures(source, filters, by or "group")
+    if filters.kind == "all":
+        # Incidents and service requests together: both ask the requester on resolve.
+        values: dict[Any, Stats] = {}
+        for kind in ("incident", "request"):
+            for key, stats in figures(source, filters.with_(kind=kind), by or "group").items():
+                values.setdefault(key, Stats()).merge(stats)
+    else:
+        values = figures(source, filters, by or "group")
     rows = [
         {
             "key": key,
@@ -645,6 +618,10 @@ class Definition:
     definition: Any
     build: Callable[[Source, Filters, str], list[Table]]
     by_options: tuple[str, ...] = ("priority", "group", "category", "channel", "agent", "month")
+    #: Whether ``kind=all`` (every kind together) means something to this report.
+    all_kinds: bool = False
+    #: The kind shown when the address names none.
+    default_kind: str = "incident"
 
 
 REPORTS: dict[str, Definition] = {
@@ -719,6 +696,33 @@ REPORTS: dict[str, Definition] = {
             ),
             csat_report,
             ("group", "agent", "priority", "category", "month"),
+            all_kinds=True,
+        ),
+        Definition(
+            "satisfaction",
+            _("Satisfaction results"),
+            _(
+                "The answers to the satisfaction surveys of incidents and service requests given "
+                "in the period: scores and comments by group and by agent (the ticket's group "
+                "and assignee), live."
+            ),
+            satisfaction_report,
+            (),
+            all_kinds=True,
+            default_kind="all",
+        ),
+        Definition(
+            "time",
+            _("Time logged"),
+            _(
+                "The minutes IT staff logged on incidents, requests (with their fulfilment "
+                "tasks) and changes in the period, summed per agent, per group and per ticket, "
+                "live."
+            ),
+            time_report,
+            (),
+            all_kinds=True,
+            default_kind="all",
         ),
         Definition(
             "kb",
@@ -768,6 +772,8 @@ REPORTS: dict[str, Definition] = {
 def build(name: str, source: Source, filters: Filters, by: str = "") -> Report:
     """The report ``name`` (KeyError if unknown); ``by`` falls back to its default."""
     definition = REPORTS[name]
+    if filters.kind == "all" and not definition.all_kinds:
+        filters = filters.with_(kind="incident")
     if by not in definition.by_options:
         by = definition.by_options[0] if definition.by_options else ""
     tables = definition.build(source, filters, by)

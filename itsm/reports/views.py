@@ -122,6 +122,7 @@ def page_values(request: Any, name: str, report: Any) -> dict[str, Any]:
         "api": "/api/v1/reports/" + name + "?" + urlencode(query),
         "subscribed": subscribed,
         "is_dashboard": name in DASHBOARDS,
+        "all_kinds": bool(definition and definition.all_kinds),
         "page_url": request.route_path("reports.page", name=name),
         "live_note": _live_note(request, name),
     }

@@ -24,6 +24,8 @@ def includeme(config: Any) -> None:
     config.scan("itsm.requests.views_tasks")
     config.scan("itsm.requests.export")
     config.include("itsm.requests.api_export")
+    config.include("itsm.requests.api_worklog")
+    config.scan("itsm.requests.views_worklog")
     config.add_subscriber(
         "itsm.requests.subscribers.on_transitioned", "itsm.events.TicketTransitioned"
     )

@@ -596,9 +596,16 @@ api.action(
 
 TASK_NOTE_SCHEMA = {
     "type": "object",
-    "required": ["body"],
     "additionalProperties": False,
-    "properties": {"body": {"type": "string", "minLength": 1, "maxLength": 5000}},
+    "properties": {
+        "body": {"type": "string", "maxLength": 5000},
+        "minutes": {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": 10000,
+            "description": "Minutes worked (the time report counts them for the request)",
+        },
+    },
 }
 
 
@@ -608,7 +615,7 @@ api.action(
     P.WORK,
     "Add an internal note to a task (also in the request's history)",
     ("The task", TASK_REF),
-    lambda ctx, task, body: note_task(ctx, task, body["body"]),
+    lambda ctx, task, body: note_task(ctx, task, body.get("body", ""), body.get("minutes", 0)),
     lambda ctx, task: task_json(task),
     body=TASK_NOTE_SCHEMA,
     status="201",

@@ -29,6 +29,7 @@ from itsm.search.catalog import flush, mark_changed, new_docid, search
 from itsm.security.roles import has_staff_role
 from itsm.tickets.context import ActionContext
 from itsm.tickets.workflow import fire
+from itsm.tickets.worklog import WorkLogError, parse_minutes
 
 SYSTEM = frozenset({"system"})
 DEFAULT_TASK = {"key": "fulfil", "group": "Service Desk", "title": "Fulfil the request"}
@@ -316,19 +317,26 @@ def assign_task(ctx: ActionContext, task: FulfilmentTask, login: str | None) -> 
 NOTE_LIMIT = 5000
 
 
-def note_task(ctx: ActionContext, task: FulfilmentTask, text: str) -> None:
-    """An internal note on a task (and a line in the request's history)."""
+def note_task(ctx: ActionContext, task: FulfilmentTask, text: str, minutes: Any = 0) -> None:
+    """An internal note on a task, with the minutes worked if given (and a line in the
+    request's history); the time report counts the minutes for the request."""
     text = (text or "").strip()
-    if not text:
+    try:
+        worked = parse_minutes(minutes)
+    except WorkLogError as error:
+        raise TaskError(error.message, error.fields) from None
+    if not text and not worked:
         raise TaskError(_("Some fields are required."), {"note": _("Required")})
     if len(text) > NOTE_LIMIT:
         raise TaskError(
             _("Some fields are not valid."),
             {"note": _("At most ${limit} characters.", mapping={"limit": NOTE_LIMIT})},
         )
-    task.journal.add("note", ctx.actor, ctx.now, text)
+    task.journal.add(
+        "worklog" if worked and not text else "note", ctx.actor, ctx.now, text, minutes=worked
+    )
     task.updated = ctx.now
-    _log(ctx, task, "task_note", note=text[:500])
+    _log(ctx, task, "task_note", note=text[:500] or f"{worked} min")
     mark_changed(ctx.root, task)
 
 
