@@ -7,7 +7,7 @@ from typing import Any
 
 from itsm.approvals import decisions as approvals
 from itsm.i18n import _
-from itsm.requests import intake
+from itsm.requests import fulfilment, intake
 from itsm.requests.models import ServiceRequest
 from itsm.requests.workflow import CANCELLED, DRAFT, TASK_WORKFLOW, WORKFLOW
 from itsm.search.catalog import mark_changed
@@ -39,6 +39,8 @@ def transition(
         notify=ctx.notify,
         request=ctx.request,
     )
+    if name == "resolve":
+        fulfilment.delivered(ctx, request)
     if request.status == CANCELLED:
         approvals.cancel(ctx, request)
         for task in request.tasks.values():

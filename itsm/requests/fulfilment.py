@@ -361,8 +361,22 @@ def finish_if_done(ctx: ActionContext, request: ServiceRequest) -> None:
         notify=ctx.notify,
         request=ctx.request,
     )
+    delivered(ctx, request)
+    if request.parent:
+        parent = requests.get(request.parent)
+        if parent is not None:
+            finish_if_done(ctx, parent)
+
+
+def delivered(ctx: ActionContext, request: ServiceRequest) -> None:
+    """After ``resolve``: the time, and the requester's mail with the satisfaction survey's
+    single-use link (made by :mod:`itsm.selfservice.satisfaction` in the same transaction)."""
     request.resolved_at = ctx.now
     mark_changed(ctx.root, request)
+    values: dict[str, Any] = {}
+    token = getattr(getattr(request, "survey", None), "_v_token", None)
+    if token:
+        values["survey_url"] = f"{ctx.settings.public_url}/survey?token={token}"
     queue_notification(
         ctx.root,
         ctx.registry,
@@ -373,11 +387,8 @@ def finish_if_done(ctx: ActionContext, request: ServiceRequest) -> None:
         summary=_("Request delivered"),
         event=_("Your request has been fulfilled."),
         actor=ctx.actor,
+        **values,
     )
-    if request.parent:
-        parent = requests.get(request.parent)
-        if parent is not None:
-            finish_if_done(ctx, parent)
 
 
 def find_task(root: Any, number: str) -> FulfilmentTask | None:

@@ -33,7 +33,11 @@ class ServiceRequest(Ticket):
     delivered: tuple[str, ...] = ()  # CIs handed over to the requester by this request
     licences: tuple[str, ...] = ()  # licence CIs taken for the requester
 
-    requester_permissions = (P.VIEW, P.COMMENT, P.WITHDRAW)
+    survey: Any = None  # itsm.selfservice.satisfaction.Survey, made on resolve
+    satisfaction: tuple[int, str, Any] | None = None  # (score 1-5, comment, at)
+
+    # CONFIRM: the requester rates the delivered request (itsm.selfservice.satisfaction).
+    requester_permissions = (P.VIEW, P.COMMENT, P.WITHDRAW, P.CONFIRM)
 
     def __init__(self, number: str, seq: int, docid: int, created: datetime) -> None:
         super().__init__(number, seq, docid, created)
@@ -60,6 +64,7 @@ class ServiceRequest(Ticket):
             sla_next_check=sla.next_check_at() if sla is not None and self.is_open else None,
             resolution_due=self.due.timestamp() if self.due is not None else None,
             breached=bool(sla is not None and sla.breached_resolution),
+            satisfaction=self.satisfaction[0] if self.satisfaction else None,
         )
         return data
 

@@ -91,6 +91,7 @@ def request_json(request: Any) -> dict[str, Any]:
         "created": iso(request.created),
         "updated": iso(request.updated),
         "resolved_at": iso(request.resolved_at),
+        "satisfaction": _rating(request),
         "parent": request.parent,
         "children": list(request.children),
         "approval": None
@@ -114,3 +115,12 @@ def request_json(request: Any) -> dict[str, Any]:
         },
         "tasks": [t.number for t in request.task_list()],
     }
+
+
+def _rating(ticket: Any) -> dict[str, Any] | None:
+    """The requester's survey answer (``score`` 1-5, ``comment``, ``at``), or None."""
+    rating = getattr(ticket, "satisfaction", None)
+    if rating is None:
+        return None
+    score, comment, at = rating
+    return {"score": score, "comment": comment, "at": iso(at)}

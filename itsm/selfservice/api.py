@@ -27,6 +27,7 @@ from itsm.selfservice.announcements import (
 ANNOUNCEMENTS = "/api/v1/announcements"
 SURVEYS = "/api/v1/surveys"
 SATISFACTION = "/api/v1/incidents/{number}/satisfaction"
+REQUEST_SATISFACTION = "/api/v1/requests/{number}/satisfaction"
 TIME = {"type": "string", "format": "date-time"}
 ANNOUNCEMENT_SCHEMA = {
     "type": "object",
@@ -102,6 +103,7 @@ api.route("api.announcements", ANNOUNCEMENTS, board_factory)
 api.route("api.announcement", ANNOUNCEMENTS + "/{id}", board_factory)
 api.route("api.surveys", SURVEYS)
 api.route("api.incident.satisfaction", SATISFACTION, item_in("incidents"))
+api.route("api.request.satisfaction", REQUEST_SATISFACTION, item_in("requests"))
 
 
 def _announcement(request: Any) -> Any:
@@ -219,6 +221,14 @@ def _satisfaction_json(ticket: Any) -> dict[str, Any]:
     response("200", "The rating", SATISFACTION_RESULT),
     tags=["incidents", "portal"],
 )
+@api.view(
+    "api.request.satisfaction",
+    "GET",
+    P.VIEW,
+    "The requester's rating of a service request (404 while there is none)",
+    response("200", "The rating", SATISFACTION_RESULT),
+    tags=["requests", "portal"],
+)
 def incident_rating(context: Any, request: Any) -> dict[str, Any]:
     if getattr(context, "satisfaction", None) is None:
         raise ApiError(404, "not_found", _("This ticket has not been rated."))
@@ -233,6 +243,15 @@ def incident_rating(context: Any, request: Any) -> dict[str, Any]:
     response("201", "The rating", SATISFACTION_RESULT),
     body=SCORE_SCHEMA,
     tags=["incidents", "portal"],
+)
+@api.view(
+    "api.request.satisfaction",
+    "POST",
+    P.CONFIRM,
+    "Rate a resolved or closed service request, once (its requester)",
+    response("201", "The rating", SATISFACTION_RESULT),
+    body=SCORE_SCHEMA,
+    tags=["requests", "portal"],
 )
 def rate_incident(context: Any, request: Any) -> dict[str, Any]:
     if request.identity.login != context.requester:

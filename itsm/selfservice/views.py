@@ -15,6 +15,7 @@ from pyramid.view import view_config
 
 from itsm.i18n import _
 from itsm.incidents.models import Incident
+from itsm.requests.models import ServiceRequest
 from itsm.root import ServiceDesk
 from itsm.security.permissions import P
 from itsm.selfservice import announcements as board_ops
@@ -245,6 +246,13 @@ def survey_answer(context: ServiceDesk, request: Any) -> dict[str, Any]:
     permission=P.CONFIRM,
     renderer=SURVEY_PT,
 )
+@view_config(
+    context=ServiceRequest,
+    name="satisfaction",
+    request_method="GET",
+    permission=P.CONFIRM,
+    renderer=SURVEY_PT,
+)
 def incident_survey_page(context: Incident, request: Any) -> dict[str, Any]:
     """The same question in the portal, for the logged-in requester."""
     if not satisfaction.can_rate(context, request.identity.login):
@@ -254,6 +262,13 @@ def incident_survey_page(context: Incident, request: Any) -> dict[str, Any]:
 
 @view_config(
     context=Incident,
+    name="satisfaction",
+    request_method="POST",
+    permission=P.CONFIRM,
+    renderer=SURVEY_PT,
+)
+@view_config(
+    context=ServiceRequest,
     name="satisfaction",
     request_method="POST",
     permission=P.CONFIRM,
