@@ -38,6 +38,11 @@ def includeme(config: Any) -> None:
     config.include("itsm.changes.api_worklog")
     config.scan("itsm.changes.views_worklog")
     config.scan("itsm.changes.views_export")
+    config.include("itsm.changes.api_inform")
+    config.scan("itsm.changes.views_inform")
+    config.add_subscriber(
+        "itsm.changes.informing.on_transitioned", "itsm.events.TicketTransitioned"
+    )
     config.add_subscriber(
         "itsm.changes.subscribers.on_approval_finished",
         "itsm.approvals.events.ApprovalFinished",

@@ -123,6 +123,12 @@ CHANGE_SCHEMA = {
             "description": "Still implementing after its planned end",
         },
         "conflicts": {"type": "array", "items": CONFLICT_SCHEMA},
+        "informed": {
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "The affected people told of the change (POST …/inform)",
+        },
+        "informed_at": {"type": ["string", "null"], "format": "date-time"},
         "outcome": {"type": ["string", "null"], "enum": [*OUTCOMES, None]},
         "review_required": {"type": "boolean"},
         "approval": {"type": ["object", "null"]},

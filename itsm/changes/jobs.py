@@ -1,4 +1,5 @@
-"""Timer: remind implementers before a change starts, flag changes that run past their end.
+"""Timer: remind implementers (and the affected people told of the change, see
+:mod:`itsm.changes.informing`) before a change starts, flag changes that run past their end.
 
 Both are worked out from stored times (``planned_start``, ``planned_end``) and remembered on the
 change (``reminded_for``, ``overrun_at``), so a worker that was down catches up once, and a
@@ -11,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from itsm.changes.conflicts import scheduled_changes
+from itsm.changes.informing import remind_affected
 from itsm.changes.workflow import IMPLEMENTING, SCHEDULED
 from itsm.notify.notifications import queue_notification
 from itsm.search.catalog import mark_changed
@@ -97,14 +99,16 @@ def change_reminders_job(ctx: Any) -> str | None:
     """The worker's job: both sweeps in one transaction."""
     hours = getattr(ctx.registry, "itsm_change_reminder_hours", DEFAULT_REMINDER_HOURS)
 
-    def sweep(root: Any) -> tuple[int, int]:
+    def sweep(root: Any) -> tuple[int, int, int]:
         now = ctx.now()
         return (
             remind_implementers(root, ctx.registry, now, hours),
             flag_overruns(root, ctx.registry, now),
+            remind_affected(root, ctx.registry, now, hours),
         )
 
-    reminded, flagged = ctx.transact(sweep)
-    if not (reminded or flagged):
+    reminded, flagged, affected = ctx.transact(sweep)
+    if not (reminded or flagged or affected):
         return None
-    return f"reminded {reminded}, flagged {flagged}"
+    said = f"reminded {reminded}, flagged {flagged}"
+    return said + (f", told {affected} affected changes' people" if affected else "")

@@ -45,6 +45,13 @@ class Change(Ticket):
     # Reminders (itsm.changes.jobs): the planned start the implementer was reminded of,
     # and when the change was found still implementing after its planned end.
     reminded_for: datetime | None = None
+    # "Inform the affected people" (itsm.changes.informing): who was told, when, of which
+    # window; the planned start their reminder was for; how the closing notice ended.
+    informed: tuple[str, ...] = ()
+    informed_at: datetime | None = None
+    informed_window: tuple[datetime | None, datetime | None] | None = None
+    affected_reminded_for: datetime | None = None
+    affected_closed_notice = ""
     overrun_at: datetime | None = None
 
     @property

@@ -49,6 +49,8 @@ def change_json(change: Any) -> dict[str, Any]:
         "problem": change.problem or None,
         "caused_incidents": list(change.caused_incidents),
         "overrunning": change.overrunning,
+        "informed": list(change.informed),
+        "informed_at": iso(change.informed_at),
         "conflicts": current_conflicts(find_root(change), change),
         "override_reason": change.override_reason,
         "outcome": change.outcome or None,
