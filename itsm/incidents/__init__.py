@@ -13,6 +13,11 @@ def includeme(config: Any) -> None:
     config.include("itsm.incidents.api")
     config.add_static_view("incidents-static", "itsm:incidents/static", cache_max_age=3600)
     config.scan("itsm.incidents.views")
+    config.add_request_method(
+        "itsm.incidents.expected.form_table", "itsm_expected_wait", reify=True
+    )
+    config.add_request_method("itsm.incidents.expected.ticket_words", "itsm_ticket_wait")
+    config.include("itsm.incidents.api_expected")
     config.include("itsm.incidents.api_export")
     config.scan("itsm.incidents.views_export")
     config.add_itsm_home_section(home_section)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from itsm.incidents.expected import mail_words
 from itsm.notify.notifications import queue_notification
 from itsm.tickets.context import ActionContext
 
@@ -38,6 +39,7 @@ def _send(
 def received(ctx: ActionContext, incident: Any, in_reply_to: str = "") -> None:
     # Sent even when the requester reported it themselves: the mail carries the number.
     # ``in_reply_to``: the Message-ID of the mail the incident was made from (itsm.mailin).
+    # The mail says when to expect a first answer and a resolution (itsm.incidents.expected).
     queue_notification(
         ctx.root,
         ctx.registry,
@@ -49,6 +51,7 @@ def received(ctx: ActionContext, incident: Any, in_reply_to: str = "") -> None:
         event="received",
         actor=ctx.actor,
         in_reply_to=in_reply_to,
+        expected=mail_words(ctx.root, incident),
     )
 
 
