@@ -69,6 +69,36 @@ def incidents_waiting(request: Any) -> list[WaitingItem]:
     return waiting
 
 
+def requests_to_rate(request: Any) -> list[WaitingItem]:
+    """Delivered service requests the caller has not rated yet (the same survey as incidents)."""
+    login = request.identity.login
+    _total, items = search(
+        request.itsm_root,
+        kind="request",
+        requester=login,
+        status=["resolved", "closed"],
+        sort="updated",
+        reverse=True,
+        per_page=WAITING_LIMIT,
+    )
+    waiting = []
+    for ticket in items:
+        if not satisfaction.can_rate(ticket, login) or getattr(ticket, "survey", None) is None:
+            continue
+        url = request.resource_url(ticket)
+        waiting.append(
+            WaitingItem(
+                "rate",
+                ticket.number,
+                ticket.title,
+                url,
+                _("Delivered: how did we do?"),
+                rate_url=url + "@@satisfaction",
+            )
+        )
+    return waiting
+
+
 POPULAR_LIMIT = 6
 
 

@@ -52,6 +52,9 @@ def test_delivered_request_mails_a_survey_link_that_works_once(app: Any) -> None
 def test_requester_rates_in_the_portal_and_the_api(app: Any) -> None:
     first, second = _delivered(app), _delivered(app)
     employee = logged_in(app, "employee")
+    # "Waiting for me" on the portal offers the rating.
+    waiting = employee.get("/").html.find(id="portal-waiting")
+    assert first in waiting.text and f"/requests/{first}/@@satisfaction" in str(waiting)
     page = employee.get(f"/requests/{first}")
     assert page.html.find(id="rate-request") is not None
     form = employee.get(f"/requests/{first}/@@satisfaction").forms["survey-form"]
