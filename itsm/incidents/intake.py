@@ -8,7 +8,7 @@ from typing import Any
 from itsm.events import ObjectCreated
 from itsm.i18n import _, localizer_for
 from itsm.incidents import clocks, notices
-from itsm.incidents.assignment import pick_assignee, rotate_in_own_transaction
+from itsm.incidents.assignment import pick_assignee, rotate_in_transaction
 from itsm.incidents.models import Incident, IncidentSettings
 from itsm.incidents.routing import classify
 from itsm.incidents.schemas import field_errors
@@ -110,9 +110,7 @@ def create_incident(
             group,
             root["people"].values(),
             lambda login: open_load(root, login),
-            lambda available: rotate_in_own_transaction(
-                root._p_jar.db(), group.__name__, available
-            ),
+            lambda available: rotate_in_transaction(group, available),
         )
         reasons.append(_assignment_reason(choice))
         if choice.assignee:

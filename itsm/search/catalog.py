@@ -175,13 +175,23 @@ def ensure_catalog(root: Any) -> list[str]:
 
 
 def new_docid(root: Any) -> int:
-    """A random unused docid. Random, not sequential, so concurrent creators write to
-    different BTree buckets instead of conflicting on the last one (PITFALLS.md)."""
+    """An unused docid: the one after this connection's previous docid, or a random one.
+
+    Runs from a random start, not one global sequence: concurrent creators in other processes
+    (each its own connection, each its own run) write to different BTree buckets instead of
+    conflicting on the last one (PITFALLS.md), while the creates of one connection fill the
+    same buckets of every docid-keyed index: a bulk load writes each bucket once per
+    transaction instead of once per ticket. The run is a volatile attribute of the root, so
+    it starts afresh at random whenever the root object is reloaded."""
     objects = root.catalog_objects
-    while True:
+    docid = getattr(root, "_v_next_docid", 0)
+    while not 0 < docid <= DOCID_MAX or docid in objects:
         docid = random.randint(1, DOCID_MAX)
-        if docid not in objects:
-            return docid
+    try:
+        root._v_next_docid = docid + 1
+    except AttributeError:  # a root that takes no attributes: random docids every time
+        pass
+    return docid
 
 
 def _docid_of(obj: Any) -> int:

@@ -112,11 +112,15 @@ def test_ensure_catalog_adds_a_missing_index_filled_with_existing_objects(root):
     assert found(root, category="vpn") == {ticket.number}
 
 
-def test_new_docid_is_random_and_retries_on_collision(root, monkeypatch):
+def test_new_docid_runs_from_a_random_start_and_retries_on_collision(root, monkeypatch):
     taken = make_ticket(root).docid
-    draws = iter([taken, 42])
+    assert new_docid(root) == taken + 1  # the run goes on
+    root._v_next_docid = 0  # as after the root object was reloaded
+    draws = iter([taken, 42, 7])
     monkeypatch.setattr(random, "randint", lambda a, b: next(draws))
-    assert new_docid(root) == 42
+    assert new_docid(root) == 42  # the first draw was taken
+    root.catalog_objects[43] = root.catalog_objects[taken]
+    assert new_docid(root) == 7  # the run ran into a taken docid: a new random start
 
 
 def test_an_object_without_docid_is_refused(root):
