@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from itsm.i18n import _
-from itsm.notify.render import render_mail, split_document
+from itsm.notify.render import render_mail, split_document, split_rendered
 
 VALUES = {
     "name": "Elena Employee",
@@ -59,6 +61,44 @@ def test_text_part_of_a_document():
     )
     assert mail.subject == "Two words"
     assert mail.text == "Head\n\nA bold & link <http://x/1>\n\n- one\n- two\n\nhttp://x/2\n"
+
+
+_TAGS = ("p", "pre", "table", "tr", "th", "td", "a", "b", "br", "li", "ul", "h1", "span")
+_TEXT = st.lists(
+    st.sampled_from([*"ab cé Я\n\t<>&;\"'/=-", "&amp;", "&lt;", "&#1071;"]), max_size=12
+).map("".join)
+
+
+@st.composite
+def _documents(draw, depth=0):
+    parts = []
+    for _n in range(draw(st.integers(0, 4))):
+        if depth < 3 and draw(st.booleans()):
+            tag = draw(st.sampled_from(_TAGS))
+            quote = draw(st.sampled_from(['"', "'"]))
+            value = draw(_TEXT).replace(quote, "").replace("<", "")
+            attrs = f" href={quote}{value}{quote}" if draw(st.booleans()) else ""
+            inner = draw(_documents(depth + 1))
+            parts.append(f"<{tag}{attrs}>{inner}</{tag}>" if tag != "br" else "<br/>")
+        else:
+            parts.append(draw(_TEXT).replace("<", "&lt;").replace(">", "&gt;"))
+    return "".join(parts)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_documents(), _documents())
+def test_the_fast_text_maker_agrees_with_html_parser(title, body):
+    document = f"<!DOCTYPE html><html><head><title>{title}</title></head><body>{body}</body></html>"
+    assert split_rendered(document) == split_document(document)
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_rendered_mails_agree_with_html_parser(app, language):
+    body = "Line one\n  <b>not markup</b> & more\n\nlast"
+    mail = render_mail(
+        app.registry, "ticket_event", language, body=body, survey_url="http://x/?a=1&b=2", **VALUES
+    )
+    assert mail == split_document(mail.html)
 
 
 def test_template_names_cannot_leave_the_template_folder(app):
