@@ -51,3 +51,32 @@ def test_a_rotation_that_cannot_see_the_group_falls_back_to_the_group_itself():
     group = SupportGroup("Network", strategy="round_robin")
     decision = pick_assignee(group, PEOPLE, lambda _l: 0, rotate=lambda available: None)
     assert decision.assignee == "ann" and group.last_assigned == "ann"
+
+
+def test_the_round_robin_turn_moves_in_the_transaction_and_never_conflicts(tmp_path):
+    import transaction
+    import ZODB
+    from ZODB.FileStorage import FileStorage
+
+    from itsm.incidents.assignment import rotate_in_transaction
+
+    db = ZODB.DB(FileStorage(str(tmp_path / "Data.fs")))
+    with db.transaction() as conn:
+        group = conn.root()["group"] = SupportGroup("Network", strategy="round_robin")
+        group.last_assigned = "ann"  # a group from before the Turn: it carries on from there
+    available = ["ann", "bob", "cid"]
+    tm1, tm2 = transaction.TransactionManager(), transaction.TransactionManager()
+    one, two = db.open(transaction_manager=tm1), db.open(transaction_manager=tm2)
+    assert rotate_in_transaction(one.root()["group"], available) == "bob"
+    tm1.commit()
+    tm1.begin(), tm2.begin()
+    # Two processes assigning at the same moment: both commit, the later state wins.
+    assert rotate_in_transaction(one.root()["group"], available) == "cid"
+    assert rotate_in_transaction(two.root()["group"], available) == "cid"
+    tm1.commit()
+    tm2.commit()
+    tm1.begin()
+    assert rotate_in_transaction(one.root()["group"], available) == "ann"
+    tm1.commit()
+    one.close(), two.close()
+    db.close()
