@@ -1,8 +1,8 @@
 """The email channel at scale: 10,000 mails into a desk with 100,000 incidents.
 
-Loads ``--incidents`` incidents (default 100,000) the way ``bench/incidents_bench.py`` does
-(``create_incident``, about 80 % resolved or closed, requesters ``employee`` and
-``employee2``), adds ``--people`` employees who write to the desk, then pipes ``--mails``
+Loads ``--incidents`` incidents (default 100,000) with ``bench/load.py`` (``create_incident``
+in bulk transactions, about 80 % resolved or closed, requested by ``employee``, ``employee2``
+and the ``--people`` employees, who also write to the desk), then pipes ``--mails``
 mails (default 10,000) in through the path ``itsm-mail-in`` uses:
 
 - ``--via http`` (default; what ``itsm-mail-in`` does beside a desk on FileStorage): the
@@ -60,8 +60,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from incidents_bench import EN, RU, free_port, load  # noqa: E402 - after sys.path
 from incidents_bench import settings_for as desk_settings  # noqa: E402
+from load import EN, RU, free_port, write_ini  # noqa: E402 - after sys.path
+from load import load as bulk_load  # noqa: E402
 
 #: The share of each kind of mail in the feed.
 MIX = (
@@ -473,7 +474,8 @@ def prepare(directory: Path, incidents: int, people: int) -> None:
         return
     started = time.perf_counter()
     if not (directory / "Data.fs").exists():
-        load(directory, incidents)
+        # bench/load.py: the app's create path in bulk transactions, the same people.
+        bulk_load(write_ini(directory / "load.ini"), incidents, people=people)
     else:
         print(f"{directory} holds a load that stopped part way: using it as it is")
     add_people(directory, people)
