@@ -23,7 +23,7 @@ from itsm.i18n import _
 from itsm.incidents import actions
 from itsm.incidents.intake import IntakeError, create_incident
 from itsm.incidents.models import Incident, Incidents, IncidentSettings
-from itsm.incidents.queries import QUEUES, SORTS, list_incidents
+from itsm.incidents.queries import QUEUES, SORTS, list_incidents, queue_counts
 from itsm.incidents.schemas import (
     IMPACT_CHOICES,
     MAX_CIS,
@@ -373,10 +373,7 @@ def incident_list(context: Incidents, request: Any) -> dict[str, Any]:
     pages = max(1, math.ceil(total / PER_PAGE))
     now = datetime.now(UTC)
     people = People(root)
-    counts: dict[str, int] = {}
-    if staff:
-        for queue in QUEUES:
-            counts[queue], _items = list_incidents(request, {"queue": queue}, page=1, per_page=1)
+    counts = queue_counts(request) if staff else {}
     groups = root["settings"]["groups"]
     known = open_known_errors(root) if staff else []
     return {
@@ -424,10 +421,7 @@ def home_summary(request: Any) -> dict[str, Any]:
     if request.identity is None:
         return {}
     if is_staff(request):
-        counts = {}
-        for queue in QUEUES:
-            counts[queue], _items = list_incidents(request, {"queue": queue}, page=1, per_page=1)
-        return {"staff": True, "queues": QUEUES, "counts": counts}
+        return {"staff": True, "queues": QUEUES, "counts": queue_counts(request)}
     total, items = list_incidents(request, {"sort": "updated"}, page=1, per_page=5)
     return {
         "staff": False,

@@ -21,6 +21,7 @@ from itertools import chain, islice
 from typing import Any, overload
 
 from BTrees.LOBTree import LOBTree
+from BTrees.OOBTree import OOBTree
 from hypatia.catalog import Catalog
 from hypatia.field import FieldIndex
 from hypatia.keyword import KeywordIndex
@@ -33,6 +34,7 @@ from persistent import Persistent
 from transaction.interfaces import ITransaction
 
 from itsm.search.stemming import SnowballStemmer, StopWordRemover, WordSplitter, stem_words
+from itsm.search.worklist import place
 
 FIELD_INDEXES = (
     "kind",
@@ -158,6 +160,11 @@ def ensure_catalog(root: Any) -> list[str]:
     if getattr(root, "catalog_objects", None) is None:
         root.catalog_objects = LOBTree()
         created.append("catalog_objects")
+    if getattr(root, "worklists", None) is None and not root.catalog_objects:
+        # A new (or empty) catalog starts with its work lists; an older database with
+        # tickets gets them from evolve step 3, which fills them from the catalog.
+        root.worklists = OOBTree()
+        created.append("worklists")
     catalog = getattr(root, "catalog", None)
     if catalog is None:
         root.catalog = make_catalog()
@@ -208,7 +215,9 @@ def index(root: Any, obj: Any) -> None:
     # Only write the map when needed: a reindex must not dirty its bucket for nothing.
     if objects.get(docid) is not obj:
         objects[docid] = obj
-    root.catalog.index_doc(docid, _Snapshot(obj))
+    snapshot = _Snapshot(obj)
+    root.catalog.index_doc(docid, snapshot)
+    place(root, docid, snapshot.index_data())
 
 
 def reindex(root: Any, obj: Any) -> None:
@@ -217,7 +226,9 @@ def reindex(root: Any, obj: Any) -> None:
     objects = root.catalog_objects
     if objects.get(docid) is not obj:
         objects[docid] = obj
-    root.catalog.reindex_doc(docid, _Snapshot(obj))
+    snapshot = _Snapshot(obj)
+    root.catalog.reindex_doc(docid, snapshot)
+    place(root, docid, snapshot.index_data())
 
 
 def unindex(root: Any, obj: Any) -> None:
@@ -225,6 +236,7 @@ def unindex(root: Any, obj: Any) -> None:
     docid = _docid_of(obj)
     root.catalog.unindex_doc(docid)
     root.catalog_objects.pop(docid, None)
+    place(root, docid, None)
 
 
 # -- reindexing at commit -------------------------------------------------------------------

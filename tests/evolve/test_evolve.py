@@ -69,7 +69,7 @@ def test_itsm_evolve_command(tmp_path, app_registry):
         [sys.executable, "-m", "itsm.scripts.evolve", str(ini)], capture_output=True, text=True
     )
     assert first.returncode == 0, first.stderr
-    assert "generation 0 -> 2" in first.stdout
+    assert "generation 0 -> 3" in first.stdout
     second = subprocess.run(
         [sys.executable, "-m", "itsm.scripts.evolve", str(ini)], capture_output=True, text=True
     )
@@ -100,7 +100,7 @@ def test_step_2_gives_an_old_tree_its_typed_containers_and_keeps_their_items(
     done = evolve(lambda: conn.root()["itsm"], tm, STEPS)
     with tm:
         root = conn.root()["itsm"]
-        assert done == [2] and root.generation == 2
+        assert done == [2, 3] and root.generation == 3
         assert type(root["incidents"]) is Incidents and type(root["kb"]) is KnowledgeBase
         assert root["kb"]["KB-000001"].__parent__ is root["kb"] and len(root["kb"]) == 1
     conn.close()
