@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from itsm.i18n import _
@@ -210,6 +211,48 @@ def elapsed(
     spans = closed + ([(open_from, now_us)] if open_from is not None else [])
     paused = sum(_business_us(cal, low, high) for low, high in spans)
     return (_business_us(cal, start_us, now_us) - paused) / 1_000_000
+
+
+_HOUR_US = 3_600_000_000
+
+
+def _same(kept: tuple[Any, ...], now: tuple[Any, ...]) -> bool:
+    return all(a is b for a, b in zip(kept, now, strict=True))
+
+
+def elapsed_kept(
+    cal: BusinessCalendar,
+    start: datetime,
+    now: datetime,
+    pauses: Sequence[Pause],
+    memo: dict[Any, Any],
+    key: Any,
+    same: tuple[Any, ...],
+) -> float:
+    """:func:`elapsed`, exactly, reusing the business time up to the last full hour kept in
+    ``memo[key]``, if it was counted for the very same objects ``same`` (the start, pauses,
+    targets and calendar as stored: any change replaces one of them).
+
+    Business time is a sum of whole microseconds over working spans, so counting up to the
+    hour and from there to ``now`` gives the same integer as counting at once; when a pause
+    is open or ends after that hour, it is simply counted whole.
+    """
+    start_us, now_us = _to_us(start), _to_us(now)
+    hour = now_us - now_us % _HOUR_US
+    if hour <= start_us or any(
+        end is None or _to_us(end) > hour or _to_us(begin) >= hour for begin, end in pauses
+    ):
+        return elapsed(cal, start, now, pauses)
+    kept = memo.get(key)
+    if kept is not None and kept[0] == hour and _same(kept[1], same):
+        base = kept[2]
+    else:
+        closed, _open = _pause_spans(pauses, start_us, hour)
+        base = _business_us(cal, start_us, hour) - sum(
+            _business_us(cal, low, high) for low, high in closed
+        )
+        memo[key] = (hour, same, base)
+    return (base + _business_us(cal, hour, now_us)) / 1_000_000
 
 
 def deadline(

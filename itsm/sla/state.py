@@ -321,8 +321,33 @@ class TicketSla(Persistent):
 
         For a finished clock, pauses after it stopped do not matter: the deadline stays put.
         """
+        return self._memo(("due", kind), self._inputs(kind), lambda: self._deadline(kind, 1.0))
+
+    def _deadline(self, kind: str, share: float) -> datetime | None:
         calendar, target, pauses = self._clock(kind)
-        return clock.deadline(calendar, self.started, target, pauses, self.finished_at(kind))
+        finished = self.finished_at(kind)
+        return clock.deadline(calendar, self.started, target * share, pauses, finished)
+
+    # The clocks are pure functions of a few attributes, and a list page asks each ticket for
+    # its deadlines several times a request (state, badge, JSON, index): each answer is kept
+    # on the object in memory (a volatile attribute: never stored, gone when the object is
+    # reloaded) together with the attribute values it came from, and reused while every one
+    # of them is still the very same object. Every change assigns new values (tuples and
+    # datetimes are immutable), so a kept answer is never one of an older state.
+
+    def _inputs(self, kind: str) -> tuple[Any, ...]:
+        return (self.started, self.pauses, self.finished_at(kind), self.targets, self.calendar)
+
+    def _memo(self, name: tuple[str, str], inputs: tuple[Any, ...], compute: Any) -> Any:
+        memo = getattr(self, "_v_memo", None)
+        if memo is None:
+            memo = self._v_memo = {}
+        kept = memo.get(name)
+        if kept is not None and all(a is b for a, b in zip(kept[0], inputs, strict=True)):
+            return kept[1]
+        value = compute()
+        memo[name] = (inputs, value)
+        return value
 
     @property
     def response_due(self) -> datetime | None:
@@ -334,15 +359,28 @@ class TicketSla(Persistent):
 
     def warn_at(self, kind: str) -> datetime | None:
         """When ``warn_share`` of the target will have elapsed (None while paused)."""
-        calendar, target, pauses = self._clock(kind)
-        share = target * self.warn_share
-        return clock.deadline(calendar, self.started, share, pauses, self.finished_at(kind))
+        inputs = (*self._inputs(kind), self.warn_share)
+        return self._memo(("warn", kind), inputs, lambda: self._deadline(kind, self.warn_share))
 
     def remaining(self, kind: str, now: datetime) -> float:
         """Business seconds left on ``kind`` at ``now``: negative when overdue, fixed once done."""
         calendar, target, pauses = self._clock(kind)
-        until = self.finished_at(kind) or _utc(now)
-        return target - clock.elapsed(calendar, self.started, until, pauses)
+        finished = self.finished_at(kind)
+        if finished is not None:
+            inputs = self._inputs(kind)
+            spent = self._memo(
+                ("spent", kind),
+                inputs,
+                lambda: clock.elapsed(calendar, self.started, finished, pauses),
+            )
+            return target - spent
+        # Running: the business time up to the last full hour is kept, the rest is counted.
+        memo = getattr(self, "_v_memo", None)
+        if memo is None:
+            memo = self._v_memo = {}
+        same = (self.started, self.pauses, self.targets, self.calendar)
+        kept = clock.elapsed_kept(calendar, self.started, _utc(now), pauses, memo, kind, same)
+        return target - kept
 
     def state(self, kind: str, now: datetime) -> str:
         """One of "running", "paused", "warning", "breached", "met" at ``now``."""

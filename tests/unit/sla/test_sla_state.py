@@ -304,3 +304,55 @@ def test_a_sweep_following_next_check_at_announces_each_target_at_most_once(
     if sla.responded_at is None:
         assert sla.breached_response is not None
     assert sla.breached_resolution is not None  # never resolved: the sweep ends at the breach
+
+
+def _fresh(sla: TicketSla, kind: str, now: datetime) -> tuple:
+    """The answers computed from scratch (no kept values), for comparison."""
+    from itsm.sla import clock
+
+    calendar, target, pauses = sla._clock(kind)
+    finished = sla.finished_at(kind)
+    due = clock.deadline(calendar, sla.started, target, pauses, finished)
+    warn = clock.deadline(calendar, sla.started, target * sla.warn_share, pauses, finished)
+    spent = clock.elapsed(calendar, sla.started, finished or now, pauses)
+    return due, warn, target - spent
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    priority=st.integers(1, 5),
+    steps=st.lists(
+        st.tuples(
+            st.sampled_from(["pause", "resume", "respond", "resolve", "reopen", "retarget", "ask"]),
+            st.integers(1, 36 * 3600),
+        ),
+        max_size=12,
+    ),
+)
+def test_kept_clock_answers_equal_fresh_ones_after_every_change(priority, steps):
+    """Deadlines and time left are kept on the record between calls (itsm.sla.state._memo,
+    clock.elapsed_kept); after any change they must equal what a fresh computation gives."""
+    policy = DEFAULT_INCIDENT_POLICY
+    now = msk(2025, 6, 9, 10, 17)
+    sla = incident(priority, now)
+    for action, seconds in steps:
+        now += timedelta(seconds=seconds)
+        if action == "pause":
+            sla.pause(now, "a")
+        elif action == "resume":
+            sla.resume(now, "a")
+        elif action == "respond":
+            sla.respond(now, "a")
+        elif action == "resolve":
+            sla.resolve(now, "a")
+        elif action == "reopen":
+            sla.reopen(now, "a")
+        elif action == "retarget":
+            new = 1 + (sla.priority % 5)
+            sla.retarget(new, policy.target(new), now, "a")
+        for kind in ("response", "resolution"):
+            for later in (now, now + timedelta(minutes=59), now + timedelta(hours=3)):
+                kept = (sla.due(kind), sla.warn_at(kind), sla.remaining(kind, later))
+                assert kept == _fresh(sla, kind, later)
+                # Asked again (now from what was kept): the same.
+                assert (sla.due(kind), sla.warn_at(kind), sla.remaining(kind, later)) == kept
