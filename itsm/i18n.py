@@ -35,9 +35,14 @@ class _NestedTranslator:
     English titles (translationstring leaves mapping values as they are)."""
 
     nested = True
+    #: Message lookups kept (msgid, domain, context, default -> the catalogue's text); a page
+    #: translates the same few hundred messages on every request. Cleared when this full, so
+    #: odd strings passed to translate cannot grow it without bound.
+    KEEP = 20_000
 
     def __init__(self, translator: Any) -> None:
         self.translator = translator
+        self._raw: dict[tuple[Any, ...], Any] = {}
 
     def __call__(
         self, tstring: Any, domain: Any = None, mapping: Any = None, context: Any = None
@@ -48,7 +53,27 @@ class _NestedTranslator:
                 key: self(value) if isinstance(value, TranslationString) else value
                 for key, value in values.items()
             }
-        return self.translator(tstring, domain=domain, mapping=mapping, context=context)
+        # What translationstring's translator does, with the catalogue lookup kept: the text
+        # found for a message depends on its msgid, domain, context and default only, and the
+        # mapping is interpolated into it afterwards.
+        if not hasattr(tstring, "interpolate"):
+            tstring = TranslationString(tstring, domain=domain, mapping=mapping, context=context)
+        elif mapping:
+            merged = {**tstring.mapping, **mapping} if tstring.mapping else mapping
+            tstring = TranslationString(tstring, domain=domain, mapping=merged, context=context)
+        domain = domain or tstring.domain
+        context = context or tstring.context
+        key = (str(tstring), domain, context, tstring.default)
+        raw = self._raw.get(key)
+        if raw is None:
+            plain = TranslationString(key[0], domain=domain, default=key[3], context=context)
+            raw = self.translator(plain)
+            if len(self._raw) >= self.KEEP:
+                self._raw.clear()
+            self._raw[key] = raw
+        if raw and "$" in raw and tstring.mapping:
+            return tstring.interpolate(raw)
+        return raw
 
 
 def _nested_localizer(event: Any) -> None:

@@ -16,6 +16,8 @@ from typing import Any
 import deform
 from pyramid.csrf import get_csrf_token
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
+from pyramid.i18n import TranslationString
+from pyramid.renderers import get_renderer
 from pyramid.response import Response
 from pyramid.view import view_config
 
@@ -126,7 +128,7 @@ def split_numbers(text: str) -> list[str]:
     ]
 
 
-def sla_badge(incident: Any, now: datetime, request: Any) -> dict[str, Any] | None:
+def sla_badge(incident: Any, now: datetime, request: Any, tr: Any = None) -> dict[str, Any] | None:
     """The clock that matters now (response until answered, then resolution) for a list row."""
     sla = incident.sla
     if sla is None:
@@ -134,15 +136,16 @@ def sla_badge(incident: Any, now: datetime, request: Any) -> dict[str, Any] | No
     kind = "response" if sla.finished_at("response") is None else "resolution"
     if incident.status not in OPEN_STATES:
         kind = "resolution"
-    return clock_info(sla, kind, now, request)
+    return clock_info(sla, kind, now, request, tr)
 
 
-def clock_info(sla: Any, kind: str, now: datetime, request: Any) -> dict[str, Any]:
-    """One SLA clock for display: its state and the time left (or over), in business time."""
+def clock_info(sla: Any, kind: str, now: datetime, request: Any, tr: Any = None) -> dict[str, Any]:
+    """One SLA clock for display: its state and the time left (or over), in business time.
+    ``tr`` translates (a :class:`Translated` of the request, or the plain localizer)."""
     state = sla.state(kind, now)
     remaining = sla.remaining(kind, now)
     # Translated now: a mapping value that is itself a TranslationString stays untranslated.
-    time = translate(request, duration(remaining))
+    time = tr(duration(remaining)) if tr is not None else translate(request, duration(remaining))
     if state in ("running", "warning"):
         text = _("${time} left", mapping={"time": time})
     elif state == "breached" and remaining < 0:
@@ -376,14 +379,14 @@ def incident_list(context: Incidents, request: Any) -> dict[str, Any]:
     counts = queue_counts(request) if staff else {}
     groups = root["settings"]["groups"]
     known = open_known_errors(root) if staff else []
+    rows = list_rows(request, items, now, staff, known, people)
     return {
         "staff": staff,
         "filters": filters,
-        "known_error_of": lambda incident: next(
-            (p for p in known if p.number == incident.problem or matches(p, incident)), None
-        ),
         "total": total,
         "items": items,
+        "rows": rows,
+        "rows_macro": get_renderer(ROWS_PT).implementation().macros["rows"],
         "page": filters.page,
         "pages": pages,
         "queues": QUEUES,
@@ -398,13 +401,111 @@ def incident_list(context: Incidents, request: Any) -> dict[str, Any]:
         "categories": settings.categories,
         "people": people,
         "now": now,
-        "sla_badge": lambda incident: sla_badge(incident, now, request),
-        "display_time": display_time,
-        "iso_time": iso_time,
         "page_url": lambda **changes: request.resource_url(
             context, query=filters.query(staff, **changes)
         ),
     }
+
+
+ROWS_PT = "itsm:incidents/templates/rows.pt"
+
+
+@dataclass
+class Row:
+    """One line of an incident list, every text final (translated, formatted): the row macro
+    (``rows.pt``) only places and escapes them. Built from the incident in the request, so a
+    row is never older than the incident."""
+
+    number: str
+    url: str
+    title: str
+    major: bool
+    status: str
+    status_title: str
+    next_step: str
+    priority: int
+    priority_title: str
+    group: str
+    assignee: str
+    updated_iso: str
+    updated: str
+    select_label: str
+    sla: dict[str, Any] | None = None
+    known_error: Any = None
+    incident: Any = None  # the incident itself, for what a row asks of it (expected wait)
+
+
+class Translated:
+    """Translations of one request, each looked up once: a list page shows the same status,
+    priority and SLA titles on every row, and each lookup costs a trip through the localizer."""
+
+    def __init__(self, request: Any) -> None:
+        self.request = request
+        self._done: dict[Any, str] = {}
+
+    def __call__(self, term: Any) -> str:
+        if not hasattr(term, "interpolate"):
+            return str(term)
+        # The message once, its mapping put in per call (as translationstring does): "3 h
+        # 20 min left" and "5 min left" share one lookup. Mapping values here are final text.
+        key = (str(term), term.default, term.domain)
+        raw = self._done.get(key)
+        if raw is None:
+            plain = TranslationString(key[0], domain=term.domain, default=term.default)
+            raw = self._done[key] = translate(self.request, plain)
+        if raw and "$" in raw and term.mapping:
+            return term.interpolate(raw)
+        return raw
+
+    def pattern(self, term: Any, name: str) -> str:
+        """``term`` translated with ``${name}`` left in place, for str.replace per row."""
+        return self(_(str(term), default=term.default, mapping={name: "${" + name + "}"}))
+
+
+SELECT_LABEL = _("Select ${number}")
+
+
+def list_rows(
+    request: Any, items: Iterable[Any], now: datetime, staff: bool, known: list[Any], people: Any
+) -> list[Row]:
+    """The rows of an incident list page."""
+    tr = Translated(request)
+    base = request.resource_url(request.itsm_root["incidents"])
+    select = tr.pattern(SELECT_LABEL, "number")
+    rows = []
+    for incident in items:
+        number, status, priority = incident.number, incident.status, incident.priority
+        row = Row(
+            number=number,
+            url=f"{base}{number}/",
+            title=incident.title,
+            major=bool(incident.major),
+            status=status,
+            status_title=tr(STATE_TITLES.get(status, status)),
+            next_step=tr(NEXT_STEP.get(status, "")),
+            priority=priority,
+            priority_title=tr(PRIORITY_TITLES.get(priority, priority)),
+            group=incident.group or "—",
+            assignee=people.name(incident.assignee) or "—",
+            updated_iso=iso_time(incident.updated),
+            updated=display_time(incident.updated),
+            select_label=select.replace("${number}", number),
+            incident=incident,
+        )
+        if staff:
+            badge = sla_badge(incident, now, request, tr)
+            if badge is not None:
+                text = badge["text"]
+                row.sla = {
+                    "state": badge["state"],
+                    "title": tr(badge["title"]),
+                    "text": tr(text) if text else tr(badge["state_title"]),
+                }
+            row.known_error = next(
+                (p for p in known if p.number == incident.problem or matches(p, incident)), None
+            )
+        rows.append(row)
+    return rows
 
 
 SORT_TITLES = {

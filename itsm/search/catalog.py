@@ -380,14 +380,39 @@ class AllWords(Comparator):
         return f"{self.index.qname()} has all words of {self._value!r}"
 
 
+class StoredEq(Eq):
+    """Eq on a field index answered with the index's own docid set of the value, not a copy.
+
+    hypatia's Eq unions the sets of a range of one value into a new set: for ``kind`` or
+    ``open`` that copies a set as large as all tickets on every query. The stored set is only
+    read (intersected, counted, sorted), never changed, by :func:`search`.
+    """
+
+    def stored(self) -> Any:
+        found = self.index._fwd_index.get(self._value)
+        return found if found is not None else self.index.family.IF.Set()
+
+    def _apply(self, names: Any) -> Any:
+        return self.stored()
+
+
 def _match(index: Any, value: Any) -> Query | None:
     """Eq for one value, Any for a list; None for an empty list (matches nothing)."""
     if isinstance(value, str | int | float | bool):
-        return Eq(index, value)
+        return _eq(index, value)
     values = list(value)
     if not values:
         return None
-    return Eq(index, values[0]) if len(values) == 1 else AnyOf(index, values)
+    return _eq(index, values[0]) if len(values) == 1 else AnyOf(index, values)
+
+
+def _eq(index: Any, value: Any) -> Query:
+    return StoredEq(index, value) if isinstance(index, FieldIndex) else Eq(index, value)
+
+
+def _size(query: Query) -> int:
+    """How many docids a query's set has, where that is known without running it."""
+    return len(query.stored()) if isinstance(query, StoredEq) else DOCID_MAX
 
 
 def _timestamp(value: float | datetime) -> float:
@@ -476,8 +501,13 @@ def search(
         queries.append(AllWords(catalog[TEXT_INDEX], text))
 
     if queries:
+        # The smallest stored sets first: each intersection then costs at most their size.
+        # Text stays last (see above); the sort is stable for the others.
+        fields = sorted((q for q in queries if not isinstance(q, AllWords)), key=_size)
+        queries = fields + [q for q in queries if isinstance(q, AllWords)]
         query = queries[0] if len(queries) == 1 else And(*queries)
-        docids = query.execute(resolver=objects.get).ids
+        # optimize=False: hypatia's optimiser would rebuild the Eq queries as its own.
+        docids = query.execute(optimize=False, resolver=objects.get).ids
     else:
         docids = catalog.family.IF.Set(objects.keys())
     total = len(docids)
