@@ -40,6 +40,25 @@ class OpenApiSpec:
         self.version = version
         self.paths: dict[str, dict[str, Any]] = {}
         self.schemas: dict[str, Any] = {"Error": ERROR_SCHEMA}
+        # Validators built once per schema (by identity: operations keep their schema dicts
+        # for the life of the app). Building one runs check_schema against the metaschema,
+        # which cost a list request more than validating its parameters.
+        self._validators: dict[tuple[int, Any], tuple[Any, Any]] = {}
+
+    def validator(self, schema: dict[str, Any], cls: Any = None) -> Any:
+        """The jsonschema validator of ``schema`` (with the components inlined), made once;
+        ``cls`` None picks the class as ``jsonschema.validate`` does (and checks the schema)."""
+        kept = self._validators.get((id(schema), cls))
+        if kept is not None and kept[0] is schema:
+            return kept[1]
+        full = _resolver_schema(self, schema)
+        chosen = cls
+        if chosen is None:
+            chosen = jsonschema.validators.validator_for(full)
+            chosen.check_schema(full)
+        validator = chosen(full)
+        self._validators[(id(schema), cls)] = (schema, validator)
+        return validator
 
     def add(self, path: str, method: str, operation: dict[str, Any]) -> None:
         self.paths.setdefault(path, {})[method.lower()] = operation
@@ -128,9 +147,9 @@ def validate_request(spec: OpenApiSpec, operation: dict[str, Any], request: Any)
                 fields[name] = _("Required")
             continue
         value = _coerce_query(request.GET[name], schema)
-        try:
-            jsonschema.validate(value, _resolver_schema(spec, schema))
-        except jsonschema.ValidationError as err:
+        # As jsonschema.validate(value, schema), with the validator kept.
+        err = jsonschema.exceptions.best_match(spec.validator(schema).iter_errors(value))
+        if err is not None:
             fields[name] = _field_errors(err)[1]
     body_spec = operation.get("requestBody")
     if body_spec is not None:
@@ -146,7 +165,7 @@ def validate_request(spec: OpenApiSpec, operation: dict[str, Any], request: Any)
                 body = json.loads(request.body)
             except (ValueError, UnicodeDecodeError):
                 raise ApiError(400, "invalid", _("The body is not valid JSON.")) from None
-            validator = jsonschema.Draft7Validator(_resolver_schema(spec, schema))
+            validator = spec.validator(schema, jsonschema.Draft7Validator)
             for err in sorted(validator.iter_errors(body), key=lambda e: list(e.absolute_path)):
                 key, message = _field_errors(err)
                 fields.setdefault(key, message)
