@@ -15,6 +15,7 @@ from typing import Any
 
 import deform
 from pyramid.csrf import get_csrf_token
+from pyramid.encode import urlencode
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.i18n import TranslationString
 from pyramid.renderers import get_renderer
@@ -401,10 +402,20 @@ def incident_list(context: Incidents, request: Any) -> dict[str, Any]:
         "categories": settings.categories,
         "people": people,
         "now": now,
-        "page_url": lambda **changes: request.resource_url(
-            context, query=filters.query(staff, **changes)
-        ),
+        "page_url": page_urls(request, context, filters, staff),
     }
+
+
+def page_urls(request: Any, context: Any, filters: ListFilters, staff: bool) -> Any:
+    """``page_url(**changes)``: the list's address with the filters kept, built as
+    ``request.resource_url(context, query=...)`` does but from one base (a page has a dozen)."""
+    base = request.resource_url(context)
+
+    def page_url(**changes: Any) -> str:
+        query = filters.query(staff, **changes)
+        return f"{base}?{urlencode(query, doseq=True)}" if query else base
+
+    return page_url
 
 
 ROWS_PT = "itsm:incidents/templates/rows.pt"
