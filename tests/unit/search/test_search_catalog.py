@@ -393,3 +393,52 @@ def test_the_catalog_survives_commit_and_reopen(tmp_path):
         assert search(app, text="принтер")[0] == 2
     conn.close()
     db.close()
+
+
+def test_stored_eq_answers_like_a_scan_of_the_objects_small_and_large_sets(root):
+    """StoredEq (the index's own sets, looked up one by one against a much larger set) gives
+    what filtering every object gives, in the catalog's order, for small and large matches."""
+    rng = random.Random(3)
+    made = []
+    for n in range(600):
+        made.append(
+            make_ticket(
+                root,
+                age_minutes=n,
+                kind="incident" if n % 100 else "problem",
+                status=rng.choice(["new", "assigned", "resolved"]),
+                group=rng.choice(["Network", "Service Desk", ""]),
+                assignee=rng.choice(["agent", "", "agent2"]),
+                priority=rng.randint(1, 5),
+                is_open=rng.random() < 0.7,
+                title=rng.choice(["printer jam", "vpn down", "принтер не печатает"]),
+            )
+        )
+    queries = [
+        {"kind": "problem", "open": True},  # a few against many
+        {"kind": "incident", "open": True, "group": "Network"},
+        {"kind": "incident", "assignee": "", "status": ["new", "assigned"]},
+        {"kind": "problem", "open": True, "text": "printer"},
+        {"kind": "incident", "priority": 1, "text": "принтер"},
+    ]
+    for query in queries:
+
+        def wanted(t: Any, query: dict = query) -> bool:
+            for name, value in query.items():
+                if name == "text":
+                    if value not in t.title and value != "printer":
+                        return False
+                    continue
+                actual = t.is_open if name == "open" else getattr(t, name)
+                if isinstance(value, list) and actual not in value:
+                    return False
+                if not isinstance(value, list) and actual != value:
+                    return False
+            return True
+
+        expected = [t for t in made if wanted(t)]
+        if query.get("text") == "printer":
+            expected = [t for t in expected if "printer" in t.title]
+        expected.sort(key=lambda t: t.index_data()["queue_rank"])
+        total, items = search(root, per_page=1000, **query)
+        assert total == len(expected) and numbers(items) == numbers(expected), query
