@@ -81,6 +81,9 @@ setup(
             "itsm-mail-in = itsm.mailin.cli:main",
             "itsm-import-events = itsm.reports.importer:main",
             "itsm-reports = itsm.reports.rebuild:main",
+            "itsm-backup = itsm.scripts.backup:backup_main",
+            "itsm-restore = itsm.scripts.backup:restore_main",
+            "itsm-pack = itsm.scripts.pack:main",
         ],
     },
 )

@@ -41,7 +41,7 @@ TEST_INI = ROOT / "etc" / "test.ini"
 
 pytest_plugins = [
     f"tests.plugins.{name}"
-    for name in ("slapd", "smtp", "dovecot")
+    for name in ("slapd", "smtp", "dovecot", "storages")
     if (ROOT / "tests" / "plugins" / f"{name}.py").exists()
 ]
 
@@ -133,21 +133,22 @@ class AppHandle:
 
 
 @pytest.fixture
-def make_app(tmp_path: Path, demo_template: Path) -> Iterator[Callable[..., AppHandle]]:
+def make_app(tmp_path: Path, storage_backend: Any) -> Iterator[Callable[..., AppHandle]]:
     """``make_app(demo=True, **setting_overrides)``: the real app on a copy of the demo
-    database (or an empty one with ``demo=False``)."""
+    database (or an empty one with ``demo=False``), on the storage of this run
+    (``--storage`` / ``ITSM_TEST_STORAGE``: tests/plugins/storages.py). A ``zodbconn.uri``
+    override puts the app on a database of the test's own choosing instead."""
     handles: list[AppHandle] = []
+    databases: list[Any] = []
 
     def factory(demo: bool = True, **overrides: str) -> AppHandle:
         from itsm import main
 
-        directory = tmp_path / f"db{len(handles)}"
-        if demo:
-            shutil.copytree(demo_template, directory)
-        else:
-            directory.mkdir()
         settings = base_settings()
-        settings["zodbconn.uri"] = file_uri(directory)
+        if "zodbconn.uri" not in overrides:
+            database = storage_backend.new_database(tmp_path / f"db{len(handles)}", demo)
+            databases.append(database)
+            settings["zodbconn.uri"] = database.uri
         settings.update(overrides)
         handle = AppHandle(main({}, **settings), settings)
         handles.append(handle)
@@ -156,6 +157,8 @@ def make_app(tmp_path: Path, demo_template: Path) -> Iterator[Callable[..., AppH
     yield factory
     for handle in handles:
         handle.close()
+    for database in databases:
+        database.remove()
 
 
 @pytest.fixture

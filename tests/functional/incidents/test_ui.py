@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import webtest
 from webtest.forms import Radio
 
-from tests.conftest import AppHandle, base_settings, csrf_of, file_uri, logged_in
+from tests.conftest import AppHandle, base_settings, csrf_of, logged_in
 
 HOSTILE = "<script>alert(1)</script>"
 
@@ -68,18 +66,18 @@ def status_of(app: Any, number: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def app(demo_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppHandle]:
+def app(storage_backend: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppHandle]:
     """One app for the module: each test makes its own incidents (with words of its own to
     search for), and the templates are compiled once instead of once per test."""
     from itsm import main
 
-    directory = tmp_path_factory.mktemp("incident-ui") / "db"
-    shutil.copytree(demo_template, directory)
+    database = storage_backend.new_database(tmp_path_factory.mktemp("incident-ui") / "db")
     settings = base_settings()
-    settings["zodbconn.uri"] = file_uri(directory)
+    settings["zodbconn.uri"] = database.uri
     handle = AppHandle(main({}, **settings), settings)
     yield handle
     handle.close()
+    database.remove()
 
 
 @pytest.fixture(scope="module")

@@ -5,9 +5,7 @@ gives a quick 503 instead of a hung request or a traceback."""
 from __future__ import annotations
 
 import re
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -15,82 +13,13 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import TEST_INI, AppHandle, csrf_of, logged_in, login
+from tests.plugins.storages import BIN, ZEO_WAIT_TIMEOUT, ZeoServer
 
 pytestmark = pytest.mark.zeo
 
-BIN = Path(sys.executable).parent
-#: Seconds a ZEO client waits for a lost server before ClientDisconnected. Small, so that an
-#: outage answers 503 quickly (pyramid_retry re-runs a request up to three times).
-WAIT_TIMEOUT = 1
+#: Seconds a ZEO client waits for a lost server before ClientDisconnected (kept small).
+WAIT_TIMEOUT = ZEO_WAIT_TIMEOUT
 UNAVAILABLE = "The database is unavailable, try again shortly."
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class ZeoServer:
-    """``runzeo`` serving a FileStorage and its blobs from ``directory`` on a free port."""
-
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
-        self.port = 0
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        # Another process (or xdist worker) may take the free port before runzeo binds it:
-        # try a few ports before giving up.
-        for _ in range(3):
-            self.port = free_port()
-            conf = self.directory / "zeo.conf"
-            conf.write_text(
-                f"<zeo>\n  address 127.0.0.1:{self.port}\n</zeo>\n"
-                f"<filestorage>\n  path {self.directory / 'Data.fs'}\n"
-                f"  blob-dir {self.directory / 'blobs'}\n</filestorage>\n",
-                encoding="utf-8",
-            )
-            with open(self.directory / "runzeo.log", "ab") as log:
-                self.process = subprocess.Popen(
-                    [str(BIN / "runzeo"), "-C", str(conf)], stdout=log, stderr=subprocess.STDOUT
-                )
-            if self._wait_until_listening(15):
-                return
-        log_text = (self.directory / "runzeo.log").read_text(errors="replace")[-2000:]
-        pytest.fail(f"runzeo did not start:\n{log_text}")
-
-    def _wait_until_listening(self, wait: float) -> bool:
-        assert self.process is not None
-        deadline = time.monotonic() + wait
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                return False
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
-                return True
-            except OSError:
-                time.sleep(0.05)
-        self.stop()
-        return False
-
-    def stop(self) -> None:
-        if self.process is None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.process = None
-
-    def uri(self, blob_cache: Path) -> str:
-        """A zodburi URI for one client process (each has its own blob cache)."""
-        return (
-            f"zeo://127.0.0.1:{self.port}?blob_dir={blob_cache}&shared_blob_dir=false"
-            f"&wait_timeout={WAIT_TIMEOUT}"
-        )
 
 
 @pytest.fixture
