@@ -27,7 +27,32 @@ def itsm_root(request: Any) -> ServiceDesk:
         from ZEO.Exceptions import ClientDisconnected
 
         raise ClientDisconnected("the database server is not connected")
-    return get_connection(request).root()[ZODB_ROOT_KEY]
+    try:
+        conn = get_connection(request)
+    except Exception:
+        _close_half_opened(request)
+        raise
+    return conn.root()[ZODB_ROOT_KEY]
+
+
+def _close_half_opened(request: Any) -> None:
+    """Close the connection a failed ``DB.open()`` left behind.
+
+    ``DB.open()`` registers the new connection with the request's explicit transaction
+    manager, which, the transaction being begun already, makes it poll the storage at once.
+    When the database server is down (RelStorage: PostgreSQL stopped) that raises out of
+    ``DB.open()``, so pyramid_zodbconn never gets the connection to close: each request of an
+    outage left an open connection, with its object cache, behind (found by the R14 check).
+    """
+    db = get_db(request.registry)
+    tm = getattr(request, "tm", None)
+    primary = getattr(request, "_primary_zodb_conn", None)
+    for conn in list(db.pool.all):
+        if tm is not None and conn.transaction_manager is tm and conn is not primary:
+            try:
+                conn.close()
+            except Exception:  # noqa: BLE001 - the server is gone; the pool forgets it anyway
+                log.warning("could not close a half-opened connection", exc_info=True)
 
 
 def after_start(registry: Any) -> None:

@@ -197,9 +197,37 @@ def server_error(exc: Exception, request: Any) -> Any:
     }
 
 
-def _is_storage_outage(exc: Exception) -> bool:
+def _storage_outage_errors() -> tuple[type[BaseException], ...]:
+    """The errors that mean "the database server does not answer": ZEO's lost server, and
+    PostgreSQL's (RelStorage) refused or broken connections. A serialization failure is an
+    OperationalError too, but a conflict, which pyramid_retry runs again."""
+    kinds: list[type[BaseException]] = []
     try:
         from ZEO.Exceptions import ClientDisconnected
+
+        kinds.append(ClientDisconnected)
     except ImportError:  # pragma: no cover
-        return False
-    return isinstance(exc, ClientDisconnected)
+        pass
+    try:
+        import psycopg2
+
+        kinds += [psycopg2.OperationalError, psycopg2.InterfaceError]
+    except ImportError:  # pragma: no cover - RelStorage is optional
+        pass
+    return tuple(kinds)
+
+
+def _is_storage_outage(exc: BaseException) -> bool:
+    try:
+        from psycopg2.extensions import TransactionRollbackError
+    except ImportError:  # pragma: no cover
+        TransactionRollbackError = ()  # noqa: N806 - stands in for the missing class
+    outage = _storage_outage_errors()
+    # RelStorage may wrap the driver's error: look along the chain of causes too.
+    seen = 0
+    while exc is not None and seen < 5:
+        if isinstance(exc, outage) and not isinstance(exc, TransactionRollbackError):
+            return True
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return False

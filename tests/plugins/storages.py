@@ -20,6 +20,7 @@ Chosen by ``--storage=file|zeo|relstorage`` or the ``ITSM_TEST_STORAGE`` environ
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import shutil
@@ -382,3 +383,58 @@ def storage_backend(
     )
     yield backend
     backend.close()
+
+
+class ThrowawayPostgres:
+    """A PostgreSQL cluster of our own (``initdb`` + ``pg_ctl`` in a temporary directory, on a
+    free loopback port, trust authentication) that a test may stop and start: the machine's
+    server at 127.0.0.1:5432 is shared and is never stopped. Run as the ``postgres`` user when
+    the suite runs as root (the server refuses to run as root)."""
+
+    def __init__(self) -> None:
+        import tempfile
+
+        # Not under pytest's tmp_path: that sits in a directory only root may enter.
+        self.directory = directory = Path(tempfile.mkdtemp(prefix="itsm-pg-"))
+        self.data = directory / "data"
+        self.port = free_port()
+        bins = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"))
+        if not bins:
+            pytest.fail("PostgreSQL's initdb is not installed (apt-get install postgresql)")
+        self.bin = bins[-1].parent
+        self.as_user: list[str] = []
+        if os.geteuid() == 0:
+            self.as_user = ["runuser", "-u", "postgres", "--"]
+            shutil.chown(directory, "postgres", "postgres")
+        self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "postgres", "--no-sync")
+
+    def _run(self, tool: str, *args: str) -> None:
+        result = subprocess.run(
+            [*self.as_user, str(self.bin / tool), *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        if result.returncode != 0:
+            pytest.fail(f"{tool} failed: {result.stdout}\n{result.stderr}")
+
+    def start(self) -> None:
+        options = (
+            f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.directory} "
+            "-c shared_buffers=16MB -c max_connections=50"
+        )
+        log = str(self.directory / "postgres.log")
+        self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", log, "-w", "start")
+
+    def stop(self) -> None:
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
+
+    def server(self) -> Postgres:
+        return Postgres(f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres")
+
+    def remove(self) -> None:
+        """Stop the cluster if it runs, and delete it."""
+        with contextlib.suppress(BaseException):
+            self.stop()
+        shutil.rmtree(self.directory, ignore_errors=True)
