@@ -62,6 +62,19 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"itsm storage: {storage_kind(config)}"
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On ZEO and RelStorage, leave out the tests about a FileStorage itself (marked
+    ``filestorage``): the FileStorage run has them."""
+    if storage_kind(config) == "file":
+        return
+    kept, left_out = [], []
+    for item in items:
+        (left_out if item.get_closest_marker("filestorage") else kept).append(item)
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = kept
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 
+#: About a FileStorage itself (held by one process, read offline): run on the file run only.
+pytestmark = pytest.mark.filestorage
+
 HEADER_RU = "Название;Серийный номер;Владелец;Статус;Местоположение;Модель;ОЗУ, ГБ;Дата покупки\n"
 
 

@@ -6,11 +6,15 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 
+import pytest
 import transaction
 import ZODB
 import ZODB.FileStorage
 
 from itsm.db import ZODB_ROOT_KEY
+
+#: About a FileStorage itself (held by one process, read offline): run on the file run only.
+pytestmark = pytest.mark.filestorage
 
 
 def write_ini(app, path):
