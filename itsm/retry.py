@@ -19,13 +19,15 @@ log = logging.getLogger(__name__)
 def backoff_before_retry(event: Any) -> None:
     attempt = event.environ.get("retry.attempt", 0)
     pause = random.uniform(0, 0.02 * (2**attempt))
+    # The exception's text names the object (oid and class) that conflicted: the hot spot.
     log.info(
-        "conflict in %s %s, attempt %d; retrying in %.0f ms (%s)",
+        "conflict in %s %s, attempt %d; retrying in %.0f ms (%s: %s)",
         event.request.method,
         event.request.path,
         attempt + 1,
         pause * 1000,
         type(event.exception).__name__,
+        str(event.exception)[:160],
     )
     time.sleep(pause)
 

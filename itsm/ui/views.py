@@ -218,16 +218,28 @@ def _storage_outage_errors() -> tuple[type[BaseException], ...]:
 
 
 def _is_storage_outage(exc: BaseException) -> bool:
-    try:
-        from psycopg2.extensions import TransactionRollbackError
-    except ImportError:  # pragma: no cover
-        TransactionRollbackError = ()  # noqa: N806 - stands in for the missing class
+    from transaction.interfaces import TransientError
+
     outage = _storage_outage_errors()
+    if isinstance(exc, TransientError) and not isinstance(exc, outage):
+        # A conflict, or RelStorage's "could not lock the rows" (which carries PostgreSQL's
+        # lock_not_available as its cause): pyramid_retry runs the request again. Taking it
+        # for an outage answered 503, and the anonymous identity set below then made the
+        # retried request a 401 (found by the R8 check).
+        return False
+    try:
+        from psycopg2.errors import LockNotAvailable
+        from psycopg2.extensions import TransactionRollbackError
+
+        busy: tuple[type[BaseException], ...] = (TransactionRollbackError, LockNotAvailable)
+    except ImportError:  # pragma: no cover - RelStorage is optional
+        busy = ()
     # RelStorage may wrap the driver's error: look along the chain of causes too.
     seen = 0
-    while exc is not None and seen < 5:
-        if isinstance(exc, outage) and not isinstance(exc, TransactionRollbackError):
+    current: BaseException | None = exc
+    while current is not None and seen < 5:
+        if isinstance(current, outage) and not isinstance(current, busy):
             return True
-        exc = exc.__cause__ or exc.__context__
+        current = current.__cause__ or current.__context__
         seen += 1
     return False
