@@ -20,6 +20,11 @@ from persistent import Persistent
 
 #: Seconds to wait after the Nth failed attempt (the last value repeats).
 BACKOFF = (30, 60, 120, 300, 600, 1800, 3600)
+#: While the mail server cannot be reached, the longest wait before the next try: mail resumes
+#: within a minute (and a delivery turn) of the server's return instead of after the backoff
+#: grown during the outage (R6 measured 9 minutes after a 10-minute outage). A try while the
+#: server is down costs one refused connection per turn, not one per message.
+DOWN_RETRY_SECONDS = 60
 #: After this many failed attempts a message is kept as failed, for an administrator to see.
 MAX_ATTEMPTS = 20
 
@@ -78,6 +83,8 @@ class OutgoingMail(Persistent):
         self.last_error = error[:500]
         tries = self.attempts + self.deferrals
         delay = BACKOFF[min(tries - 1, len(BACKOFF) - 1)]
+        if server_down:
+            delay = min(delay, DOWN_RETRY_SECONDS)
         self.next_try = now + timedelta(seconds=delay)
 
     def give_up(self, error: str) -> None:
