@@ -34,6 +34,9 @@ from hypothesis import HealthCheck, settings  # noqa: E402 - after the environme
 settings.register_profile(
     "itsm", deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large]
 )
+# The reliability runs (RELIABILITY.md R9): ``--hypothesis-profile=reliability`` gives every
+# property test that takes its example count from the profile 10,000 examples.
+settings.register_profile("reliability", parent=settings.get_profile("itsm"), max_examples=10_000)
 settings.load_profile("itsm")
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -21,6 +21,8 @@ def includeme(config: Any) -> None:
     from BTrees.OOBTree import OOBTree
 
     config.add_itsm_root_attribute("tokens", OOBTree)
+    # Logging in waits for the directory: not behind (or in front of) other writes.
+    config.add_write_lock_exemption("/login")
     settings = config.registry.itsm_settings
     config.set_session_factory(
         SignedCookieSessionFactory(

@@ -130,3 +130,4 @@ def confirm_view(context: Any, request: Any) -> Any:
 
 def includeme(config: Any) -> None:
     api.include(config)
+    config.add_write_lock_exemption(BASE)  # waits for the directory: see itsm.writelock

@@ -176,6 +176,8 @@ def change_view(context: Any, request: Any) -> Any:
 def includeme(config: Any) -> None:
     config.include("itsm.selfservice.password")
     config.add_route("password.reset", "/password-reset")
+    # Asking for a reset looks the person up in the directory: see itsm.writelock.
+    config.add_write_lock_exemption("/password-reset")
     config.add_route("password.reset.confirm", "/password-reset/confirm")
     config.add_route("password.change", "/password-change")
     config.include("itsm.selfservice.api_password")

@@ -25,7 +25,9 @@ FIRST, LAST = datetime(2024, 1, 1, tzinfo=UTC), datetime(2025, 12, 31, tzinfo=UT
 US = timedelta(microseconds=1)
 TOLERANCE = 1e-6
 
-PROPERTIES = settings(max_examples=200, deadline=None)
+# 200 examples a property in the suite; more with a profile that asks for more
+# (``--hypothesis-profile=reliability``: 10,000, RELIABILITY.md R9).
+PROPERTIES = settings(max_examples=max(200, settings.default.max_examples), deadline=None)
 
 
 @st.composite

@@ -265,7 +265,7 @@ actions = st.lists(
 )
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=max(100, settings.default.max_examples), deadline=None)
 @given(
     st.integers(1, 5),
     st.datetimes(datetime(2024, 1, 1), datetime(2025, 12, 31)),
