@@ -1,4 +1,4 @@
-"""R11 in the suite: 150 mails of the corpus through the intake
+"""R11 in the suite: 100 mails of the corpus through the intake
 (``bench/reliability/r11_mail_corpus.py`` takes 1,000)."""
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from tests.reliability.mail_corpus import run_corpus
 
 def test_a_mixed_mail_corpus_crashes_nothing_and_drops_nothing(make_app: Any) -> None:
     app = make_app(**{"itsm.mail_in.secret": SECRET})
-    result = run_corpus(app, 150, seed=11)
+    result = run_corpus(app, 100, seed=11)
     assert result.crashes == []
     assert result.silent == []
-    assert result.taken == 150
+    assert result.taken == 100
     kinds = {kind for _category, kind in result.outcomes}
     assert {"ticket", "reply", "ignored", "quarantined", "duplicate"} <= kinds, result.outcomes
     # Mail that must never open a ticket did not.
