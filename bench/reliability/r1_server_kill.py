@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tests.reliability.harness import Desk, build_demo, request  # noqa: E402 - after sys.path
+from tests.reliability.harness import Desk, build_demo, request, with_root  # noqa: E402 - after sys.path
 from tests.reliability.server_kill import kill_run  # noqa: E402
 
 
@@ -38,6 +38,7 @@ def restart_times(database: Path) -> dict[str, float]:
     (database / "Data.fs.index").unlink(missing_ok=True)
     figures["restart after kill -9, index file removed"] = desk.start(timeout=1800)
     desk.stop()
+    figures["incidents"] = with_root(database, lambda root: len(root["incidents"]))
     figures["Data.fs MiB"] = (database / "Data.fs").stat().st_size / 2**20
     return figures
 
