@@ -35,20 +35,16 @@ def run_attempts(tm: transaction.TransactionManager, func: Callable[[], T], atte
     """Run ``func()`` in a transaction of ``tm`` and commit; on a conflict (or another error
     the transaction package calls retryable) abort and run it again, at most ``attempts``
     times. The last failure is raised."""
-    for number in range(1, attempts + 1):
-        tm.begin()
-        try:
+    result: Any = None
+    for number, attempt in enumerate(tm.attempts(attempts), 1):
+        if number > 1:
+            # The previous attempt hit a conflict (or another retryable error). Logged so that
+            # conflict rates can be measured (bench/reliability counts these lines beside
+            # pyramid_retry's).
+            log.info("conflict in a transaction of its own, attempt %d", number)
+        with attempt:
             result = func()
-            tm.commit()
-            return result
-        except Exception as exc:
-            tm.abort()
-            if number == attempts or not tm.isRetryableError(exc):
-                raise
-            # Logged so that conflict rates can be measured (bench/reliability counts these
-            # lines beside pyramid_retry's).
-            log.info("conflict in a transaction of its own, attempt %d (%s)", number, exc)
-    raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+    return result
 
 
 def run_in_transaction(
