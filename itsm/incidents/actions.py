@@ -227,6 +227,10 @@ def add_entry(
     )
     incident.updated = ctx.now
     incident.history.record(ctx.now, ctx.actor, "journal", field=kind, after=entry.id)
+    if kind == "note" and staff and not _internal_call:
+        from itsm.incidents.watchers import notify_mentions
+
+        notify_mentions(ctx, incident, body)
     if kind == "reply" and not _internal_call:
         if staff and ctx.actor != incident.requester:
             clocks.responded(ctx, incident)

@@ -15,6 +15,7 @@ from itsm.incidents.queries import list_incidents
 from itsm.incidents.schemas import json_property
 from itsm.incidents.serialize import entry_json, history_json, incident_json
 from itsm.incidents.workflow import STATES, WORKFLOW
+from itsm.people.schemas import CHANNELS
 from itsm.security.permissions import P
 from itsm.security.roles import has_staff_role
 from itsm.tickets.context import ActionContext
@@ -107,7 +108,7 @@ CREATE_SCHEMA = {
         "urgency": LEVEL,
         "category": {"type": "string", "maxLength": 100},
         "cis": {"type": "array", "items": {"type": "string"}},
-        "channel": {"type": "string", "enum": ["portal", "api", "email", "phone"]},
+        "channel": {"type": "string", "enum": list(CHANNELS)},
         "requester": {"type": "string", "description": "IT staff only: report for someone"},
     },
 }

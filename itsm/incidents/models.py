@@ -99,5 +99,51 @@ class IncidentSettings(Persistent):
         self.rules: tuple[Any, ...] = ()  # itsm.incidents.routing.RoutingRule, in order
         self.canned: dict[str, CannedReply] = {}
 
+    macros: Any = None  # key -> Macro (itsm.incidents.macros), made on the first save
+
     def set_rules(self, rules: Any) -> None:
         self.rules = tuple(rules)
+
+
+class Macro(Persistent):
+    """A named set of actions applied to an incident in one click (itsm.incidents.macros):
+    assign to ``group``, send the canned reply ``canned``, add ``tag``, fire ``transition``."""
+
+    title = ""
+    group = ""
+    canned = ""
+    tag = ""
+    transition = ""
+    resolution_code = "advice"
+    created_by: str | None = None
+
+    def __init__(self, key: str, title: str, **fields: Any) -> None:
+        self.key = key
+        self.title = title
+        for name, value in fields.items():
+            if not hasattr(type(self), name):
+                raise TypeError(f"unknown macro field {name!r}")
+            setattr(self, name, value)
+
+
+class SavedView(Persistent):
+    """A queue filter saved under a name by an agent (itsm.incidents.saved_views): for its
+    owner alone, or shared with the members of ``group``."""
+
+    group = ""  # "" = only the owner
+    created = None
+
+    def __init__(self, id: str, name: str, owner: str, query: dict[str, str]) -> None:  # noqa: A002
+        self.id = id
+        self.name = name
+        self.owner = owner
+        self.query = dict(query)
+
+
+class SavedViews(Persistent):
+    """``root.itsm_saved_views``: every saved view, by id (an OOBTree: one bucket per write)."""
+
+    def __init__(self) -> None:
+        from BTrees.OOBTree import OOBTree
+
+        self.views = OOBTree()

@@ -68,7 +68,7 @@ def requester_replied(ctx: ActionContext, incident: Any, body: str) -> None:
 
 
 def waiting(ctx: ActionContext, incident: Any, reason: str) -> None:
-    _send(ctx, incident, [incident.requester], "waiting", body=reason)
+    _send(ctx, incident, [incident.requester, *incident.watchers], "waiting", body=reason)
 
 
 def resolved(ctx: ActionContext, incident: Any) -> None:
@@ -98,11 +98,19 @@ def resolved(ctx: ActionContext, incident: Any) -> None:
 
 
 def closed(ctx: ActionContext, incident: Any) -> None:
-    _send(ctx, incident, [incident.requester], "closed", essential=False)
+    _send(ctx, incident, [incident.requester, *incident.watchers], "closed", essential=False)
 
 
 def cancelled(ctx: ActionContext, incident: Any, reason: str) -> None:
-    _send(ctx, incident, [incident.requester], "cancelled", body=reason)
+    _send(ctx, incident, [incident.requester, *incident.watchers], "cancelled", body=reason)
+
+
+def watching(ctx: ActionContext, incident: Any, login: str) -> None:
+    _send(ctx, incident, [login], "watching", essential=False)
+
+
+def mentioned(ctx: ActionContext, incident: Any, logins: Iterable[str], body: str) -> None:
+    _send(ctx, incident, logins, "mentioned", body=body)
 
 
 def reopened(ctx: ActionContext, incident: Any) -> None:

@@ -9,6 +9,7 @@ import colander
 import deform
 
 from itsm.i18n import _
+from itsm.people.schemas import caller_nodes
 from itsm.ui.forms import human_size, upload_size
 
 #: "How bad is it?": what the person reporting sees for each impact level.
@@ -188,14 +189,18 @@ def json_property(name: str) -> dict[str, Any]:
     return prop
 
 
-def report_form(request: Any, action: str) -> deform.Form:
-    """The report form bound to this request's CSRF token and attachment limit."""
+def report_form(request: Any, action: str, staff: bool = False) -> deform.Form:
+    """The report form bound to this request's CSRF token and attachment limit; IT staff get
+    the caller's fields first (:func:`caller_nodes`)."""
     from pyramid.csrf import get_csrf_token
 
     schema = ReportSchema().bind(
         csrf_token=get_csrf_token(request),
         max_bytes=request.registry.itsm_settings.attachment_max_bytes,
     )
+    if staff:
+        for position, node in enumerate(caller_nodes(request)):
+            schema.insert(position, node)
     return deform.Form(
         schema,
         action=action,

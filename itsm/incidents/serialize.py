@@ -48,6 +48,7 @@ def incident_json(incident: Any, now: datetime) -> dict[str, Any]:
         "resolution": incident.resolution or None,
         "cis": list(incident.cis),
         "watchers": list(incident.watchers),
+        "tags": list(incident.tags),
         "major": bool(incident.major),
         "parent": incident.parent,
         "children": list(incident.children),

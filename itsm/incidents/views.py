@@ -24,6 +24,7 @@ from pyramid.view import view_config
 
 from itsm.i18n import _
 from itsm.incidents import actions
+from itsm.incidents.collisions import WHAT, StaleVersion, check_version, others_on, presence
 from itsm.incidents.intake import IntakeError, create_incident
 from itsm.incidents.models import Incident, Incidents, IncidentSettings
 from itsm.incidents.queries import QUEUES, SORTS, list_incidents, queue_counts
@@ -50,6 +51,7 @@ from itsm.security.permissions import P
 from itsm.tickets.context import ActionContext
 from itsm.tickets.journal import AttachmentTooLarge
 from itsm.tickets.links import incident_links, set_caused_by
+from itsm.tickets.presence import version_of
 from itsm.tickets.priority import LEVEL_TITLES, PRIORITY_TITLES
 from itsm.tickets.workflow import TransitionError
 from itsm.ui.downloads import file_response
@@ -181,7 +183,8 @@ def report(context: Incidents, request: Any) -> Any:
 
     ``?ci=CI-000001`` (from the CMDB's "Report a problem") says what the report is about; the
     numbers ride along in a hidden field and are checked again when the form is sent."""
-    form = report_form(request, request.resource_url(context, "new"))
+    staff = is_staff(request)
+    form = report_form(request, request.resource_url(context, "new"), staff=staff)
     if request.method != "POST":
         cis = report_cis(request, request.GET.getall("ci"))
         return _report_page(request, form.render({"ci": ci_field(cis)}), cis=cis)
@@ -197,21 +200,32 @@ def report(context: Incidents, request: Any) -> Any:
     cis = report_cis(request, [appstruct["ci"]])
     typed = {k: appstruct[k] for k in ("title", "description", "impact", "urgency")}
     typed["ci"] = ci_field(cis)
+    if staff:
+        typed.update(requester=appstruct["requester"], channel=appstruct["channel"])
     if appstruct["csrf_token"] != get_csrf_token(request):
         request.response.status = 400
         error = _("Your session expired. Please send the form again (and choose the files again).")
         return _report_page(request, form.render(typed), error, cis=cis)
     ctx = ActionContext.from_request(request)
+    requester, channel = ctx.actor, "portal"
+    if staff:
+        try:
+            requester, channel = caller_of(request, appstruct["requester"]), appstruct["channel"]
+        except IntakeError as error:
+            request.tm.doom()
+            request.response.status = 400
+            html = _failed_form(form, typed, error.fields)
+            return _report_page(request, html, _("Please correct the marked fields."), cis=cis)
     try:
         files = store_uploads(request, appstruct["attachments"])
         incident = create_incident(
             ctx,
-            requester=ctx.actor,
+            requester=requester,
             title=appstruct["title"],
             description=appstruct["description"],
             impact=appstruct["impact"],
             urgency=appstruct["urgency"],
-            channel="portal",
+            channel=channel,
             attachments=files,
             cis=[ci.number for ci in cis],
         )
@@ -226,6 +240,16 @@ def report(context: Incidents, request: Any) -> Any:
         return _report_page(request, html, _("Please correct the marked fields."), cis=cis)
     flash(request, _("Incident ${number} is registered.", mapping={"number": incident.number}))
     return HTTPSeeOther(location=request.resource_url(incident))
+
+
+def caller_of(request: Any, login: str) -> str:
+    """The requester an agent named on the report form, or :class:`IntakeError`."""
+    from itsm.people.lookup import UnknownCaller, caller_login
+
+    try:
+        return caller_login(request, login)
+    except UnknownCaller as error:
+        raise IntakeError(error.message, {"requester": error.message}) from None
 
 
 def report_cis(request: Any, values: Iterable[str]) -> list[Any]:
@@ -381,7 +405,15 @@ def incident_list(context: Incidents, request: Any) -> dict[str, Any]:
     groups = root["settings"]["groups"]
     known = open_known_errors(root) if staff else []
     rows = list_rows(request, items, now, staff, known, people)
+    workday: dict[str, Any] = {}
+    if staff:
+        # Bulk actions and saved views (itsm.incidents.views_bulk, views_saved).
+        from itsm.incidents.views_bulk import bulk_bar
+        from itsm.incidents.views_saved import saved_tabs
+
+        workday = {**bulk_bar(request, filters, total), **saved_tabs(request, filters)}
     return {
+        **workday,
         "staff": staff,
         "filters": filters,
         "total": total,
@@ -580,8 +612,18 @@ def incident_values(
     problems = problem_panel(root, request, context) if staff else None
     if submitted is None and problems and problems["draft"]:
         submitted = FormState({"kind": "reply", "body": problems["draft"]}, form="reply")
+    from itsm.incidents.views_watchers import workday_panel
+
     return {
+        **workday_panel(request, context),
         "incident": context,
+        "version": version_of(context),
+        "collisions": (
+            [_(WHAT[o["what"]].default, mapping=o) for o in others_on(request, context, now)]
+            if staff
+            else []
+        ),
+        "presence_url": request.resource_url(context, "@@presence") if staff else None,
         "problems": problems,
         "staff": staff,
         "internal": internal,
@@ -715,7 +757,44 @@ def history_field(record: Any) -> Any:
 
 @view_config(context=Incident, permission=P.VIEW, request_method="GET", renderer=INCIDENT_PT)
 def incident_page(context: Incident, request: Any) -> dict[str, Any]:
+    if request.has_permission(P.WORK, context):
+        # In memory only (itsm.tickets.presence): a GET never commits.
+        presence(request.registry).touch(context.number, request.identity.login)
     return incident_values(context, request)
+
+
+@view_config(
+    context=Incident, name="presence", permission=P.WORK, request_method="GET", renderer="json"
+)
+def presence_view(context: Incident, request: Any) -> dict[str, Any]:
+    """What collision.js asks every 20 s while the page is open: "I am here (and typing, with
+    ``editing=1``)"; answers who else is, and the incident's current version."""
+    editing = request.GET.get("editing") == "1"
+    presence(request.registry).touch(context.number, request.identity.login, editing)
+    others = others_on(request, context, datetime.now(UTC))
+    return {
+        "version": version_of(context),
+        "others": [
+            {
+                "login": o["login"],
+                "name": o["name"],
+                "what": o["what"],
+                "message": translate(request, _(WHAT[o["what"]].default, mapping=o)),
+            }
+            for o in others
+        ],
+    }
+
+
+def _stale(
+    context: Incident, request: Any, form: str, values: Mapping[str, Any]
+) -> dict[str, Any] | None:
+    """The refusal page when the form was made from an older version of the incident."""
+    try:
+        check_version(context, request.POST.get("version"), request.itsm_root["people"])
+    except StaleVersion as error:
+        return _refused(context, request, form, error, values)
+    return None
 
 
 def _refused(
@@ -763,6 +842,8 @@ def reply(context: Incident, request: Any) -> Any:
         "minutes": post.get("minutes", ""),
         "canned": post.get("canned", ""),
     }
+    if post.get("apply_canned") is None and (stale := _stale(context, request, "reply", values)):
+        return stale
     if post.get("apply_canned") is not None:
         if not request.has_permission(P.WORK, context):
             raise HTTPNotFound()
@@ -810,6 +891,8 @@ def transition(context: Incident, request: Any) -> Any:
     fields = {k: v for k, v in values.items() if v}
     ctx = ActionContext.from_request(request)
     form = name
+    if stale := _stale(context, request, form, values):
+        return stale
     if name in ("reopen", "wait") and not fields.get("reason"):
         return _invalid(context, request, form, {"reason": _("Required")}, values)
     try:
@@ -843,6 +926,8 @@ def change_fields(context: Incident, request: Any) -> Any:
     changes = {k: v for k, v in values.items() if v}
     if "title" in post and not values["title"]:
         changes["title"] = ""  # refused by the domain with "Required"
+    if stale := _stale(context, request, "fields", values):
+        return stale
     ctx = ActionContext.from_request(request)
     try:
         changed = actions.update_fields(ctx, context, changes)
@@ -856,6 +941,8 @@ def change_fields(context: Incident, request: Any) -> Any:
 )
 def link(context: Incident, request: Any) -> Any:
     text = request.POST.get("cis", "")
+    if stale := _stale(context, request, "link", {"cis": text}):
+        return stale
     ctx = ActionContext.from_request(request)
     try:
         actions.link_cis(ctx, context, split_numbers(text))
@@ -893,6 +980,8 @@ def caused_by_change(context: Incident, request: Any) -> Any:
 )
 def major(context: Incident, request: Any) -> Any:
     text = request.POST.get("children", "")
+    if stale := _stale(context, request, "major", {"children": text}):
+        return stale
     ctx = ActionContext.from_request(request)
     wanted = split_numbers(text)
     try:

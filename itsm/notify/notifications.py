@@ -56,6 +56,11 @@ TICKET_EVENTS: Mapping[str, tuple[TranslationString, TranslationString]] = {
     "escalated": (_("Ticket escalated"), _("The ticket has been escalated.")),
     "sla_warning": (_("Deadline approaching"), _("The ticket's deadline is approaching.")),
     "sla_breach": (_("Deadline missed"), _("The ticket has missed its deadline.")),
+    "mentioned": (_("You were mentioned"), _("${actor} mentioned you in an internal note.")),
+    "watching": (
+        _("You get this ticket's updates"),
+        _("${actor} added you to the people who get this ticket's public updates."),
+    ),
 }
 UPDATED = _("The ticket has been updated.")
 

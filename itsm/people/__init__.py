@@ -19,4 +19,6 @@ def includeme(config: Any) -> None:
     config.add_itsm_container("people", People)
     config.add_itsm_container("settings/groups", Folder)
     config.add_request_method(person_from_directory, "person_from_directory")
+    config.include("itsm.people.api")
+    config.add_static_view("people-static", "itsm:people/static", cache_max_age=3600)
     config.scan("itsm.people.views")

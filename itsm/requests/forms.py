@@ -316,9 +316,12 @@ def request_file(request: Any, name: str) -> Attachment | None:
     return None
 
 
-def form_for(item: Any, people: Any, locale: str, request: Any, csrf_token: str) -> deform.Form:
+def form_for(
+    item: Any, people: Any, locale: str, request: Any, csrf_token: str, caller: bool = False
+) -> deform.Form:
     """The order form; its ``csrf_token`` field is what Pyramid's CSRF check reads. On a POST
-    the conditions are decided on what was sent."""
+    the conditions are decided on what was sent. With ``caller`` (IT staff ordering for
+    someone) the caller's fields come first (``itsm.people.schemas.caller_nodes``)."""
     values = request.POST if request.method == "POST" else None
     schema = item_schema(
         item,
@@ -328,6 +331,11 @@ def form_for(item: Any, people: Any, locale: str, request: Any, csrf_token: str)
         values=values,
         max_bytes=request.registry.itsm_settings.attachment_max_bytes,
     )
+    if caller:
+        from itsm.people.schemas import caller_nodes
+
+        for position, node in enumerate(caller_nodes(request)):
+            schema.insert(position, node)
     schema.add(
         colander.SchemaNode(
             colander.String(),

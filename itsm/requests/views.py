@@ -12,6 +12,7 @@ from pyramid.view import view_config
 
 from itsm.containers import Requests, ServiceCatalog
 from itsm.i18n import _
+from itsm.people.lookup import UnknownCaller, caller_login
 from itsm.requests import actions, catalog
 from itsm.requests.catalog import CatalogItem
 from itsm.requests.forms import file_fields, form_for, hidden_fields, request_file
@@ -63,10 +64,14 @@ def order_view(context: CatalogItem, request: Any) -> Any:
     root = request.itsm_root
     if not context.active:
         raise HTTPNotFound()
-    if not context.may_order(request.identity.person):
+    staff = is_staff(request)
+    # IT staff may order for a caller: the caller's eligibility is checked when it is sent.
+    if not staff and not context.may_order(request.identity.person):
         raise HTTPForbidden()
-    form = form_for(context, root["people"], request.locale_name, request, get_csrf_token(request))
-    values = {"item": context, "locale": request.locale_name, "error": None}
+    form = form_for(
+        context, root["people"], request.locale_name, request, get_csrf_token(request), staff
+    )
+    values = {"item": context, "locale": request.locale_name, "error": None, "staff": staff}
     if request.method != "POST":
         return {**values, "form": form.render()}
     hidden = hidden_fields(context, request.POST)
@@ -78,8 +83,18 @@ def order_view(context: CatalogItem, request: Any) -> Any:
         error = _("Please choose the files again.") if _uploads(context, request) else None
         return {**values, "form": failure.render(), "error": error}
     appstruct.pop("csrf_token", None)
-    answers = {k: v for k, v in form.schema.serialize(appstruct).items() if k != "csrf_token"}
+    caller = appstruct.pop("requester", "") if staff else ""
+    channel = appstruct.pop("channel", "portal") if staff else "portal"
     ctx = ActionContext.from_request(request)
+    try:
+        requester = caller_login(request, caller) if staff else ctx.actor
+    except UnknownCaller as error:
+        request.tm.doom()
+        request.response.status = 400
+        appstruct.update(requester=caller, channel=channel)
+        return {**values, "form": form.render(appstruct), "error": error.message}
+    kept = ("csrf_token", "requester", "channel")
+    answers = {k: v for k, v in form.schema.serialize(appstruct).items() if k not in kept}
     max_bytes = request.registry.itsm_settings.attachment_max_bytes
     try:
         for name in file_fields(context):
@@ -90,7 +105,12 @@ def order_view(context: CatalogItem, request: Any) -> Any:
                 else None
             )
         created = create_request(
-            ctx, context, answers, requester=ctx.actor, draft="draft" in request.POST
+            ctx,
+            context,
+            answers,
+            requester=requester,
+            draft="draft" in request.POST,
+            channel=channel,
         )
     except (OrderError, AttachmentTooLarge) as error:
         request.tm.doom()

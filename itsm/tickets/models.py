@@ -32,6 +32,7 @@ TRACKED_FIELDS = (
     "parent",
     "merged_into",
     "major",
+    "tags",
 )
 
 
@@ -55,7 +56,7 @@ class Ticket(Persistent):
     title = ""
     description = ""
     requester = ""
-    channel = "portal"  # portal | api | email | phone
+    channel = "portal"  # portal | api | email | phone | walk_in | chat
     status = ""
     impact = "medium"
     urgency = "medium"
@@ -72,6 +73,7 @@ class Ticket(Persistent):
     resolution = ""
     cis: tuple[str, ...] = ()
     watchers: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()  # short labels, e.g. set by a macro
     parent: str | None = None  # the major incident this one belongs to
     children: tuple[str, ...] = ()
     merged_into: str | None = None
