@@ -21,6 +21,8 @@ from itsm.api.scaffold import (
     ticket_query,
 )
 from itsm.i18n import _
+from itsm.people.lookup import UnknownCaller, caller_login
+from itsm.people.schemas import CHANNELS
 from itsm.requests import actions, catalog
 from itsm.requests.catalog import FIELD_TYPES, CatalogItem
 from itsm.requests.definitions import (
@@ -373,6 +375,7 @@ CREATE_SCHEMA = {
         },
         "draft": {"type": "boolean", "description": "Save without sending"},
         "requester": {"type": "string", "description": "IT staff only: order for someone"},
+        "channel": {"type": "string", "enum": list(CHANNELS)},
     },
 }
 
@@ -397,11 +400,12 @@ def create_view(context: Any, request: Any) -> dict[str, Any]:
     if body.get("requester") and body["requester"] != ctx.actor:
         if not has_staff_role(ctx.roles):
             raise ApiError(403, "forbidden", _("Only IT staff can order for someone else."))
-        if body["requester"] not in ctx.root["people"]:
+        try:  # someone who never logged in is looked up in the directory
+            requester = caller_login(request, body["requester"])
+        except UnknownCaller as error:
             raise ApiError(
-                400, "invalid", _("Some fields are not valid."), {"requester": _("Unknown person.")}
-            )
-        requester = body["requester"]
+                400, "invalid", _("Some fields are not valid."), {"requester": error.message}
+            ) from None
     fields = decoded_files(item, body.get("fields", {}), request)
     try:
         created = create_request(
@@ -410,7 +414,7 @@ def create_view(context: Any, request: Any) -> dict[str, Any]:
             fields,
             requester=requester,
             draft=bool(body.get("draft")),
-            channel="api",
+            channel=body.get("channel", "api"),
         )
     except OrderError as error:
         code = "forbidden" if error.status == 403 else "invalid"

@@ -557,3 +557,32 @@ def test_employees_are_refused_on_every_new_staff_endpoint(app: AppHandle, clien
         ui.post(path, {"csrf_token": token, **data}, status=403)
     ui.get(f"/incidents/{number}/@@presence", status=403)
     assert field(app, number, "tags") == ()
+
+
+def test_api_orders_for_a_caller_with_a_channel(app: AppHandle, clients: dict) -> None:
+    slug = app.read(
+        lambda root: next(
+            name
+            for name, item in root["catalog"].items()
+            if item.active and not any(f.get("required") for f in item.fields)
+        )
+    )
+    made = (
+        clients["agent"]
+        .post(
+            "/api/v1/requests",
+            {"item": slug, "requester": "employee2", "channel": "phone"},
+            status=201,
+        )
+        .json
+    )
+    stored = app.read(
+        lambda root: (
+            root["requests"][made["number"]].requester,
+            root["requests"][made["number"]].channel,
+        )
+    )
+    assert stored == ("employee2", "phone")
+    clients["agent"].post(
+        "/api/v1/requests", {"item": slug, "requester": "nobody-at-all"}, status=400
+    )
