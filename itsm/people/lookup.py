@@ -61,7 +61,8 @@ def _found(person: Any) -> Found:
 
 
 def _matches(person: Any, needle: str) -> bool:
-    haystack = f"{person.login} {person.name} {person.email} {person.department}"
+    mail = getattr(person, "email", None) or getattr(person, "mail", "")
+    haystack = f"{person.login} {person.name} {mail} {person.department}"
     return needle in haystack.casefold()
 
 
@@ -77,12 +78,28 @@ def find_people(
     people = root["people"]
     if not has_staff_role(roles):
         me = people.get(login)
-        candidates = [me] if me is not None else []
+        found = [_found(me)] if me is not None else []
         if me is not None and me.manager:
             manager = people.get(me.manager)
             if manager is not None:
-                candidates.append(manager)
-        return [_found(p) for p in candidates if not needle or _matches(p, needle)][:limit]
+                found.append(_found(manager))
+            else:
+                # Never logged in: read the directory (a look-up must not write a record).
+                try:
+                    entry = directory.get(me.manager)
+                except DirectoryUnavailable:
+                    entry = None
+                if entry is not None:
+                    found.append(
+                        Found(
+                            entry.login,
+                            entry.display_name,
+                            entry.email,
+                            entry.department,
+                            entry.manager,
+                        )
+                    )
+        return [f for f in found if not needle or _matches(f, needle)][:limit]
     if len(needle) < MIN_QUERY:
         return []
     found: dict[str, Found] = {}
