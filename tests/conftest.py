@@ -216,3 +216,13 @@ def logged_in(app: AppHandle, user: str, password: str = "demo") -> webtest.Test
     client = app.client()
     login(client, user, password)
     return client
+
+
+def desk_today(app: AppHandle) -> str:
+    """Today in the desk's report timezone (``itsm.reports.timezone``), as ISO text: a report's
+    date range is read in that zone, so a test run near midnight UTC must not use UTC's date."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    zone = app.registry.settings.get("itsm.reports.timezone") or "UTC"
+    return datetime.now(UTC).astimezone(ZoneInfo(zone)).date().isoformat()

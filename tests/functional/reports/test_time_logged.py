@@ -5,20 +5,15 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime
 from typing import Any
 
-from tests.conftest import demo_person, logged_in
+from tests.conftest import demo_person, desk_today, logged_in
 from tests.functional.changes.conftest import at, change_body, ci_number, raise_change
 from tests.functional.requests.conftest import RequestClient
 
 
 def _client(app: Any, login: str) -> RequestClient:
     return RequestClient(app, login)
-
-
-def _today() -> str:
-    return datetime.now(UTC).date().isoformat()
 
 
 def _log_everywhere(app: Any) -> dict[str, str]:
@@ -41,7 +36,11 @@ def _log_everywhere(app: Any) -> dict[str, str]:
 
 def test_time_is_summed_per_agent_group_and_ticket(app: Any) -> None:
     numbers = _log_everywhere(app)
-    report = _client(app, "agent").get("/api/v1/reports/time", start=_today(), end=_today()).json
+    report = (
+        _client(app, "agent")
+        .get("/api/v1/reports/time", start=desk_today(app), end=desk_today(app))
+        .json
+    )
     tables = {t["name"]: t["rows"] for t in report["tables"]}
     agents = {r["key"]: r["minutes"] for r in tables["agents"]}
     assert agents == {"agent": 75, "agent2": 20}

@@ -5,10 +5,9 @@ by group and agent, and the CSAT KPI with a kind filter."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
 from typing import Any
 
-from tests.conftest import logged_in
+from tests.conftest import desk_today, logged_in
 from tests.functional.requests.conftest import RequestClient
 
 SURVEY_RE = re.compile(r"http://localhost/survey\?token=([A-Za-z0-9_\-]+)")
@@ -87,7 +86,7 @@ def test_results_page_by_group_and_agent_and_csat_with_kind(make_app: Any) -> No
     RequestClient(app, "employee").post(
         f"/api/v1/incidents/{incident}/satisfaction", {"score": 3}, 201
     )
-    today = datetime.now(UTC).date().isoformat()
+    today = desk_today(app)
     lead = RequestClient(app, "admin")
     both = lead.get("/api/v1/reports/satisfaction", start=today, end=today).json
     answers = {r["number"]: (r["score"], r["comment"]) for r in both["tables"][3]["rows"]}
