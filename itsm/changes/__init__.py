@@ -35,8 +35,19 @@ def includeme(config: Any) -> None:
     config.scan("itsm.changes.views_form")
     config.scan("itsm.changes.views_blackout")
     config.include("itsm.changes.api_export")
-    config.include("itsm.changes.api_worklog")
-    config.scan("itsm.changes.views_worklog")
+    from itsm.changes.models import Change
+    from itsm.changes.views import change_view
+    from itsm.tickets.worklog_web import include_worklog
+
+    include_worklog(
+        config,
+        folder="changes",
+        route="api.change.journal",
+        noun="change",
+        kind=Change,
+        page=change_view,
+        template="itsm:changes/templates/change.pt",
+    )
     config.scan("itsm.changes.views_export")
     config.include("itsm.changes.api_inform")
     config.scan("itsm.changes.views_inform")

@@ -24,8 +24,19 @@ def includeme(config: Any) -> None:
     config.scan("itsm.requests.views_tasks")
     config.scan("itsm.requests.export")
     config.include("itsm.requests.api_export")
-    config.include("itsm.requests.api_worklog")
-    config.scan("itsm.requests.views_worklog")
+    from itsm.requests.models import ServiceRequest
+    from itsm.requests.views import request_view
+    from itsm.tickets.worklog_web import include_worklog
+
+    include_worklog(
+        config,
+        folder="requests",
+        route="api.request.journal",
+        noun="request",
+        kind=ServiceRequest,
+        page=request_view,
+        template="itsm:requests/templates/request.pt",
+    )
     config.add_subscriber(
         "itsm.requests.subscribers.on_transitioned", "itsm.events.TicketTransitioned"
     )
