@@ -47,6 +47,10 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from incidents_bench import free_port, rss_mib  # noqa: E402
+
 PYTHON = sys.executable
 PSERVE = str(Path(sys.executable).parent / "pserve")
 SEARCH_WORDS = {"en": ["printer", "password", "battery"], "ru": ["принтер", "пароль", "ноутбук"]}
@@ -118,12 +122,6 @@ def build_bare(directory: Path, rows: int) -> None:
 # -- servers --------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def wait_for_port(port: int, process: subprocess.Popen, seconds: float = 300) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -142,15 +140,6 @@ def ini_port(ini: Path) -> int:
     if not match:
         raise SystemExit(f"{ini}: no 'listen = 127.0.0.1:PORT' in [server:main]")
     return int(match.group(1))
-
-
-def rss_mib(pid: int) -> float:
-    try:
-        text = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return 0.0
-    match = re.search(r"VmRSS:\s+(\d+)", text)
-    return int(match.group(1)) / 1024 if match else 0.0
 
 
 # -- logging in -----------------------------------------------------------------------------

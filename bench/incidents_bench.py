@@ -51,6 +51,8 @@ EN = [
     ("Laptop battery drains in {n} hours", "My laptop battery lasts only {n} hours since {day}."),
     ("Cannot open the shared drive", "Error {n} when I open the finance share."),
     ("Wi-Fi in meeting room {n} is slow", "Video calls freeze in room {n}."),
+    ("Excel crashes when I open report {n}", "Excel closes itself as soon as the file opens."),
+    ("New monitor for desk {n}", "My monitor flickers and went black twice {day}."),
 ]
 RU = [
     ("Не работает VPN, разрывы каждые {n} минут", "С {day} VPN отключается при работе из дома."),
@@ -59,10 +61,22 @@ RU = [
     ("Ноутбук быстро разряжается", "Батарея ноутбука держит только {n} часа с {day}."),
     ("Нет доступа к общей папке", "Ошибка {n} при открытии папки бухгалтерии."),
     ("Медленная сеть в переговорной {n}", "Видеозвонки зависают в переговорной {n}."),
+    ("Excel закрывается при открытии отчёта {n}", "Файл открывается и Excel сразу падает."),
+    ("Мерцает монитор на месте {n}", "Монитор мигает и дважды гас {day}."),
 ]
 DAYS = ["Monday", "Tuesday", "yesterday", "понедельника", "вторника", "вчера"]
 LEVELS = ("high", "medium", "low")
 SEARCH_WORDS = ["printers", "принтера", "vpn", "outlook", "ноутбук", "password", "сеть"]
+
+
+def rss_mib(pid: int | str = "self") -> float:
+    """Resident memory of process ``pid`` (this one by default) in MiB; 0 when it is gone."""
+    try:
+        text = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    match = re.search(r"VmRSS:\s+(\d+)", text)
+    return int(match.group(1)) / 1024 if match else 0.0
 
 
 def free_port() -> int:

@@ -32,7 +32,6 @@ import argparse
 import os
 import random
 import re
-import socket
 import sys
 import time
 from datetime import UTC, datetime, timedelta
@@ -41,41 +40,13 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
-EN = [
-    ("VPN disconnects every {n} minutes", "Since {day} the VPN drops when I work from home."),
-    ("Printer on floor {n} does not print", "The printer shows a paper jam but there is no paper."),
-    (
-        "Outlook asks for my password again",
-        "After the update Outlook keeps asking, {n} times a day.",
-    ),
-    ("Laptop battery drains in {n} hours", "My laptop battery lasts only {n} hours since {day}."),
-    ("Cannot open the shared drive", "Error {n} when I open the finance share."),
-    ("Wi-Fi in meeting room {n} is slow", "Video calls freeze in room {n}."),
-    ("Excel crashes when I open report {n}", "Excel closes itself as soon as the file opens."),
-    ("New monitor for desk {n}", "My monitor flickers and went black twice {day}."),
-]
-RU = [
-    ("Не работает VPN, разрывы каждые {n} минут", "С {day} VPN отключается при работе из дома."),
-    ("Принтер на {n} этаже не печатает", "Принтер пишет «замятие бумаги», но бумаги нет."),
-    ("Outlook снова спрашивает пароль", "После обновления Outlook просит пароль {n} раз в день."),
-    ("Ноутбук быстро разряжается", "Батарея ноутбука держит только {n} часа с {day}."),
-    ("Нет доступа к общей папке", "Ошибка {n} при открытии папки бухгалтерии."),
-    ("Медленная сеть в переговорной {n}", "Видеозвонки зависают в переговорной {n}."),
-    ("Excel закрывается при открытии отчёта {n}", "Файл открывается и Excel сразу падает."),
-    ("Мерцает монитор на месте {n}", "Монитор мигает и дважды гас {day}."),
-]
-DAYS = ["Monday", "Tuesday", "yesterday", "понедельника", "вторника", "вчера"]
-LEVELS = ("high", "medium", "low")
+from incidents_bench import DAYS, EN, LEVELS, RU, free_port, rss_mib  # noqa: E402
+
 DEPARTMENTS = ("Sales", "Finance", "Marketing", "Logistics", "HR", "Legal")
 #: The employees' mail domain (bench/mail_bench.py writes from these addresses).
 DOMAIN = "example.com"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def write_ini(ini: Path, extra: dict[str, str] | None = None, threads: int = 4) -> Path:
@@ -106,12 +77,6 @@ def storage_file(settings: dict[str, str]) -> Path | None:
     """The Data.fs of a ``file://`` URI, for its size."""
     match = re.match(r"file://([^?]+)", settings.get("zodbconn.uri", ""))
     return Path(match.group(1)) if match else None
-
-
-def rss_mib() -> float:
-    text = Path("/proc/self/status").read_text()
-    match = re.search(r"VmRSS:\s+(\d+)", text)
-    return int(match.group(1)) / 1024 if match else 0.0
 
 
 def add_people(root: Any, count: int) -> list[str]:

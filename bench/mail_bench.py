@@ -60,6 +60,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from incidents_bench import rss_mib  # noqa: E402
 from incidents_bench import settings_for as desk_settings  # noqa: E402
 from load import EN, RU, free_port, write_ini  # noqa: E402 - after sys.path
 from load import load as bulk_load  # noqa: E402
@@ -84,12 +85,6 @@ def settings_for(directory: Path) -> dict[str, str]:
     settings["itsm.mail_in.secret"] = SECRET
     settings["itsm.mail_in.max_per_hour"] = "1000000"
     return settings
-
-
-def rss_mib(pid: int | str = "self") -> float:
-    text = Path(f"/proc/{pid}/status").read_text()
-    match = re.search(r"VmRSS:\s+(\d+)", text)
-    return int(match.group(1)) / 1024 if match else 0.0
 
 
 def pct(values: list[float], q: int) -> float:
