@@ -18,7 +18,6 @@ from pyramid.csrf import get_csrf_token
 from pyramid.encode import urlencode
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.i18n import TranslationString
-from pyramid.renderers import get_renderer
 from pyramid.response import Response
 from pyramid.view import view_config
 
@@ -28,6 +27,7 @@ from itsm.incidents.collisions import WHAT, StaleVersion, check_version, others_
 from itsm.incidents.intake import IntakeError, create_incident
 from itsm.incidents.models import Incident, Incidents, IncidentSettings
 from itsm.incidents.queries import QUEUES, SORTS, list_incidents, queue_counts
+from itsm.incidents.rows import render_rows
 from itsm.incidents.schemas import (
     IMPACT_CHOICES,
     MAX_CIS,
@@ -404,7 +404,8 @@ def incident_list(context: Incidents, request: Any) -> dict[str, Any]:
     counts = queue_counts(request) if staff else {}
     groups = root["settings"]["groups"]
     known = open_known_errors(root) if staff else []
-    rows = list_rows(request, items, now, staff, known, people)
+    tr = Translated(request)
+    rows = list_rows(request, items, now, staff, known, people, tr)
     workday: dict[str, Any] = {}
     if staff:
         # Bulk actions and saved views (itsm.incidents.views_bulk, views_saved).
@@ -419,7 +420,7 @@ def incident_list(context: Incidents, request: Any) -> dict[str, Any]:
         "total": total,
         "items": items,
         "rows": rows,
-        "rows_macro": get_renderer(ROWS_PT).implementation().macros["rows"],
+        "rows_html": render_rows(request, rows, staff, tr),
         "page": filters.page,
         "pages": pages,
         "queues": QUEUES,
@@ -450,14 +451,11 @@ def page_urls(request: Any, context: Any, filters: ListFilters, staff: bool) -> 
     return page_url
 
 
-ROWS_PT = "itsm:incidents/templates/rows.pt"
-
-
 @dataclass
 class Row:
-    """One line of an incident list, every text final (translated, formatted): the row macro
-    (``rows.pt``) only places and escapes them. Built from the incident in the request, so a
-    row is never older than the incident."""
+    """One line of an incident list, every text final (translated, formatted):
+    :func:`itsm.incidents.rows.render_rows` only places and escapes them. Built from the
+    incident in the request, so a row is never older than the incident."""
 
     number: str
     url: str
@@ -497,7 +495,7 @@ class Translated:
             plain = TranslationString(key[0], domain=term.domain, default=term.default)
             raw = self._done[key] = translate(self.request, plain)
         if raw and "$" in raw and term.mapping:
-            return term.interpolate(raw)
+            return interpolate(raw, term)
         return raw
 
     def pattern(self, term: Any, name: str) -> str:
@@ -505,14 +503,29 @@ class Translated:
         return self(_(str(term), default=term.default, mapping={name: "${" + name + "}"}))
 
 
+def interpolate(text: str, term: Any) -> str:
+    """``term``'s mapping put into ``text`` (its translation): ``${name}`` by plain replacing,
+    which is what a row's badge needs several times a row; translationstring's regular
+    expression only for what is left (the ``$name`` form, unknown names stay as they are)."""
+    for name, value in term.mapping.items():
+        text = text.replace("${" + name + "}", str(value))
+    return term.interpolate(text) if "$" in text else text
+
+
 SELECT_LABEL = _("Select ${number}")
 
 
 def list_rows(
-    request: Any, items: Iterable[Any], now: datetime, staff: bool, known: list[Any], people: Any
+    request: Any,
+    items: Iterable[Any],
+    now: datetime,
+    staff: bool,
+    known: list[Any],
+    people: Any,
+    tr: Translated | None = None,
 ) -> list[Row]:
     """The rows of an incident list page."""
-    tr = Translated(request)
+    tr = tr or Translated(request)
     base = request.resource_url(request.itsm_root["incidents"])
     select = tr.pattern(SELECT_LABEL, "number")
     rows = []
