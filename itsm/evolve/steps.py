@@ -78,9 +78,29 @@ def step_3_worklists(root: Any) -> None:
     build(root)
 
 
+def step_4_sparse_indexes(root: Any) -> None:
+    """Field and keyword indexes become sparse (itsm.search.catalog.SparseFieldIndex): they
+    no longer keep the set of documents without a value, which every create wrote to."""
+    from itsm.search.catalog import ensure_catalog, sparse_copy
+
+    ensure_catalog(root)
+    catalog = root.catalog
+    for name in list(catalog.keys()):
+        index = catalog[name]
+        new = sparse_copy(index)
+        if new is not index:
+            del catalog[name]
+            catalog[name] = new
+
+
 #: (generation, what it does, function)
 STEPS: tuple[tuple[int, str, Callable[[Any], None]], ...] = (
     (1, "baseline layout", step_1_baseline),
     (2, "typed containers, catalog, SLA and incident settings", step_2_typed_containers),
     (3, "pre-sorted lists of open work for the queues", step_3_worklists),
+    (
+        4,
+        "field and keyword indexes without their sets of documents lacking a value",
+        step_4_sparse_indexes,
+    ),
 )

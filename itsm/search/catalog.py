@@ -149,6 +149,49 @@ class SpreadLexicon(Lexicon):
                 return wid
 
 
+_MISSING = object()
+
+
+class _Sparse:
+    """An index that keeps no record of the documents without a value.
+
+    hypatia's field and keyword indexes add every such document to a ``_not_indexed`` set:
+    an incident has none of the eight CMDB and knowledge fields, so each create wrote eight
+    set buckets that only a "not equal" query would read, and this desk asks none (found
+    profiling creates, issue 14). A document without a value is simply absent here; a sort
+    on such an index puts it last (:func:`_sorted`)."""
+
+    sparse = True
+
+    def index_doc(self, docid: int, value: Any) -> Any:
+        if self.discriminate(value, _MISSING) is _MISSING:  # type: ignore[attr-defined]
+            if docid in self._rev_index:  # type: ignore[attr-defined]
+                self.unindex_doc(docid)  # type: ignore[attr-defined]
+            return None
+        return super().index_doc(docid, value)  # type: ignore[misc]
+
+
+class SparseFieldIndex(_Sparse, FieldIndex):
+    """:class:`FieldIndex` without the set of documents that lack the field."""
+
+
+class SparseKeywordIndex(_Sparse, KeywordIndex):
+    """:class:`KeywordIndex` without the set of documents that lack the field."""
+
+
+def sparse_copy(index: Any) -> Any:
+    """``index`` as its sparse class, sharing its trees, with an empty ``_not_indexed``
+    (evolve step 4: a document without a value is one the index has no entry for)."""
+    cls = {FieldIndex: SparseFieldIndex, KeywordIndex: SparseKeywordIndex}.get(type(index))
+    if cls is None:
+        return index
+    index._p_activate()  # a ghost's __dict__ is empty until it is loaded
+    new = cls.__new__(cls)
+    new.__dict__.update(index.__dict__)
+    new._not_indexed = index.family.IF.TreeSet()
+    return new
+
+
 def make_lexicon() -> Lexicon:
     """The text index's lexicon: Unicode splitting, ru/en stop words, Snowball stemming."""
     return SpreadLexicon(WordSplitter(), StopWordRemover(), SnowballStemmer())
@@ -157,9 +200,9 @@ def make_lexicon() -> Lexicon:
 def make_index(name: str) -> Any:
     """A new, empty index called ``name`` (one of :data:`INDEX_NAMES`)."""
     if name in FIELD_INDEXES:
-        return FieldIndex(IndexDataValue(name))
+        return SparseFieldIndex(IndexDataValue(name))
     if name in KEYWORD_INDEXES:
-        return KeywordIndex(IndexDataKeywords(name))
+        return SparseKeywordIndex(IndexDataKeywords(name))
     if name == TEXT_INDEX:
         return TextIndex(IndexDataText(name), lexicon=make_lexicon())
     raise KeyError(f"no index called {name!r}")
@@ -569,7 +612,11 @@ def _sorted(catalog: Any, docids: Any, sort: str, reverse: bool, limit: int) -> 
     index = catalog[sort]
     family = catalog.family
     unsortable: Iterable[int] = ()
-    if index.not_indexed_count():
+    if getattr(index, "sparse", False):
+        # Read only when the sorted ones run out (the last page of a result).
+        rev = index._rev_index
+        unsortable = (docid for docid in docids if docid not in rev)
+    elif index.not_indexed_count():
         unsortable = family.IF.intersection(docids, index.not_indexed())
     # With a limit hypatia picks forward scan, n-best or timsort by the result's size, so a
     # first page does not sort the whole result.

@@ -225,9 +225,9 @@ def test_evolve_step_3_gives_an_old_database_its_work_lists(churned):
     try:
         started = time.perf_counter()
         done = evolve(lambda: conn.root()["itsm"], tm, STEPS)
-        assert done == [3] and time.perf_counter() - started < 30
+        assert done[0] == 3 and time.perf_counter() - started < 30  # and the steps after it
     finally:
         conn.close()
-    assert churned.read(lambda root: root.generation) == 3
+    assert churned.read(lambda root: root.generation) == STEPS[-1][0]
     assert churned.read(lambda root: len(root.worklists["incident"].lanes["open"])) > 0
     assert _answers(churned, "agent", fast=True) == expected
