@@ -130,6 +130,7 @@ class Settings:
     public_url: str = "http://localhost:6543"
     login_max_failures: int = 5
     login_lock_seconds: int = 60
+    login_max_failures_per_address: int = 30
     default_locale: str = "en"
     locales: tuple[str, ...] = ("en", "ru")
     zodb_uri: str = ""
@@ -330,6 +331,7 @@ def parse(raw: Mapping[str, Any]) -> Settings:
         public_url=_str(raw, "itsm.public_url", "http://localhost:6543").rstrip("/"),
         login_max_failures=_number(raw, "itsm.login.max_failures", 5),
         login_lock_seconds=_number(raw, "itsm.login.lock_seconds", 60),
+        login_max_failures_per_address=_number(raw, "itsm.login.max_failures_per_address", 30),
         default_locale=default_locale,
         locales=locales,
         zodb_uri=_str(raw, "zodbconn.uri"),

@@ -45,4 +45,9 @@ def includeme(config: Any) -> None:
     config.registry.itsm_login_throttle = LoginThrottle(
         settings.login_max_failures, settings.login_lock_seconds
     )
+    # Failures per client address too (S8): guessing one password across many accounts is
+    # throttled as well. 0 turns it off.
+    config.registry.itsm_login_address_throttle = LoginThrottle(
+        settings.login_max_failures_per_address or 10**9, settings.login_lock_seconds
+    )
     config.scan("itsm.security.views")

@@ -33,14 +33,15 @@ def log_in(request: Any, login: str, password: str) -> Person:
     """
     login = login.strip()
     throttle = request.registry.itsm_login_throttle
-    client = request.client_addr
-    wait = throttle.retry_after(login)
+    by_address = request.registry.itsm_login_address_throttle
+    client = request.client_addr or ""
+    wait = max(throttle.retry_after(login), by_address.retry_after(client))
     if wait:
         log.warning("login throttled for %r from %s (%ds left)", login[:64], client, wait)
         raise LoginThrottled(wait)
     entry = request.directory.authenticate(login, password)
     if entry is None:
-        locked = throttle.failed(login)
+        locked = throttle.failed(login) | by_address.failed(client)
         log.warning(
             "failed login for %r from %s%s",
             login[:64],
