@@ -84,6 +84,7 @@ setup(
             "itsm-backup = itsm.scripts.backup:backup_main",
             "itsm-restore = itsm.scripts.backup:restore_main",
             "itsm-pack = itsm.scripts.pack:main",
+            "itsm-sync = itsm.sync.cli:main",
         ],
     },
 )

@@ -52,6 +52,8 @@ def main(global_config: dict[str, Any], **settings: Any) -> Any:
         config.include("itsm.mailin")
         config.include("itsm.admin")
         config.include("itsm.reports")
+        config.include("itsm.audit")
+        config.include("itsm.sync")
         app = config.make_wsgi_app()
     from itsm.storage import after_start
 

@@ -32,6 +32,28 @@ class PersonLoggedIn:
 
 
 @dataclass
+class LoginFailed:
+    """A login was refused: ``reason`` is ``password`` (wrong or unknown), ``inactive`` (the
+    directory sync disabled the person) or ``throttled``; ``locked`` when this failure locked
+    the login name."""
+
+    login: str
+    reason: str
+    locked: bool = False
+    request: Any = None
+
+
+@dataclass
+class RolesChanged:
+    """A person's roles changed (at login, or by the directory sync)."""
+
+    person: Any
+    before: tuple[str, ...]
+    after: tuple[str, ...]
+    request: Any = None
+
+
+@dataclass
 class TicketTransitioned:
     """A workflow transition fired on a ticket."""
 

@@ -16,6 +16,9 @@ ROLES = ("employee", "agent", "manager", "change_board", "problem_manager", "adm
 
 
 #: Active Directory: people only (not computer accounts), by sAMAccountName or UPN.
+#: Active Directory: userAccountControl with the ACCOUNTDISABLE bit (2) set.
+AD_DISABLED_FILTER = "(userAccountControl:1.2.840.113556.1.4.803:=2)"
+
 AD_USER_FILTER = (
     "(&(objectCategory=person)(objectClass=user)"
     "(|(sAMAccountName={login})(userPrincipalName={login})))"
@@ -43,6 +46,14 @@ class LdapSettings:
     ca_file: str = ""
     login_attribute: str = "uid"
     pool_size: int = 4
+    #: An LDAP filter matching people who are disabled (AD: the userAccountControl bit 2).
+    disabled_filter: str = ""
+    #: The directory sync's interval in the worker; 0 turns the timer off.
+    sync_interval_minutes: int = 60
+    #: The safety stop: a sync may disable at most this many active people (a count) ...
+    sync_max_disable: int = 0
+    #: ... or this percentage of them (when the setting ends with "%").
+    sync_max_disable_percent: float | None = 5.0
 
 
 @dataclass(frozen=True)
@@ -138,6 +149,8 @@ class Settings:
     reopen_days: int = 7
     auto_close_days: int = 5
     password_reset_ttl_minutes: int = 15
+    #: How long the audit log keeps its entries (days).
+    audit_keep_days: int = 400
 
 
 def _bool(raw: Mapping[str, Any], key: str, default: bool) -> bool:
@@ -190,6 +203,21 @@ def _names(value: str) -> tuple[str, ...]:
     return tuple(parts)
 
 
+def _max_disable(value: str) -> dict[str, Any]:
+    """``5%`` (a share of the active people) or ``20`` (a count)."""
+    key = "itsm.ldap.sync_max_disable"
+    percent = value.endswith("%")
+    try:
+        number = float(value.rstrip("%").strip()) if percent else int(value)
+    except ValueError:
+        raise ConfigError(f"{key}: expected a count or a percentage, got {value!r}") from None
+    if number < 0 or (percent and number > 100):
+        raise ConfigError(f"{key}: expected 0 to 100% or a count, got {value!r}")
+    if percent:
+        return {"sync_max_disable": 0, "sync_max_disable_percent": number}
+    return {"sync_max_disable": number, "sync_max_disable_percent": None}
+
+
 def parse(raw: Mapping[str, Any]) -> Settings:
     """Turn the ini file's ``[app:main]`` mapping into validated :class:`Settings`."""
     directory = _choice(raw, "itsm.directory", ("local", "ldap"), "local")
@@ -214,6 +242,10 @@ def parse(raw: Mapping[str, Any]) -> Settings:
         login_attribute=_str(raw, "itsm.ldap.login_attribute", "")
         or ("sAMAccountName" if _bool(raw, "itsm.ldap.active_directory", False) else "uid"),
         pool_size=_number(raw, "itsm.ldap.pool_size", 4),
+        disabled_filter=_str(raw, "itsm.ldap.disabled_filter")
+        or (AD_DISABLED_FILTER if _bool(raw, "itsm.ldap.active_directory", False) else ""),
+        sync_interval_minutes=_number(raw, "itsm.ldap.sync_interval_minutes", 60),
+        **_max_disable(_str(raw, "itsm.ldap.sync_max_disable", "5%") or "5%"),
     )
     if directory == "ldap":
         if "{login}" not in ldap.user_filter:
@@ -339,6 +371,7 @@ def parse(raw: Mapping[str, Any]) -> Settings:
         reopen_days=_number(raw, "itsm.incidents.reopen_days", 7),
         auto_close_days=_number(raw, "itsm.incidents.auto_close_days", 5),
         password_reset_ttl_minutes=_number(raw, "itsm.password_reset.ttl_minutes", 15) or 15,
+        audit_keep_days=_number(raw, "itsm.audit.keep_days", 400) or 400,
     )
 
 

@@ -6,6 +6,9 @@ from typing import Any
 
 def includeme(config: Any) -> None:
     from itsm.admin.api import api
+    from itsm.admin.area import AdminArea
+
+    config.add_itsm_container("admin", AdminArea)
     from itsm.admin.views import SettingsItemPredicate, add_section_views
 
     config.add_view_predicate("settings_item", SettingsItemPredicate)

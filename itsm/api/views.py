@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, date, datetime
 from typing import Any
 
 from pyramid.security import NO_PERMISSION_REQUIRED
 from pyramid.view import view_config
 
 from itsm.api import API_PREFIX
+from itsm.api.errors import ApiError
 from itsm.api.openapi import json_body, response
 from itsm.api.scaffold import Endpoints
+from itsm.i18n import _
 from itsm.people.models import Person
 from itsm.security.permissions import P
-from itsm.security.tokens import create_token
+from itsm.security.tokens import create_token, expiry, is_expired, tokens_of
 
 PERSON_SCHEMA = {
     "type": "object",
@@ -75,15 +78,81 @@ def me(request: Any) -> dict[str, Any]:
     body={
         "type": "object",
         "additionalProperties": False,
-        "properties": {"label": {"type": "string", "maxLength": 100}},
+        "properties": {
+            "label": {"type": "string", "maxLength": 100},
+            "expires": {"type": "string", "format": "date"},
+            "expires_in_days": {"type": "integer", "minimum": 1, "maximum": 3650},
+        },
     },
     body_required=False,
+    description=(
+        "`expires` (a day, YYYY-MM-DD: the token works until the end of that day, UTC) or "
+        "`expires_in_days`; without either the token does not expire."
+    ),
 )
 def make_token(request: Any) -> dict[str, Any]:
-    label = json_body(request).get("label", "")
-    token = create_token(request.itsm_root.tokens, request.identity.login, label)
+    body = json_body(request)
+    label = body.get("label", "")
+    now = datetime.now(UTC)
+    try:
+        day = date.fromisoformat(body["expires"]) if "expires" in body else None
+        expires = expiry(now, day, body.get("expires_in_days"))
+    except ValueError as bad:
+        field = "expires" if "expires" in body else "expires_in_days"
+        message = _("Give a day in the future (YYYY-MM-DD) or a number of days.")
+        raise ApiError(400, "invalid", message, {field: str(bad)}) from None
+    login = request.identity.login
+    token = create_token(request.itsm_root.tokens, login, label, now, expires)
+    request.audit_event("token", login, "made", _token_note(label, expires))
     request.response.status = 201
-    return {"token": token, "label": label}
+    return {"token": token, "label": label, "expires": expires.isoformat() if expires else None}
+
+
+def _token_note(label: str, expires: datetime | None) -> str:
+    note = label or "(no label)"
+    return f"{note}, expires {expires:%Y-%m-%d %H:%M} UTC" if expires else note
+
+
+TOKEN_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "label": {"type": "string"},
+        "hint": {"type": "string", "description": "the token's last four characters"},
+        "created": {"type": "string", "format": "date-time"},
+        "expires": {"type": ["string", "null"], "format": "date-time"},
+        "expired": {"type": "boolean"},
+    },
+}
+
+
+@api.view(
+    "api.tokens",
+    "GET",
+    P.VIEW,
+    "The caller's own API tokens (never the tokens themselves)",
+    response(
+        "200",
+        "The caller's tokens, oldest first",
+        {"type": "object", "properties": {"items": {"type": "array", "items": TOKEN_SCHEMA}}},
+    ),
+)
+def list_tokens(request: Any) -> dict[str, Any]:
+    now = datetime.now(UTC)
+    records = sorted(
+        (record for _digest, record in tokens_of(request.itsm_root.tokens, request.identity.login)),
+        key=lambda record: record.created,
+    )
+    items = [
+        {
+            "label": record.label,
+            "hint": record.hint,
+            "created": record.created.isoformat(),
+            "expires": record.expires.isoformat() if record.expires else None,
+            "expired": is_expired(record, now),
+        }
+        for record in records
+    ]
+    return {"items": items}
 
 
 @view_config(

@@ -41,6 +41,9 @@ class DirectoryPerson:
     dn: str | None = None  # LDAP only
     groups: tuple[str, ...] = field(default_factory=tuple)  # group names (cn)
     group_dns: tuple[str, ...] = field(default_factory=tuple)  # LDAP only
+    #: Disabled in the directory (AD's ACCOUNTDISABLE bit, ``itsm.ldap.disabled_filter``);
+    #: only the directory sync reads it.
+    disabled: bool = False
 
     @property
     def display_name(self) -> str:

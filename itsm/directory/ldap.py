@@ -70,6 +70,9 @@ PPOLICY_ERRORS = {
 #: Idle service connections older than this are closed rather than reused: firewalls and
 #: servers (olcIdleTimeout, AD's MaxConnIdleTime) drop quiet connections without telling us.
 MAX_IDLE_SECONDS = 60.0
+#: Simple paged results control (RFC 2696) and the page size of the directory sync's searches.
+PAGED_CONTROL = "1.2.840.113556.1.4.319"
+PAGE_SIZE = 500
 #: Longer logins are nobody's; refusing them keeps filters small.
 MAX_LOGIN_LENGTH = 256
 
@@ -557,6 +560,98 @@ class LdapDirectory:
 
             people = self._with_service(run)
         return sorted(people, key=lambda p: (p.display_name.casefold(), p.login))
+
+    def everyone(self) -> tuple[list[DirectoryPerson], set[str]]:
+        """Every person under the user base, with their groups, managers and the disabled
+        mark, and the logins of the people someone reports to (for the directory sync).
+
+        Three paged searches whatever the size of the company (people, disabled people,
+        groups with their members) instead of a few searches per person."""
+        with self._unavailable_on_error("everyone"):
+            return self._with_service(self._everyone)
+
+    def _paged(
+        self, conn: Connection, base: str, ldap_filter: str, attributes: Sequence[str]
+    ) -> list[dict[str, Any]]:
+        """Every entry matching, in pages of 500 (AD answers at most 1,000 per search)."""
+        entries: list[dict[str, Any]] = []
+        cookie: Any = None
+        while True:
+            conn.search(
+                base,
+                ldap_filter,
+                search_scope=SUBTREE,
+                attributes=list(attributes),
+                paged_size=PAGE_SIZE,
+                paged_cookie=cookie,
+            )
+            code = conn.result.get("result") if conn.result else None
+            if code == NO_SUCH_OBJECT:
+                return entries
+            if code != SUCCESS:
+                raise DirectoryUnavailable(
+                    f"search under {base} failed: {_result_text(conn.result)}"
+                )
+            entries += [r for r in conn.response or () if r.get("type") == "searchResEntry"]
+            control = (conn.result.get("controls") or {}).get(PAGED_CONTROL) or {}
+            cookie = (control.get("value") or {}).get("cookie")
+            if not cookie:
+                return entries
+
+    def _everyone(self, conn: Connection) -> tuple[list[DirectoryPerson], set[str]]:
+        base = self.settings.user_base
+        entries = self._paged(conn, base, self._people_filter, self._attributes)
+        disabled: set[str] = set()
+        if self.settings.disabled_filter:
+            wanted = f"(&{self._people_filter}{_parenthesized(self.settings.disabled_filter)})"
+            disabled = {e["dn"].lower() for e in self._paged(conn, base, wanted, ["1.1"])}
+        members: dict[str, list[tuple[str, str]]] = {}
+        if self.settings.group_base:
+            group_filter = self._group_filter or "(objectClass=*)"
+            attributes = ["cn", "member"] + (
+                [] if self.settings.active_directory else ["uniqueMember"]
+            )
+            for group in self._paged(conn, self.settings.group_base, group_filter, attributes):
+                name = _first(group["attributes"], "cn") or _rdn_value(group["dn"])
+                for attribute in ("member", "uniqueMember"):
+                    for dn in _values(group["attributes"], attribute):
+                        members.setdefault(dn.lower(), []).append((name, group["dn"]))
+        logins = {e["dn"].lower(): _first(e["attributes"], self.login_attribute) for e in entries}
+        managers: dict[str, str | None] = {dn: login or None for dn, login in logins.items()}
+        people = []
+        for entry in entries:
+            attributes = entry["attributes"]
+            login = logins[entry["dn"].lower()]
+            if not login:
+                continue
+            manager_dn = _first(attributes, "manager")
+            manager = None
+            if manager_dn:
+                manager = managers.get(manager_dn.lower(), False)
+                if manager is False:  # outside the user base: read it once
+                    manager = self._login_of(conn, manager_dn, managers)
+                    managers[manager_dn.lower()] = manager
+            found = {g.lower(): (_rdn_value(g), g) for g in _values(attributes, "memberOf")}
+            for name, group_dn in members.get(entry["dn"].lower(), ()):
+                found.setdefault(group_dn.lower(), (name, group_dn))
+            pairs = sorted(found.values(), key=lambda pair: pair[0].casefold())
+            people.append(
+                DirectoryPerson(
+                    login=login,
+                    name=_first(attributes, "displayName", "cn"),
+                    email=_first(attributes, "mail"),
+                    phone=_first(attributes, "telephoneNumber"),
+                    department=_first(attributes, "departmentNumber", "department", "ou"),
+                    title=_first(attributes, "title"),
+                    manager=manager,
+                    dn=entry["dn"],
+                    groups=tuple(dict.fromkeys(name for name, _ in pairs)),
+                    group_dns=tuple(group_dn for _, group_dn in pairs),
+                    disabled=entry["dn"].lower() in disabled,
+                )
+            )
+        with_reports = {p.manager for p in people if p.manager}
+        return people, with_reports
 
     def groups_of(self, login: str) -> list[str]:
         """Names (cn) of the groups ``login`` belongs to."""

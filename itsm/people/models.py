@@ -39,6 +39,12 @@ class Person(Persistent):
     #: The last permanent delivery failure of our mail to this person: (address, when,
     #: status, diagnostic), from a bounce; cleared when mail from that address comes in.
     mail_failure: tuple[str, datetime, str, str] | None = None
+    #: False once the directory sync found the person disabled or gone from the directory:
+    #: no login, no session, no API token; the record and their tickets stay.
+    active = True
+    #: Why and since when the person is inactive: ("disabled" | "gone", when).
+    inactive_since: datetime | None = None
+    inactive_reason = ""
     created: datetime | None = None
     last_login: datetime | None = None
     refreshed: datetime | None = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from typing import Any
 
 from pyramid.httpexceptions import HTTPSeeOther
@@ -13,7 +14,7 @@ from itsm.people.models import Person
 from itsm.root import People
 from itsm.security.permissions import P
 from itsm.security.roles import is_staff
-from itsm.security.tokens import create_token, revoke_token, tokens_of
+from itsm.security.tokens import create_token, expiry, revoke_token, tokens_of
 
 
 @view_config(context=People, renderer="itsm:people/templates/list.pt", permission=P.VIEW)
@@ -28,7 +29,9 @@ def people_list(context: People, request: Any) -> dict[str, Any]:
     return {"people": people[:200], "total": len(people), "q": request.GET.get("q", "")}
 
 
-def _profile(context: Person, request: Any, new_token: str | None = None) -> dict[str, Any]:
+def _profile(
+    context: Person, request: Any, new_token: str | None = None, token_error: Any = None
+) -> dict[str, Any]:
     own = request.identity is not None and request.identity.login == context.login
     root = request.itsm_root
     staff = is_staff(request)
@@ -38,6 +41,8 @@ def _profile(context: Person, request: Any, new_token: str | None = None) -> dic
         "own": own,
         "tokens": tokens_of(root.tokens, context.login) if own else [],
         "new_token": new_token,
+        "token_error": token_error,
+        "now": datetime.now(UTC),
         "manager": root["people"].get(context.manager) if context.manager else None,
         "show_assets": own or staff,
         "assets": assets,
@@ -91,5 +96,17 @@ def tokens(context: Person, request: Any) -> Any:
             request.session.flash(_("The token is revoked."), "success")
         return HTTPSeeOther(location=request.resource_url(context))
     label = request.POST.get("label", "").strip()[:100]
-    token = create_token(root.tokens, context.login, label)
+    now = datetime.now(UTC)
+    try:
+        day = request.POST.get("expires", "").strip()
+        expires = expiry(now, date.fromisoformat(day) if day else None)
+    except ValueError:
+        request.response.status = 400
+        message = _("Choose an expiry date in the future, or none.")
+        return _profile(context, request, token_error=message)
+    token = create_token(root.tokens, context.login, label, now, expires)
+    note = label or "(no label)"
+    if expires is not None:
+        note += f", expires {expires:%Y-%m-%d %H:%M} UTC"
+    request.audit_event("token", context.login, "made", note)
     return _profile(context, request, new_token=token)

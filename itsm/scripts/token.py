@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from itsm.audit.record import record
 from itsm.directory import make_directory
 from itsm.directory.base import DirectoryUnavailable
 from itsm.people.records import find_or_fetch
@@ -32,7 +33,9 @@ def main(argv: list[str] | None = None) -> None:
                 fail(COMMAND, f"the directory is unavailable: {exc}")
             if person is None:
                 fail(COMMAND, f"the directory knows no person {args.login!r}")
-            return create_token(root.tokens, person.login, args.label)
+            token = create_token(root.tokens, person.login, args.label)
+            record(root, "token", None, person.login, "made", f"{args.label} ({COMMAND})")
+            return token
 
         token = env.transact(make_token)
     print(token)

@@ -8,7 +8,7 @@ from typing import Any
 
 from pyramid.security import forget, remember
 
-from itsm.events import PersonLoggedIn
+from itsm.events import LoginFailed, PersonLoggedIn
 from itsm.security.policy import Person
 
 log = logging.getLogger("itsm.security.login")
@@ -38,6 +38,7 @@ def log_in(request: Any, login: str, password: str) -> Person:
     wait = max(throttle.retry_after(login), by_address.retry_after(client))
     if wait:
         log.warning("login throttled for %r from %s (%ds left)", login[:64], client, wait)
+        request.registry.notify(LoginFailed(login[:64], "throttled", False, request))
         raise LoginThrottled(wait)
     entry = request.directory.authenticate(login, password)
     if entry is None:
@@ -48,10 +49,18 @@ def log_in(request: Any, login: str, password: str) -> Person:
             client,
             " (now throttled)" if locked else "",
         )
+        request.registry.notify(LoginFailed(login[:64], "password", locked, request))
         raise LoginRefused()
-    throttle.succeeded(login)
     # The record in /people, created or refreshed (itsm.people registers the request method).
     person = request.person_from_directory(entry)
+    if not getattr(person, "active", True):
+        # The directory sync found them disabled or gone: the same answer as a wrong password
+        # (a directory that still takes the password must not let them back in before the
+        # next sync finds them again).
+        log.warning("login refused for inactive %s from %s", person.login, client)
+        request.registry.notify(LoginFailed(person.login, "inactive", False, request))
+        raise LoginRefused()
+    throttle.succeeded(login)
     person.last_login = datetime.now(UTC)
     remember(request, person.login)
     request.registry.notify(PersonLoggedIn(person, request))

@@ -74,9 +74,9 @@ class ItsmSecurityPolicy:
         token = bearer_token(request)
         if token is not None:
             # A request that presents a token is judged by the token alone, never the cookie.
-            record = lookup_token(root.tokens, token)
+            record = lookup_token(root.tokens, token, datetime.now(UTC))
             person = root["people"].get(record.login) if record else None
-            if person is None:
+            if person is None or not getattr(person, "active", True):
                 return None
             return Identity(person.login, person, "token", principals_for(person))
         auth = request.session.get(SESSION_KEY)
@@ -85,6 +85,8 @@ class ItsmSecurityPolicy:
         login, sid, created = auth.get("login"), auth.get("sid"), auth.get("created", 0)
         person = root["people"].get(login) if isinstance(login, str) else None
         if person is None or person.sessions is None or sid not in person.sessions:
+            return None
+        if not getattr(person, "active", True):  # the directory sync disabled them
             return None
         if time.time() - created > self.absolute_timeout:
             return None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from persistent import Persistent
@@ -22,6 +22,8 @@ class TokenRecord(Persistent):
 
     label = ""
     last_used: datetime | None = None
+    #: After this moment (UTC) the token is refused; None: it never expires.
+    expires: datetime | None = None
 
     def __init__(self, login: str, created: datetime, label: str, hint: str) -> None:
         self.login = login
@@ -34,17 +36,54 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def create_token(tokens: Any, login: str, label: str = "", now: datetime | None = None) -> str:
-    """Store a new token for ``login`` and return it in plain text (the only time it exists)."""
+def create_token(
+    tokens: Any,
+    login: str,
+    label: str = "",
+    now: datetime | None = None,
+    expires: datetime | None = None,
+) -> str:
+    """Store a new token for ``login`` and return it in plain text (the only time it exists);
+    with ``expires`` it is refused from that moment on."""
     token = PREFIX + secrets.token_urlsafe(32)
-    tokens[token_hash(token)] = TokenRecord(login, now or datetime.now(UTC), label, token[-4:])
+    record = TokenRecord(login, now or datetime.now(UTC), label, token[-4:])
+    if expires is not None:
+        record.expires = expires
+    tokens[token_hash(token)] = record
     return token
 
 
-def lookup_token(tokens: Any, token: str) -> TokenRecord | None:
+def expiry(
+    now: datetime, expires: date | None = None, expires_in_days: int | None = None
+) -> datetime | None:
+    """When a token made at ``now`` stops working: at the end of the day ``expires`` (UTC) or
+    ``expires_in_days`` days from now; None for neither. Raises ValueError for a past date."""
+    if expires is not None and expires_in_days is not None:
+        raise ValueError("give expires or expires_in_days, not both")
+    if expires_in_days is not None:
+        if expires_in_days < 1:
+            raise ValueError("expires_in_days must be 1 or more")
+        return now + timedelta(days=expires_in_days)
+    if expires is not None:
+        moment = datetime.combine(expires + timedelta(days=1), time(), UTC)
+        if moment <= now:
+            raise ValueError("the expiry date is in the past")
+        return moment
+    return None
+
+
+def is_expired(record: TokenRecord, now: datetime) -> bool:
+    return record.expires is not None and now >= record.expires
+
+
+def lookup_token(tokens: Any, token: str, now: datetime | None = None) -> TokenRecord | None:
+    """The record of a valid token: known, and not expired at ``now``."""
     if not token or not token.startswith(PREFIX) or tokens is None:
         return None
-    return tokens.get(token_hash(token))
+    record = tokens.get(token_hash(token))
+    if record is None or is_expired(record, now or datetime.now(UTC)):
+        return None
+    return record
 
 
 def revoke_token(tokens: Any, token_digest: str) -> bool:

@@ -131,6 +131,12 @@ class AuditTrail(Persistent):
     def __len__(self) -> int:
         return len(self._records)
 
+    def between(self, start: datetime | None, end: datetime | None) -> Any:
+        """Attempts with ``start <= at <= end``, oldest first (the audit page reads them)."""
+        low = int(start.timestamp() * 1_000_000) * 1000 if start is not None else None
+        high = int(end.timestamp() * 1_000_000) * 1000 + 999 if end is not None else None
+        return self._records.values(min=low, max=high)
+
 
 def audit(
     request: Any, action: str, login: str, outcome: str, now: datetime, persist: bool = True

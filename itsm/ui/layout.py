@@ -102,6 +102,9 @@ class Layout:
             items.append(NavItem(_("People"), people, on_people))
             settings = request.application_url + "/settings/"
             items.append(NavItem(_("Settings"), settings, path.startswith("/settings")))
+            if identity.has_role("admin"):
+                admin = request.application_url + "/admin/"
+                items.append(NavItem(_("Administration"), admin, path.startswith("/admin")))
             held = self.held_mail_count()
             items.append(
                 NavItem(
