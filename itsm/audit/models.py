@@ -55,8 +55,11 @@ class AuditLog(Persistent):
     def __init__(self) -> None:
         self._entries = LOBTree()
 
-    def append(self, entry: AuditEntry) -> AuditEntry:
-        base = (secrets.randbelow(SHARDS) << SHARD_SHIFT) | (_micros(entry.at) << TIME_SHIFT)
+    def append(self, entry: AuditEntry, shard: int | None = None) -> AuditEntry:
+        """Add ``entry`` to a random shard (or ``shard``, for tests of the shape)."""
+        if shard is None:
+            shard = secrets.randbelow(SHARDS)
+        base = (shard << SHARD_SHIFT) | (_micros(entry.at) << TIME_SHIFT)
         key = base | secrets.randbelow(1 << TIME_SHIFT)
         while key in self._entries:
             key = base | secrets.randbelow(1 << TIME_SHIFT)

@@ -86,20 +86,31 @@ def directory(ldap_server: Any) -> Directory:
     return Directory(ldap_server)
 
 
-def sync_settings(server: Any, **extra: str) -> dict[str, str]:
+def _sync_settings(server: Any, **extra: str) -> dict[str, str]:
     return server.settings_overrides(**{"itsm.ldap.disabled_filter": DISABLED_FILTER, **extra})
 
 
 @pytest.fixture
+def sync_settings(ldap_server: Any) -> Callable[..., dict[str, str]]:
+    """``sync_settings(**extra)``: the app's settings on the private slapd."""
+    return lambda **extra: _sync_settings(ldap_server, **extra)
+
+
+@pytest.fixture
 def sync_app(make_app: Callable[..., Any], ldap_server: Any) -> Any:
-    return make_app(demo=False, **sync_settings(ldap_server))
+    return make_app(demo=False, **_sync_settings(ldap_server))
 
 
-def run_sync(app: Any, dry_run: bool = False) -> SyncOutcome:
-    """The sync as itsm-sync and the timer run it, on the app's database."""
+def _run_sync(app: Any, dry_run: bool = False) -> SyncOutcome:
     return synchronize(
         lambda work: run_in_transaction(app.db, work),
         app.registry.itsm_ldap_directory,
         app.registry.itsm_settings,
         dry_run=dry_run,
     )
+
+
+@pytest.fixture
+def run_sync() -> Callable[..., SyncOutcome]:
+    """``run_sync(app, dry_run=False)``: the sync as itsm-sync and the timer run it."""
+    return _run_sync

@@ -7,7 +7,6 @@ import pytest
 
 from itsm.worker.jobs import JobContext
 from tests.conftest import logged_in, login
-from tests.functional.sync.conftest import run_sync
 from tests.plugins.slapd import PASSWORD, PEOPLE
 
 pytestmark = pytest.mark.ldap
@@ -22,7 +21,7 @@ def people_of(app):
     )
 
 
-def test_first_sync_adds_everyone_with_roles_and_managers(sync_app):
+def test_first_sync_adds_everyone_with_roles_and_managers(sync_app, run_sync):
     outcome = run_sync(sync_app)
     assert outcome.status == "applied"
     assert sorted(outcome.diff.added) == sorted(p.login for p in PEOPLE)
@@ -40,7 +39,7 @@ def test_first_sync_adds_everyone_with_roles_and_managers(sync_app):
     assert run_sync(sync_app).diff.empty  # a second run finds nothing to do
 
 
-def test_added_changed_disabled_removed_and_back(sync_app, directory):
+def test_added_changed_disabled_removed_and_back(sync_app, directory, run_sync):
     run_sync(sync_app)
     directory.add("newbie", "Nora Newbie", departmentNumber="Sales")
     directory.replace("lena", mail="lena.larsen@example.com")
@@ -72,7 +71,7 @@ def test_added_changed_disabled_removed_and_back(sync_app, directory):
     assert people_of(sync_app)["tom"][5] is True
 
 
-def test_a_real_run_records_the_diff_in_the_audit_log(sync_app, directory):
+def test_a_real_run_records_the_diff_in_the_audit_log(sync_app, directory, run_sync):
     run_sync(sync_app)
     directory.replace("petr", title="Head of key accounts")
     run_sync(sync_app)
@@ -82,7 +81,7 @@ def test_a_real_run_records_the_diff_in_the_audit_log(sync_app, directory):
     assert "~ petr: title Key account manager -> Head of key accounts" in events[0]["detail"]
 
 
-def test_dry_run_shows_the_diff_and_changes_nothing(sync_app, directory):
+def test_dry_run_shows_the_diff_and_changes_nothing(sync_app, directory, run_sync):
     run_sync(sync_app)
     directory.replace("vera", displayName="Vera Volkova-Smith")
     directory.disable("will")
@@ -97,7 +96,7 @@ def test_dry_run_shows_the_diff_and_changes_nothing(sync_app, directory):
     assert people_of(sync_app)["will"][5] is True
 
 
-def test_safety_stop_refuses_to_disable_more_than_the_share(sync_app, directory):
+def test_safety_stop_refuses_to_disable_more_than_the_share(sync_app, directory, run_sync):
     run_sync(sync_app)
     # 26 active people: 5 % is 1.3, so one may go, two may not.
     directory.disable("xenia")
@@ -112,10 +111,8 @@ def test_safety_stop_refuses_to_disable_more_than_the_share(sync_app, directory)
     assert events[0]["outcome"] == "stopped"
 
 
-def test_safety_stop_takes_a_count(make_app, ldap_server, directory):
-    from tests.functional.sync.conftest import sync_settings
-
-    app = make_app(demo=False, **sync_settings(ldap_server, **{"itsm.ldap.sync_max_disable": "2"}))
+def test_safety_stop_takes_a_count(make_app, sync_settings, directory, run_sync):
+    app = make_app(demo=False, **sync_settings(**{"itsm.ldap.sync_max_disable": "2"}))
     run_sync(app)
     directory.disable("xenia")
     directory.remove("zoe")
@@ -126,7 +123,9 @@ def test_safety_stop_takes_a_count(make_app, ldap_server, directory):
     assert run_sync(app).status == "stopped"
 
 
-def test_an_inactive_persons_session_and_token_stop_and_they_cannot_log_in(sync_app, directory):
+def test_an_inactive_persons_session_and_token_stop_and_they_cannot_log_in(
+    sync_app, directory, run_sync
+):
     run_sync(sync_app)
     lena = logged_in(sync_app, "lena", PASSWORD)
     token = lena.post_json(
@@ -145,12 +144,10 @@ def test_an_inactive_persons_session_and_token_stop_and_they_cannot_log_in(sync_
 
 
 def test_an_inactive_person_whose_directory_still_takes_the_password_cannot_log_in(
-    make_app, ldap_server, directory
+    make_app, sync_settings, directory, run_sync
 ):
     # A filter that does not lock the account in slapd: the bind works, the desk refuses.
-    from tests.functional.sync.conftest import sync_settings
-
-    settings = sync_settings(ldap_server, **{"itsm.ldap.disabled_filter": "(employeeType=left)"})
+    settings = sync_settings(**{"itsm.ldap.disabled_filter": "(employeeType=left)"})
     app = make_app(demo=False, **settings)
     run_sync(app)
     directory.replace("ruth", employeeType="left")
@@ -162,7 +159,7 @@ def test_an_inactive_person_whose_directory_still_takes_the_password_cannot_log_
     assert [(e["subject"], e["outcome"]) for e in failed] == [("ruth", "inactive")]
 
 
-def test_inactive_page_lists_their_open_tickets_for_reassignment(sync_app, directory):
+def test_inactive_page_lists_their_open_tickets_for_reassignment(sync_app, directory, run_sync):
     run_sync(sync_app)
     agent = logged_in(sync_app, "sdesk1", PASSWORD)
     form = agent.get("/incidents/new").forms["report-form"]
@@ -190,12 +187,8 @@ def test_the_timer_runs_the_sync(sync_app, directory):
     assert outcome.status == "applied" and len(outcome.diff.added) == len(PEOPLE)
 
 
-def test_the_timer_is_off_with_interval_zero(make_app, ldap_server):
-    from tests.functional.sync.conftest import sync_settings
-
-    app = make_app(
-        demo=False, **sync_settings(ldap_server, **{"itsm.ldap.sync_interval_minutes": "0"})
-    )
+def test_the_timer_is_off_with_interval_zero(make_app, sync_settings):
+    app = make_app(demo=False, **sync_settings(**{"itsm.ldap.sync_interval_minutes": "0"}))
     assert "directory_sync" not in app.registry.itsm_jobs
 
 
