@@ -56,7 +56,8 @@ def _day(params: Any, name: str, default: date) -> date:
 
 def parse_filters(params: Any, zone: ZoneInfo, now: datetime) -> AuditFilters:
     """Filters from ``kind`` (repeatable), ``person``, ``from``, ``to``; raises BadFilter."""
-    kinds = tuple(k for k in params.getall("kind") if k)
+    every = params.getall("kind") if hasattr(params, "getall") else [params.get("kind")]
+    kinds = tuple(k for k in every if k)
     unknown = [k for k in kinds if k not in KINDS]
     if unknown:
         raise BadFilter("kind", f"kind: unknown {unknown[0][:40]!r}")
