@@ -49,7 +49,11 @@ def event_json(event: Event) -> dict[str, Any]:
     P.ADMIN,
     "The audit: logins, failed logins and lockouts, password resets and changes, role "
     "changes, settings changes, API tokens made, directory sync runs (newest first)",
-    response("200", "A page of events", page_schema(EVENT_REF)),
+    {
+        **response("200", "A page of events", page_schema(EVENT_REF)),
+        **response("400", "A filter the audit cannot use (error.fields names it)"),
+        **response("403", "The caller is not an administrator"),
+    },
     description=(
         "Administrators only. `from` and `to` are days (YYYY-MM-DD) in the reports' time zone "
         "(`itsm.reports.timezone`); without them the last 30 days. `person` matches who acted "

@@ -139,3 +139,14 @@ def test_old_entries_are_pruned_by_the_timer(app):
     app.write(lambda root: record(root, "login", "admin", "admin", "done", now=old))
     assert prune_audit(JobContext(app.registry, app.db)) == 1
     assert "audit_prune" in app.registry.itsm_jobs
+
+
+def test_openapi_describes_the_audit_and_the_token_list(app):
+    spec = app.client().get("/api/v1/openapi.json").json
+    audit = spec["paths"]["/api/v1/audit"]["get"]
+    assert {p["name"] for p in audit["parameters"]} >= {"kind", "person", "from", "to", "page"}
+    assert "403" in audit["responses"]
+    tokens = spec["paths"]["/api/v1/me/tokens"]
+    assert "get" in tokens
+    body = tokens["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert {"label", "expires", "expires_in_days"} <= set(body["properties"])
