@@ -82,3 +82,18 @@ def test_sample_ini_files_parse(monkeypatch):
     monkeypatch.setenv("ITSM_SESSION_SECRET", SECRET)
     for name in ("development", "production", "test"):
         parse(plaster.get_settings(f"etc/{name}.ini", "app:main"))
+
+
+def test_sync_settings_take_a_percentage_or_a_count():
+    ldap = parse({"itsm.session.secret": SECRET}).ldap
+    assert (ldap.sync_max_disable_percent, ldap.sync_interval_minutes) == (5.0, 60)
+    assert ldap.disabled_filter == ""
+    ldap = parse({"itsm.session.secret": SECRET, "itsm.ldap.sync_max_disable": "12"}).ldap
+    assert (ldap.sync_max_disable, ldap.sync_max_disable_percent) == (12, None)
+    ldap = parse({"itsm.session.secret": SECRET, "itsm.ldap.sync_max_disable": "2.5%"}).ldap
+    assert ldap.sync_max_disable_percent == 2.5
+    ad = parse({"itsm.session.secret": SECRET, "itsm.ldap.active_directory": "true"}).ldap
+    assert ad.disabled_filter == "(userAccountControl:1.2.840.113556.1.4.803:=2)"
+    for bad in ("lots", "150%", "-3"):
+        with pytest.raises(ConfigError, match="itsm.ldap.sync_max_disable"):
+            parse({"itsm.session.secret": SECRET, "itsm.ldap.sync_max_disable": bad})
