@@ -170,6 +170,31 @@ def _result_text(result: Mapping[str, Any] | None) -> str:
     return f"{description}: {message}" if message else str(description)
 
 
+def _directory_person(
+    entry: Mapping[str, Any],
+    login: str,
+    manager: str | None,
+    groups: tuple[str, ...],
+    group_dns: tuple[str, ...],
+    disabled: bool = False,
+) -> DirectoryPerson:
+    """A search result entry as a DirectoryPerson (its groups and manager already found)."""
+    attributes = entry["attributes"]
+    return DirectoryPerson(
+        login=login,
+        name=_first(attributes, "displayName", "cn"),
+        email=_first(attributes, "mail"),
+        phone=_first(attributes, "telephoneNumber"),
+        department=_first(attributes, "departmentNumber", "department", "ou"),
+        title=_first(attributes, "title"),
+        manager=manager,
+        dn=entry["dn"],
+        groups=groups,
+        group_dns=group_dns,
+        disabled=disabled,
+    )
+
+
 def _close(conn: Connection | None) -> None:
     if conn is None:
         return
@@ -477,18 +502,7 @@ class LdapDirectory:
         cache = managers if managers is not None else {}
         manager = self._login_of(conn, manager_dn, cache) if manager_dn else None
         groups, group_dns = self._groups(conn, entry["dn"], _values(attributes, "memberOf"))
-        return DirectoryPerson(
-            login=login,
-            name=_first(attributes, "displayName", "cn"),
-            email=_first(attributes, "mail"),
-            phone=_first(attributes, "telephoneNumber"),
-            department=_first(attributes, "departmentNumber", "department", "ou"),
-            title=_first(attributes, "title"),
-            manager=manager,
-            dn=entry["dn"],
-            groups=groups,
-            group_dns=group_dns,
-        )
+        return _directory_person(entry, login, manager, groups, group_dns)
 
     # -- the Directory protocol -----------------------------------------------------------------
 
@@ -635,21 +649,10 @@ class LdapDirectory:
             for name, group_dn in members.get(entry["dn"].lower(), ()):
                 found.setdefault(group_dn.lower(), (name, group_dn))
             pairs = sorted(found.values(), key=lambda pair: pair[0].casefold())
-            people.append(
-                DirectoryPerson(
-                    login=login,
-                    name=_first(attributes, "displayName", "cn"),
-                    email=_first(attributes, "mail"),
-                    phone=_first(attributes, "telephoneNumber"),
-                    department=_first(attributes, "departmentNumber", "department", "ou"),
-                    title=_first(attributes, "title"),
-                    manager=manager,
-                    dn=entry["dn"],
-                    groups=tuple(dict.fromkeys(name for name, _ in pairs)),
-                    group_dns=tuple(group_dn for _, group_dn in pairs),
-                    disabled=entry["dn"].lower() in disabled,
-                )
-            )
+            names = tuple(dict.fromkeys(name for name, _ in pairs))
+            dns = tuple(group_dn for _, group_dn in pairs)
+            off = entry["dn"].lower() in disabled
+            people.append(_directory_person(entry, login, manager, names, dns, off))
         with_reports = {p.manager for p in people if p.manager}
         return people, with_reports
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -11,6 +12,21 @@ from pyramid.authorization import ALL_PERMISSIONS, Allow
 
 from itsm.directory.base import DirectoryPerson
 from itsm.security.permissions import P
+
+
+def directory_fields(entry: DirectoryPerson, roles: Iterable[str]) -> dict[str, Any]:
+    """What a person record copies from the directory, as the record holds it."""
+    return {
+        "name": entry.name,
+        "email": entry.email,
+        "phone": entry.phone,
+        "department": entry.department,
+        "title": entry.title,
+        "manager": entry.manager,
+        "dn": entry.dn,
+        "groups": tuple(sorted(entry.groups)),
+        "roles": tuple(sorted(roles)),
+    }
 
 
 class Person(Persistent):
@@ -73,17 +89,7 @@ class Person(Persistent):
     ) -> dict[str, tuple[Any, Any]]:
         """Copy what the directory says; return the fields that changed (nothing written
         when nothing changed, so a refresh of an unchanged person costs no commit)."""
-        new = {
-            "name": entry.name,
-            "email": entry.email,
-            "phone": entry.phone,
-            "department": entry.department,
-            "title": entry.title,
-            "manager": entry.manager,
-            "dn": entry.dn,
-            "groups": tuple(sorted(entry.groups)),
-            "roles": tuple(sorted(roles)),
-        }
+        new = directory_fields(entry, roles)
         changes = {}
         for key, value in new.items():
             if getattr(self, key) != value:

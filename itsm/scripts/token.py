@@ -33,6 +33,8 @@ def main(argv: list[str] | None = None) -> None:
                 fail(COMMAND, f"the directory is unavailable: {exc}")
             if person is None:
                 fail(COMMAND, f"the directory knows no person {args.login!r}")
+            if not person.active:
+                fail(COMMAND, f"{person.login} is inactive (the directory sync disabled them)")
             token = create_token(root.tokens, person.login, args.label)
             record(root, "token", None, person.login, "made", f"{args.label} ({COMMAND})")
             return token

@@ -19,7 +19,7 @@ from typing import Any
 from itsm.audit.record import record
 from itsm.directory.base import DirectoryPerson
 from itsm.directory.roles import roles_for
-from itsm.people.models import Person
+from itsm.people.models import Person, directory_fields
 from itsm.security.policy import end_all_sessions
 
 log = logging.getLogger("itsm.sync")
@@ -87,18 +87,6 @@ def managed_people(people: Any) -> list[Person]:
     return [p for p in people.values() if not getattr(p, "guest", False)]
 
 
-def _wanted(entry: DirectoryPerson, roles: tuple[str, ...]) -> dict[str, Any]:
-    return {
-        "name": entry.name,
-        "email": entry.email,
-        "phone": entry.phone,
-        "department": entry.department,
-        "title": entry.title,
-        "manager": entry.manager,
-        "roles": roles,
-    }
-
-
 def compute_diff(snapshot: Snapshot, people: Any, mapping: Mapping[str, Any]) -> SyncDiff:
     """What the sync would change in ``people`` (reads only)."""
     diff = SyncDiff()
@@ -115,7 +103,7 @@ def compute_diff(snapshot: Snapshot, people: Any, mapping: Mapping[str, Any]) ->
         if person is None:
             diff.added.append(login)
             continue
-        wanted = _wanted(entry, roles)
+        wanted = directory_fields(entry, roles)
         changes = {
             key: (getattr(person, key), wanted[key])
             for key in REPORTED

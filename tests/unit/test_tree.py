@@ -35,8 +35,9 @@ def test_the_app_makes_the_same_tree_as_before(app_registry):
     root, created = new_root(app_registry)
     from itsm.mailin.models import MailIn
 
-    # /settings came with the directives, /mail with the email channel (itsm.mailin).
-    assert set(root.keys()) == TOP_LEVEL | {"settings", "mail"}
+    # /settings came with the directives, /mail with the email channel (itsm.mailin), /admin
+    # with the administrators' pages (audit, inactive people).
+    assert set(root.keys()) == TOP_LEVEL | {"settings", "mail", "admin"}
     assert type(root["mail"]) is MailIn and "quarantine" in root["mail"]
     assert type(root["incidents"]) is Incidents and type(root["kb"]) is KnowledgeBase
     assert type(root["cmdb"]) is Cmdb and type(root["people"]) is People
@@ -46,6 +47,7 @@ def test_the_app_makes_the_same_tree_as_before(app_registry):
     assert isinstance(root["settings"]["sla"], SlaSettings)
     assert isinstance(root.outbox, Outbox) and isinstance(root.worker_lease, Lease)
     assert root.accounts is not None and root.tokens is not None and root.catalog is not None
+    assert root.audit_log is not None
     assert "incident" in root.counters and "task" in root.counters
     assert created[0] == "/" and "/settings/groups" in created and "outbox" in created
     assert ensure_tree(root, app_registry) == []  # idempotent

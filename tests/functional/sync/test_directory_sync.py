@@ -202,3 +202,14 @@ def reindex(app, number):
     from itsm.search.catalog import reindex as reindex_object
 
     app.write(lambda root: reindex_object(root, root["incidents"][number]))
+
+
+def test_a_role_change_seen_at_login_is_audited(sync_app, directory):
+    logged_in(sync_app, "lena", PASSWORD)
+    directory.add_to_group("lena", "Network")
+    logged_in(sync_app, "lena", PASSWORD)
+    admin = logged_in(sync_app, "admin", PASSWORD)
+    changes = admin.get("/api/v1/audit", params={"kind": "role_change"}).json["items"]
+    assert [(e["subject"], e["outcome"], e["detail"]) for e in changes] == [
+        ("lena", "login", "employee → agent, employee")
+    ]
