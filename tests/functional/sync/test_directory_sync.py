@@ -213,3 +213,18 @@ def test_a_role_change_seen_at_login_is_audited(sync_app, directory):
     assert [(e["subject"], e["outcome"], e["detail"]) for e in changes] == [
         ("lena", "login", "employee → agent, employee")
     ]
+
+
+def test_guests_of_the_email_channel_are_left_alone(sync_app, run_sync):
+    from datetime import UTC, datetime
+
+    from itsm.mailin.intake import guest_for
+
+    run_sync(sync_app)
+    guest = sync_app.write(
+        lambda root: (
+            guest_for(root, "vendor@elsewhere.example", "A Vendor", datetime.now(UTC)).login
+        )
+    )
+    assert run_sync(sync_app).diff.empty
+    assert sync_app.read(lambda root: root["people"][guest].active) is True
