@@ -18,9 +18,12 @@ class AssignmentDecision:
 
 
 def candidates(group: Any, people: Iterable[Any]) -> tuple[list[str], list[str]]:
-    """Members of ``group`` who are IT staff: (available logins, away logins), sorted."""
+    """Members of ``group`` who are IT staff: (available logins, away logins), sorted. People
+    the directory sync made inactive get no new work at all."""
     available, away = [], []
     for person in people:
+        if not getattr(person, "active", True):
+            continue
         if group.title in person.groups and "agent" in person.roles:
             (away if person.away else available).append(person.login)
     return sorted(available), sorted(away)

@@ -41,6 +41,14 @@ def test_people_away_and_non_staff_are_skipped():
     assert decision.assignee in {"ann", "bob", "cid"}
 
 
+def test_people_the_directory_sync_made_inactive_get_nothing():
+    gone = P("ann")
+    gone.active = False
+    group = SupportGroup("Network", strategy="round_robin")
+    chosen = {pick_assignee(group, [gone, P("bob")], lambda _l: 0).assignee for _ in range(3)}
+    assert chosen == {"bob"}
+
+
 def test_nobody_available_leaves_it_in_the_group_queue():
     group = SupportGroup("Network", strategy="round_robin")
     decision = pick_assignee(group, [P("dan", away=True)], lambda _l: 0)
