@@ -16,7 +16,7 @@ from itsm.api.scaffold import Endpoints
 from itsm.i18n import _
 from itsm.people.models import Person
 from itsm.security.permissions import P
-from itsm.security.tokens import create_token, expiry, is_expired, tokens_of
+from itsm.security.tokens import create_token, expiry, is_expired, token_note, tokens_of
 
 PERSON_SCHEMA = {
     "type": "object",
@@ -103,14 +103,9 @@ def make_token(request: Any) -> dict[str, Any]:
         raise ApiError(400, "invalid", message, {field: str(bad)}) from None
     login = request.identity.login
     token = create_token(request.itsm_root.tokens, login, label, now, expires)
-    request.audit_event("token", login, "made", _token_note(label, expires))
+    request.audit_event("token", login, "made", token_note(label, expires))
     request.response.status = 201
     return {"token": token, "label": label, "expires": expires.isoformat() if expires else None}
-
-
-def _token_note(label: str, expires: datetime | None) -> str:
-    note = label or "(no label)"
-    return f"{note}, expires {expires:%Y-%m-%d %H:%M} UTC" if expires else note
 
 
 TOKEN_SCHEMA = {

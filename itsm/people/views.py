@@ -14,7 +14,7 @@ from itsm.people.models import Person
 from itsm.root import People
 from itsm.security.permissions import P
 from itsm.security.roles import is_staff
-from itsm.security.tokens import create_token, expiry, revoke_token, tokens_of
+from itsm.security.tokens import create_token, expiry, revoke_token, token_note, tokens_of
 
 
 @view_config(context=People, renderer="itsm:people/templates/list.pt", permission=P.VIEW)
@@ -105,8 +105,5 @@ def tokens(context: Person, request: Any) -> Any:
         message = _("Choose an expiry date in the future, or none.")
         return _profile(context, request, token_error=message)
     token = create_token(root.tokens, context.login, label, now, expires)
-    note = label or "(no label)"
-    if expires is not None:
-        note += f", expires {expires:%Y-%m-%d %H:%M} UTC"
-    request.audit_event("token", context.login, "made", note)
+    request.audit_event("token", context.login, "made", token_note(label, expires))
     return _profile(context, request, new_token=token)

@@ -72,6 +72,12 @@ def expiry(
     return None
 
 
+def token_note(label: str, expires: datetime | None) -> str:
+    """How the audit log describes a new token (never the token itself)."""
+    note = label or "(no label)"
+    return f"{note}, expires {expires:%Y-%m-%d %H:%M} UTC" if expires else note
+
+
 def is_expired(record: TokenRecord, now: datetime) -> bool:
     return record.expires is not None and now >= record.expires
 
