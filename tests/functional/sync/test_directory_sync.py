@@ -177,9 +177,10 @@ def test_inactive_page_lists_their_open_tickets_for_reassignment(sync_app, direc
     assert number in section.text
     assert "/admin/inactive" in admin.get("/admin/").text
     profile = admin.get("/people/sdesk1/")
-    assert "the directory sync found this person disabled" in profile.html.select_one(
-        "#person-inactive"
-    ).text
+    assert (
+        "the directory sync found this person disabled"
+        in profile.html.select_one("#person-inactive").text
+    )
 
 
 def test_the_timer_runs_the_sync(sync_app, directory):

@@ -11,6 +11,7 @@ import ZODB.FileStorage
 from ZODB.POSException import ConflictError
 
 from itsm.audit.models import SHARDS, AuditEntry, AuditLog
+from itsm.audit.record import Budget
 
 T0 = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
@@ -78,3 +79,11 @@ def test_writers_in_different_shards_rarely_conflict_where_one_time_line_always_
     assert concurrent_appends(tmp_path / "one.fs", (3, 3)) == 100
     # Shards far apart merge; only a bucket split (every few dozen entries) still conflicts.
     assert concurrent_appends(tmp_path / "two.fs", (3, 50)) <= 10
+
+
+def test_the_failed_login_budget_refills_each_window():
+    now = [0.0]
+    budget = Budget(limit=2, window=60, clock=lambda: now[0])
+    assert [budget.take() for _ in range(3)] == [True, True, False]
+    now[0] = 61.0
+    assert budget.take() is True
