@@ -4,6 +4,7 @@ to reassign."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from pyramid.view import view_config
 
@@ -37,6 +38,9 @@ def inactive_people(context: AdminArea, request: Any) -> dict[str, Any]:
                 "reason": person.inactive_reason,
                 "tickets": tickets,
                 "total": total,
+                "queue_url": request.application_url
+                + "/incidents/?"
+                + urlencode({"queue": "all", "assignee": person.login}),
             }
         )
     return {"rows": rows, "admin_url": request.resource_url(context)}

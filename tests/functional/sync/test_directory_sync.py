@@ -175,6 +175,8 @@ def test_inactive_page_lists_their_open_tickets_for_reassignment(sync_app, direc
     section = page.html.select_one(".inactive-person")
     assert "Sam Desk" in section.text and "Disabled in the directory" in section.text
     assert number in section.text
+    queue = admin.get(section.select_one("a.reassign-link")["href"])
+    assert number in queue.text
     assert "/admin/inactive" in admin.get("/admin/").text
     profile = admin.get("/people/sdesk1/")
     assert (
