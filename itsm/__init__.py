@@ -54,6 +54,7 @@ def main(global_config: dict[str, Any], **settings: Any) -> Any:
         config.include("itsm.reports")
         config.include("itsm.audit")
         config.include("itsm.sync")
+        config.include("itsm.chat")
         app = config.make_wsgi_app()
     from itsm.storage import after_start
 

@@ -26,6 +26,7 @@ class ServiceDesk(Folder):
     tokens: OOBTree | None = None
     counters: OOBTree | None = None
     outbox: Any = None
+    telegram_outbox: Any = None  # itsm.chat.telegram
     worker_lease: Any = None
     catalog: Any = None
     catalog_objects: Any = None

@@ -141,7 +141,8 @@ def queue_notification(
         if person.login in seen:
             continue
         seen.add(person.login)
-        if not person.email:
+        telegram = _to_telegram(root, registry, person)
+        if not person.email and not telegram:
             log.info("notification %s: %s has no mail address; not sent", template, person.login)
             continue
         if not essential and person.mute_optional_mail:
@@ -154,6 +155,12 @@ def queue_notification(
         )
         if number:
             subject = f"[{number}] {subject}"
+        if telegram:
+            # The person's preference: the same words to Telegram instead of mail.
+            from itsm.chat.telegram import queue_message
+
+            queue_message(root, person.telegram_id, f"{subject}\n\n{text}", now)
+            continue
         mail = root.outbox.add(
             [person.email],
             subject,
@@ -169,6 +176,15 @@ def queue_notification(
         if mail is not None:
             queued.append(mail)
     return queued
+
+
+def _to_telegram(root: Any, registry: Any, person: Any) -> bool:
+    """Whether ``person``'s notifications go to Telegram (their preference, a linked account,
+    and the desk's bot switched on)."""
+    if not (getattr(person, "notify_telegram", False) and getattr(person, "telegram_id", None)):
+        return False
+    settings = getattr(registry, "itsm_telegram", None)
+    return bool(settings is not None and settings.enabled and root.telegram_outbox is not None)
 
 
 def _describe_event(values: dict[str, Any], people: Any) -> None:

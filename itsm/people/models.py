@@ -48,6 +48,10 @@ class Person(Persistent):
     roles: tuple[str, ...] = ("employee",)
     language: str | None = None  # None: follow the browser's Accept-Language
     mute_optional_mail = False
+    #: The linked Telegram user id (itsm.chat.telegram), and whether ticket notifications go
+    #: there instead of mail.
+    telegram_id: int | None = None
+    notify_telegram = False
     away = False
     #: A record the email channel made for an unknown sender (``itsm.mail_in.unknown_senders
     #: = create``): no account, cannot log in.

@@ -8,6 +8,7 @@ from typing import Any
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.view import view_config
 
+from itsm.chat.telegram import new_link_code, telegram_settings
 from itsm.cmdb.queries import assets_of
 from itsm.i18n import _
 from itsm.people.models import Person
@@ -30,7 +31,11 @@ def people_list(context: People, request: Any) -> dict[str, Any]:
 
 
 def _profile(
-    context: Person, request: Any, new_token: str | None = None, token_error: Any = None
+    context: Person,
+    request: Any,
+    new_token: str | None = None,
+    token_error: Any = None,
+    link_code: str | None = None,
 ) -> dict[str, Any]:
     own = request.identity is not None and request.identity.login == context.login
     root = request.itsm_root
@@ -47,6 +52,14 @@ def _profile(
         "show_assets": own or staff,
         "assets": assets,
         "assets_total": assets_total,
+        # Transcripts: the person's chats the reader may see (their own; their groups' for agents).
+        "chats": [
+            c
+            for c in (root["chats"].of_person(context.login) if "chats" in root else ())
+            if request.has_permission(P.VIEW, c)
+        ][:20],
+        "telegram": own and telegram_settings(request.registry).enabled,
+        "link_code": link_code,
     }
 
 
@@ -107,3 +120,35 @@ def tokens(context: Person, request: Any) -> Any:
     token = create_token(root.tokens, context.login, label, now, expires)
     request.audit_event("token", context.login, "made", token_note(label, expires))
     return _profile(context, request, new_token=token)
+
+
+@view_config(
+    context=Person,
+    name="telegram",
+    request_method="POST",
+    permission=P.EDIT,
+    renderer="itsm:people/templates/profile.pt",
+)
+def telegram(context: Person, request: Any) -> Any:
+    """A one-time link code (shown on this response only), unlinking, or where ticket
+    notifications go (Telegram or mail); one's own profile only."""
+    from datetime import UTC, datetime
+
+    if request.identity.login != context.login:
+        return HTTPSeeOther(location=request.resource_url(context))
+    root = request.itsm_root
+    action = request.POST.get("action", "")
+    if action == "code":
+        code = new_link_code(root, context.login, datetime.now(UTC))
+        return _profile(context, request, link_code=code)
+    if action == "unlink" and context.telegram_id:
+        root["chats"].telegram_links.pop(str(context.telegram_id), None)
+        context.telegram_id = None
+        context.notify_telegram = False
+        request.session.flash(_("Your Telegram account is unlinked."), "success")
+    elif action == "notify":
+        wanted = request.POST.get("notify_telegram") == "on" and bool(context.telegram_id)
+        if context.notify_telegram != wanted:
+            context.notify_telegram = wanted
+        request.session.flash(_("Your preferences are saved."), "success")
+    return HTTPSeeOther(location=request.resource_url(context))

@@ -57,6 +57,7 @@ class Ticket(Persistent):
     description = ""
     requester = ""
     channel = "portal"  # portal | api | email | phone | walk_in | chat
+    chat = ""  # the key of the conversation it was made from (itsm.chat)
     status = ""
     impact = "medium"
     urgency = "medium"

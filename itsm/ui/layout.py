@@ -95,6 +95,15 @@ class Layout:
             reports = request.application_url + "/reports/"
             items.append(NavItem(_("Reports"), reports, path.startswith("/reports")))
         if staff:
+            live = self.live_chat_count()
+            items.append(
+                NavItem(
+                    _("Live chats (${n})", mapping={"n": live}) if live else _("Live chats"),
+                    root_url + "chats/",
+                    path.startswith("/chats"),
+                )
+            )
+        if staff:
             items.append(NavItem(_("Problems"), root_url + "problems/", path[:9] == "/problems"))
         if staff:
             people = request.application_url + "/people/"
@@ -119,6 +128,16 @@ class Layout:
         """Mails in the quarantine (a BTrees.Length: one small object read)."""
         mail = self.request.itsm_root.get("mail")
         return len(mail["quarantine"]) if mail is not None else 0
+
+    def live_chat_count(self) -> int:
+        """Waiting and live chats of the reader's groups (itsm.chat)."""
+        from itsm.chat.views import queue_for
+
+        return len(queue_for(self.request))
+
+    @property
+    def chat_url(self) -> str:
+        return self.request.application_url + "/chat"
 
     @property
     def profile_url(self) -> str:
