@@ -44,7 +44,7 @@ TEST_INI = ROOT / "etc" / "test.ini"
 
 pytest_plugins = [
     f"tests.plugins.{name}"
-    for name in ("slapd", "smtp", "dovecot", "storages")
+    for name in ("slapd", "smtp", "dovecot", "storages", "telegram")
     if (ROOT / "tests" / "plugins" / f"{name}.py").exists()
 ]
 
