@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from itsm.chat.reports import chat_report
 from itsm.i18n import _
 from itsm.problems import figures as problem_figures
 from itsm.problems.workflow import STATE_TITLES as PROBLEM_STATES
@@ -763,6 +764,18 @@ REPORTS: dict[str, Definition] = {
                 "recorded root cause, and the open known errors (a root cause and a workaround)."
             ),
             problems_report,
+            (),
+        ),
+        Definition(
+            "chat",
+            _("Chat"),
+            _(
+                "Chats started in the period by channel: those the virtual agent solved without "
+                "a ticket (deflection, their share of all chats), those handed to a person, "
+                "turned into incidents or requests, and the time from the handoff until an "
+                "agent took the chat."
+            ),
+            chat_report,
             (),
         ),
     )
