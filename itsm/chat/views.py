@@ -96,7 +96,9 @@ def _refused(request: Any, error: actions.ChatError, location: str) -> Any:
 # -- the employee's chat -------------------------------------------------------------------------
 
 
-@view_config(context=ServiceDesk, name="chat", request_method="GET", renderer=PORTAL_PT)
+@view_config(
+    context=ServiceDesk, name="chat", request_method="GET", renderer=PORTAL_PT, permission=P.VIEW
+)
 def portal(context: ServiceDesk, request: Any) -> dict[str, Any]:
     login = request.identity.login
     index = chat_index(context)
@@ -116,7 +118,9 @@ def _now() -> Any:
     return datetime.now(UTC)
 
 
-@view_config(context=ServiceDesk, name="chat", request_method="POST", renderer="json")
+@view_config(
+    context=ServiceDesk, name="chat", request_method="POST", renderer="json", permission=P.VIEW
+)
 def portal_post(context: ServiceDesk, request: Any) -> Any:
     """A message (``text``, optional ``file``) or a button (``action``) in the employee's
     current portal chat; a first message starts one."""
