@@ -127,3 +127,9 @@ def test_talk_to_a_person_hands_off(desk_open: Any, api: Any) -> None:
     chat = api("employee").start("I want to talk to a person")
     assert chat["state"] == "waiting"
     assert chat["group"] == "Service Desk"
+
+
+def test_the_agent_speaks_the_chats_language(api: Any) -> None:
+    chat = api("employee").start("Как настроить принтер?", language="ru")
+    assert bot_texts(chat)[0].startswith("Здравствуйте")
+    assert bot_texts(chat)[-1].endswith("Это помогло?")
