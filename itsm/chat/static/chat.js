@@ -9,7 +9,7 @@
   const log = document.getElementById("chat-log");
   let url = section.dataset.chatState;
   let seq = parseInt(section.dataset.chatSeq || "0", 10);
-  const mode = section.dataset.chatMode || "";
+  let mode = section.dataset.chatMode || "";
   let busy = false;
 
   function add(message) {
@@ -48,8 +48,19 @@
         seq = message.seq;
       }
     }
+    if (!state.state) return;
+    const now = state.state + "/" + state.awaiting;
+    if (now === mode) return;
+    const queued = ["waiting/", "live/"];
+    if (queued.includes(now) && queued.includes(mode)) {
+      // Taken by an agent: the same forms, another line of status.
+      const status = document.getElementById("chat-status");
+      if (status && status.dataset.liveText) status.textContent = status.dataset.liveText;
+      mode = now;
+      return;
+    }
     // Other buttons belong to the new state: the server renders them.
-    if (state.state && state.state + "/" + state.awaiting !== mode) window.location.reload();
+    window.location.reload();
   }
 
   async function poll() {
@@ -70,7 +81,8 @@
       event.preventDefault();
       const data = new FormData(form);
       if (event.submitter && event.submitter.name) data.set(event.submitter.name, event.submitter.value);
-      const response = await fetch(form.action + "?after=" + seq, {
+      // getAttribute: a button named "action" shadows form.action.
+      const response = await fetch(form.getAttribute("action") + "?after=" + seq, {
         method: "POST",
         body: data,
         headers: { Accept: "application/json" },
