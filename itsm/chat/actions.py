@@ -157,22 +157,27 @@ def employee_says(
     return message
 
 
+PERSON_WORDS = ("person", "/person", "человек", "оператор")
+INCIDENT_WORDS = ("incident", "/incident", "инцидент")
+
+
 def _bot_turn(ctx: ActionContext, conversation: Conversation, text: str) -> None:
+    """The virtual agent's turn: an answer to what it asked (did this solve it, a person or
+    an incident, a ticket out of hours), else an answer to a new question."""
     awaiting = conversation.awaiting
-    if awaiting in ("feedback", "offer", "ticket"):
-        if awaiting == "feedback" and bot.YES.search(text):
-            solved(ctx, conversation)
-            return
-        if awaiting == "feedback" and bot.NO.search(text):
-            not_solved(ctx, conversation)
-            return
-        if awaiting in ("offer", "ticket") and bot.YES.search(text) and awaiting == "ticket":
-            to_incident(ctx, conversation)
-            return
-        lowered = text.casefold()
-        if awaiting == "offer" and ("incident" in lowered or "инцидент" in lowered):
-            to_incident(ctx, conversation)
-            return
+    word = text.strip().casefold().rstrip(".!")
+    if awaiting == "feedback" and bot.YES.search(text):
+        return solved(ctx, conversation)
+    if awaiting == "feedback" and bot.NO.search(text):
+        return not_solved(ctx, conversation)
+    if awaiting == "ticket" and bot.YES.search(text):
+        to_incident(ctx, conversation)
+        return None
+    if awaiting in ("offer", "feedback") and word in PERSON_WORDS:
+        return handoff(ctx, conversation)
+    if awaiting in ("offer", "feedback", "ticket") and word in INCIDENT_WORDS:
+        to_incident(ctx, conversation)
+        return None
     reply = bot.answer(
         ctx.root,
         lambda term: _translate(ctx, conversation, term),
@@ -346,16 +351,8 @@ def to_incident(ctx: ActionContext, conversation: Conversation) -> Any:
         channel="chat",
         attachments=attachments,
     )
-    _journal_transcript(ctx, incident, conversation, text)
-    _bot(
-        ctx,
-        conversation,
-        _("Incident ${number} is reported.", mapping={"number": incident.number}),
-        links=[(incident.number, f"{app_url(ctx)}/incidents/{incident.number}")],
-    )
-    conversation.ticket = incident.number
-    _close(ctx, conversation, "incident")
-    return incident
+    said = _("Incident ${number} is reported.", mapping={"number": incident.number})
+    return _converted(ctx, conversation, incident, text, said, "incident")
 
 
 def to_request(ctx: ActionContext, conversation: Conversation, item: str) -> Any:
@@ -368,34 +365,36 @@ def to_request(ctx: ActionContext, conversation: Conversation, item: str) -> Any
     catalog_item = ctx.root["catalog"].get(item) if item else None
     if catalog_item is None or not getattr(catalog_item, "active", False):
         raise ChatError(_("No catalog item is called ${item}.", mapping={"item": item}), 400)
+    person = conversation.person
     try:
-        request = create_request(
-            ctx, catalog_item, {}, requester=conversation.person, channel="chat"
-        )
-    except OrderError:
-        request = create_request(
-            ctx, catalog_item, {}, requester=conversation.person, channel="chat", draft=True
-        )
-    text = transcript(ctx, conversation)
-    _journal_transcript(ctx, request, conversation, text)
-    _bot(
-        ctx,
-        conversation,
-        _("Request ${number} is made.", mapping={"number": request.number}),
-        links=[(request.number, f"{app_url(ctx)}/requests/{request.number}")],
-    )
-    conversation.ticket = request.number
-    _close(ctx, conversation, "request")
-    return request
+        try:
+            request = create_request(ctx, catalog_item, {}, requester=person, channel="chat")
+        except OrderError as error:
+            if error.status == 403:
+                raise
+            request = create_request(
+                ctx, catalog_item, {}, requester=person, channel="chat", draft=True
+            )
+    except OrderError as error:
+        raise ChatError(error.message, status=error.status, code="invalid") from None
+    said = _("Request ${number} is made.", mapping={"number": request.number})
+    return _converted(ctx, conversation, request, transcript(ctx, conversation), said, "request")
 
 
-def _journal_transcript(
-    ctx: ActionContext, ticket: Any, conversation: Conversation, text: str
-) -> None:
+def _converted(
+    ctx: ActionContext, conversation: Conversation, ticket: Any, text: str, said: Any, outcome: str
+) -> Any:
+    """The transcript as the ticket's first journal entry, the ticket's link in the chat, and
+    the chat closed with ``outcome``."""
     heading = _translate(ctx, conversation, _("Chat transcript"))
     ticket.journal.add("system", ctx.actor, ctx.now, f"{heading}\n\n{text}")
     ticket.chat = conversation.key
     mark_changed(ctx.root, ticket)
+    url = f"{app_url(ctx)}/{ticket.__parent__.__name__}/{ticket.number}"
+    _bot(ctx, conversation, said, links=[(ticket.number, url)])
+    conversation.ticket = ticket.number
+    _close(ctx, conversation, outcome)
+    return ticket
 
 
 def close(ctx: ActionContext, conversation: Conversation) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from pyramid.httpexceptions import HTTPNotFound
 from pyramid.security import NO_PERMISSION_REQUIRED
 
 from itsm.api.errors import refusal
@@ -14,7 +13,7 @@ from itsm.api.scaffold import Endpoints, container, found_or_404, items_schema
 from itsm.chat import actions
 from itsm.chat.models import CHANNELS, OUTCOMES, ROLES, STATES, chat_index
 from itsm.chat.serialize import conversation_json
-from itsm.chat.views import queue_for, visible
+from itsm.chat.views import act_on, queue_for, visible, write
 from itsm.security.permissions import P
 from itsm.security.roles import is_staff
 from itsm.tickets.context import ActionContext
@@ -168,15 +167,9 @@ def get_view(context: Any, request: Any) -> dict[str, Any]:
 )
 def say_view(context: Any, request: Any) -> dict[str, Any]:
     visible(request, context)
-    ctx = ActionContext.from_request(request)
     after = context.last_seq
     try:
-        if request.has_permission(P.WORK, context):
-            actions.agent_says(ctx, context, json_body(request)["text"])
-        elif ctx.actor == context.person:
-            actions.employee_says(ctx, context, json_body(request)["text"])
-        else:
-            raise HTTPNotFound()
+        write(request, context, json_body(request)["text"])
     except actions.ChatError as error:
         request.tm.doom()
         raise refusal(error) from None
@@ -198,12 +191,8 @@ def action_view(context: Any, request: Any) -> dict[str, Any]:
     visible(request, context)
     body = dict(json_body(request))
     name = body.pop("name")
-    ctx = ActionContext.from_request(request)
-    staff_only = name in actions.AGENT_ACTIONS and name not in ("to_incident", "close")
-    if staff_only and not request.has_permission(P.WORK, context):
-        raise HTTPNotFound()
     try:
-        actions.act(ctx, context, name, body)
+        act_on(request, context, name, body)
     except actions.ChatError as error:
         request.tm.doom()
         raise refusal(error) from None

@@ -278,12 +278,9 @@ def handle_update(
         if text.startswith("/start"):
             return
     conversation.telegram_chat = chat_id
-    lowered = text.casefold()
-    if lowered in ("/person", "person", "человек") and conversation.state == "bot":
-        actions.act(ctx, conversation, "person", {})
-        return
-    if lowered in ("/incident", "incident", "инцидент") and conversation.state == "bot":
-        actions.to_incident(ctx, conversation)
+    if conversation.state == "bot" and text in ("/person", "/incident"):
+        # The bot's commands: the portal's buttons.
+        actions.act(ctx, conversation, "person" if text == "/person" else "to_incident", {})
         return
     try:
         actions.employee_says(ctx, conversation, text, tuple(files))

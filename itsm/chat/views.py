@@ -42,6 +42,26 @@ def visible(request: Any, conversation: Conversation) -> None:
         raise HTTPNotFound()
 
 
+def write(request: Any, conversation: Conversation, text: str, files: tuple[Any, ...] = ()) -> None:
+    """A message from the reader: an agent of the chat's group (who takes it) or the employee;
+    anyone else gets a 404."""
+    ctx = ActionContext.from_request(request)
+    if request.has_permission(P.WORK, conversation):
+        actions.agent_says(ctx, conversation, text)
+    elif ctx.actor == conversation.person:
+        actions.employee_says(ctx, conversation, text, files)
+    else:
+        raise HTTPNotFound()
+
+
+def act_on(request: Any, conversation: Conversation, name: str, body: dict[str, Any]) -> None:
+    """A named action by the reader; the agents' own actions are a 404 for the employee."""
+    staff_only = name in actions.AGENT_ACTIONS and name not in ("to_incident", "close")
+    if staff_only and not request.has_permission(P.WORK, conversation):
+        raise HTTPNotFound()
+    actions.act(ActionContext.from_request(request), conversation, name, body)
+
+
 def queue_for(request: Any) -> list[Conversation]:
     """Waiting and live chats of the groups the reader works in (all for administrators)."""
     identity = request.identity
@@ -219,15 +239,9 @@ def state(context: Conversation, request: Any) -> dict[str, Any]:
 )
 def reply(context: Conversation, request: Any) -> Any:
     visible(request, context)
-    ctx = ActionContext.from_request(request)
     location = request.resource_url(context)
     try:
-        if request.has_permission(P.WORK, context):
-            actions.agent_says(ctx, context, request.POST.get("text", ""))
-        elif ctx.actor == context.person:
-            actions.employee_says(ctx, context, request.POST.get("text", ""), _uploads(request))
-        else:
-            raise HTTPNotFound()
+        write(request, context, request.POST.get("text", ""), _uploads(request))
     except actions.ChatError as error:
         return _refused(request, error, location)
     return _done(request, context, location)
@@ -243,15 +257,11 @@ def reply(context: Conversation, request: Any) -> Any:
 def act(context: Conversation, request: Any) -> Any:
     """take, transfer (``agent`` or ``group``), to_incident, to_request (``item``), close."""
     visible(request, context)
-    ctx = ActionContext.from_request(request)
     location = request.resource_url(context)
     name = request.POST.get("action", "")
     body = {k: request.POST.get(k, "") for k in ("agent", "group", "item")}
-    staff_only = name in actions.AGENT_ACTIONS and name not in ("to_incident", "close")
-    if staff_only and not request.has_permission(P.WORK, context):
-        raise HTTPNotFound()
     try:
-        actions.act(ctx, context, name, body)
+        act_on(request, context, name, body)
     except actions.ChatError as error:
         return _refused(request, error, location)
     if context.ticket and name in ("to_incident", "to_request") and not wants_json(request):

@@ -165,3 +165,35 @@ def test_csrf_is_required_on_the_chat_form(app: Any) -> None:
     page = browser.get("/chat")
     browser.post("/chat", {"text": "hello"}, status=400)
     browser.post("/chat", {"text": "hello", "csrf_token": csrf_of(page)}, status=303)
+
+
+def test_typed_person_and_incident_answer_the_offer(desk_open: Any, api: Any) -> None:
+    employee = api("employee")
+    chat = employee.start("zzqx wibble frobnicate")
+    assert employee.say(chat["key"], "person")["state"] == "waiting"
+    other = employee.start("zzqx wibble again")
+    employee.say(other["key"], "incident")
+    assert employee.chat(other["key"])["outcome"] == "incident"
+
+
+def test_convert_to_a_request(desk_open: Any, app: Any, api: Any) -> None:
+    slug = app.read(
+        lambda root: next(i.slug for i in root["catalog"].values() if "laptop" in i.name.lower())
+    )
+    chat = _handed_off(api, "I need a new laptop, mine is broken")
+    api("agent").act(chat["key"], "take")
+    done = api("agent").act(chat["key"], "to_request", item=slug)
+    assert done["outcome"] == "request" and done["ticket"].startswith("REQ-")
+    request = api("employee").get(f"/api/v1/requests/{done['ticket']}").json
+    assert request["requester"] == "employee"
+    api("agent").act(_handed_off(api)["key"], "to_request", item="no-such-item", status=400)
+
+
+def test_the_transcript_shows_on_the_incident_page(desk_open: Any, app: Any, api: Any) -> None:
+    chat = _handed_off(api, "Excel crashes when I open the budget file")
+    api("agent").act(chat["key"], "take")
+    api("agent").say(chat["key"], "Sending it to the Workplace team.")
+    number = api("agent").act(chat["key"], "to_incident")["ticket"]
+    page = logged_in(app, "employee").get(f"/incidents/{number}")
+    assert "Chat transcript" in page.text
+    assert "Sending it to the Workplace team." in page.text
