@@ -220,7 +220,7 @@ def handle_update(
     from itsm.chat import actions
     from itsm.tickets.context import ActionContext
 
-    message = update.get("message") or update.get("edited_message")
+    message = update.get("message")
     if not isinstance(message, dict) or not isinstance(message.get("from"), dict):
         return
     user_id = str(message["from"].get("id", ""))
@@ -442,6 +442,11 @@ def webhook(request: Any) -> dict[str, Any]:
     if not isinstance(update, dict):
         return {"ok": True}
     root = request.itsm_root
+    outbox = root.telegram_outbox
+    update_id = update.get("update_id")
+    if not isinstance(update_id, int) or update_id < outbox.offset:
+        return {"ok": True}  # Telegram sent it again (our answer was lost): handled once
+    outbox.offset = update_id + 1
     if has_files(update):
         root.telegram_outbox.inbox[f"{update.get('update_id', 0):012d}"] = update
     else:

@@ -172,7 +172,10 @@ def test_webhook_checks_the_path_secret_and_the_header(make_app: Any, telegram_a
     client.post_json(f"/telegram/webhook/{SECRET}", update, headers=header, status=200)
     # Answered through the outbox, by the worker: nothing left the web transaction.
     assert telegram_api.sent == []
+    # Telegram sends an update again when our answer was lost: it is handled once.
+    client.post_json(f"/telegram/webhook/{SECRET}", update, headers=header, status=200)
     deliver(_jobs(app))
+    assert len(telegram_api.texts_to(777)) == 1
     assert "link your account" in telegram_api.texts_to(777)[0]
 
 
@@ -194,3 +197,32 @@ def test_notifications_go_to_telegram_instead_of_mail(tg_app: Any, telegram_api:
     assert ("employee@example.com",) not in mails
     deliver(_jobs(tg_app))
     assert any(t.startswith(f"[{number}]") for t in telegram_api.texts_to(USER))
+
+
+def test_webhook_files_are_fetched_by_the_worker(make_app: Any, telegram_api: Any) -> None:
+    app = make_app(**telegram_api.settings_overrides("webhook"))
+    header = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    client = app.client()
+    code_page = next(
+        f
+        for f in logged_in(app, "employee").get("/people/employee/").forms.values()
+        if f.action.endswith("/telegram")
+    ).submit("action", value="code")
+    code = re.search(r'id="telegram-code"[^>]*>([A-Z0-9]{8})<', code_page.text).group(1)
+    hook = f"/telegram/webhook/{SECRET}"
+    client.post_json(
+        hook, {"update_id": 10, "message": telegram_api.message(USER, code)}, headers=header
+    )
+    telegram_api.add_file("doc9", "documents/error.log", b"stack trace")
+    document = {"file_id": "doc9", "file_name": "error.log", "mime_type": "text/plain"}
+    message = telegram_api.message(USER, caption="my log", document=document)
+    client.post_json(hook, {"update_id": 11, "message": message}, headers=header)
+    assert app.read(lambda root: len(root.telegram_outbox.inbox)) == 1
+    handle_inbox(_jobs(app))
+
+    def files(root: Any) -> list[str]:
+        chat = root["chats"].current("employee", "telegram")
+        return [a.filename for m in chat.message_list() for a in m.attachments]
+
+    assert app.read(files) == ["error.log"]
+    assert app.read(lambda root: len(root.telegram_outbox.inbox)) == 0
