@@ -8,6 +8,7 @@ def includeme(config: Any) -> None:
     from itsm.chat.actions import ChatSettings
     from itsm.chat.models import ChatIndex
     from itsm.chat.telegram import TelegramOutbox, parse_telegram_settings, register_jobs
+    from itsm.reports.cache import SummaryCache
 
     settings = config.registry.settings
     config.registry.itsm_chat = ChatSettings(
@@ -15,6 +16,8 @@ def includeme(config: Any) -> None:
         calendar=str(settings.get("itsm.chat.calendar", "")).strip(),
     )
     config.registry.itsm_telegram = parse_telegram_settings(settings)
+    # The knowledge base's words for spelling correction, shared by the web threads.
+    config.registry.itsm_chat_words = SummaryCache(size=4)
     config.add_itsm_container("chats", ChatIndex)
     config.add_itsm_root_attribute("telegram_outbox", TelegramOutbox)
     config.add_static_view("chat-static", "itsm:chat/static", cache_max_age=3600)

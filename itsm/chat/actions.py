@@ -185,6 +185,7 @@ def _bot_turn(ctx: ActionContext, conversation: Conversation, text: str) -> None
         person=conversation.person,
         language=conversation.language,
         app_url=app_url(ctx),
+        cache=getattr(ctx.registry, "itsm_chat_words", None),
     )
     say(ctx, conversation, "bot", reply.text, links=reply.links)
     conversation.awaiting = reply.awaiting

@@ -95,16 +95,37 @@ def intent_of(text: str) -> str:
 # -- the knowledge base ------------------------------------------------------------------------
 
 
-def vocabulary(root: Any) -> set[str]:
-    """The words of the published articles for everyone (titles, tags and text)."""
-    _total, articles = search_articles(root, staff=False, per_page=10_000)
+def vocabulary(root: Any, cache: Any = None) -> frozenset[str]:
+    """The words of the published articles for everyone (titles, tags and text).
+
+    With ``cache`` (a :class:`itsm.reports.cache.SummaryCache` on the registry) the words are
+    read once per state of the knowledge base: the key is the number of published articles and
+    the most recently updated one, so any publication or edit makes a new entry."""
+    total, latest = search_articles(root, staff=False, per_page=1)
+    key = None
+    if cache is not None:
+        newest = latest[0] if latest else None
+        key = (
+            "chat-words",
+            id(root._p_jar.db()) if root._p_jar else 0,
+            total,
+            newest.number if newest else "",
+            newest.updated if newest else None,
+        )
+        found = cache.get(key)
+        if found is not None:
+            return found
+    _total, articles = search_articles(root, staff=False, per_page=max(total, 1))
     words: set[str] = set()
     for article in articles:
         words.update(split_words(f"{article.title} {' '.join(article.tags)} {article.text}"))
-    return {w for w in words if w.isalpha() and w not in STOP_WORDS}
+    result = frozenset(w for w in words if w.isalpha() and w not in STOP_WORDS)
+    if key is not None:
+        cache.put(key, result)
+    return result
 
 
-def correct_spelling(text: str, words: set[str]) -> str:
+def correct_spelling(text: str, words: frozenset[str] | set[str]) -> str:
     """``text`` with each unknown word of 4 letters or more replaced by the closest word of
     ``words`` (when one is close enough); known words and word forms (by stem) stay."""
     if not words:
@@ -145,7 +166,7 @@ def first_paragraph(article: Any) -> str:
     return text
 
 
-def find_articles(root: Any, question: str, language: str) -> list[Any]:
+def find_articles(root: Any, question: str, language: str, cache: Any = None) -> list[Any]:
     """The best one to three published articles for ``question``.
 
     Misspelt words are corrected first; the search's candidates are ranked again by how many
@@ -153,7 +174,7 @@ def find_articles(root: Any, question: str, language: str) -> list[Any]:
     article in another language gives way to its translation in ``language``."""
     if not stem_words(question):
         return []
-    fixed = correct_spelling(question, vocabulary(root))
+    fixed = correct_spelling(question, vocabulary(root, cache))
     _total, found = search_articles(root, text=fixed, staff=False, per_page=10)
     wanted = set(stem_words(fixed))
 
@@ -179,10 +200,18 @@ def find_articles(root: Any, question: str, language: str) -> list[Any]:
 
 
 def answer(
-    root: Any, translate: Any, question: str, *, person: str, language: str, app_url: str
+    root: Any,
+    translate: Any,
+    question: str,
+    *,
+    person: str,
+    language: str,
+    app_url: str,
+    cache: Any = None,
 ) -> Reply:
     """The virtual agent's reply to ``question`` from ``person``. ``translate`` turns a
-    translation string into the conversation's language."""
+    translation string into the conversation's language; ``cache`` keeps the knowledge base's
+    words between questions (:func:`vocabulary`)."""
     intent = intent_of(question)
     if intent == "person":
         return Reply(translate(_("I will pass you to a person.")), intent="person", handoff=True)
@@ -213,7 +242,7 @@ def answer(
                 awaiting="feedback",
                 intent="order",
             )
-    articles = find_articles(root, question, language)
+    articles = find_articles(root, question, language, cache)
     if not articles:
         return Reply(
             translate(
