@@ -38,18 +38,18 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
-from bench.http_bench import (  # noqa: E402 - after the path
+from http_bench import (  # noqa: E402 - after the path
     BARE_APP,
     PSERVE,
     PYTHON,
     build_bare,
-    free_port,
     ini_port,
-    rss_mib,
     wait_for_port,
 )
-from bench.load import write_ini  # noqa: E402
+from incidents_bench import free_port, rss_mib  # noqa: E402
+from load import add_people, write_ini  # noqa: E402
 
 POLL_SECONDS = 2.0
 
@@ -60,7 +60,6 @@ def prepare(ini: Path, chats: int) -> dict[str, str]:
     import plaster
     import transaction as txn
 
-    from bench.load import add_people
     from itsm import main
     from itsm.db import ZODB_ROOT_KEY, get_db
     from itsm.demo import load_demo
