@@ -461,7 +461,8 @@ def register_jobs(config: Any) -> None:
     config.add_itsm_job("telegram_outbox", deliver, 2)
     config.add_itsm_job("telegram_inbox", handle_inbox, 5)
     if settings.mode == "polling":
-        config.add_itsm_job("telegram_poll", poll_updates, 1)
+        # A long poll waits up to poll_timeout seconds: a thread of its own.
+        config.add_itsm_job("telegram_poll", poll_updates, 1, waits=True)
 
 
 def includeme(config: Any) -> None:

@@ -24,6 +24,9 @@ class Job:
     name: str
     func: Callable[[JobContext], Any]
     seconds: float
+    #: The job waits on the network for long (a Telegram long poll): it gets a thread of its
+    #: own, so it never holds one the other jobs and the lease renewal need.
+    waits: bool = False
 
 
 class JobContext:
@@ -47,6 +50,13 @@ def registered_jobs(registry: Any) -> list[Job]:
     return list(getattr(registry, "itsm_jobs", {}).values())
 
 
-def add_itsm_job(config: Any, name: str, func: Callable[[JobContext], Any], seconds: float) -> None:
-    """Configurator directive: run ``func`` every ``seconds`` in the worker."""
-    config.registry.itsm_jobs[name] = Job(name, func, seconds)
+def add_itsm_job(
+    config: Any,
+    name: str,
+    func: Callable[[JobContext], Any],
+    seconds: float,
+    waits: bool = False,
+) -> None:
+    """Configurator directive: run ``func`` every ``seconds`` in the worker (``waits``: it
+    blocks on the network for long, see :attr:`Job.waits`)."""
+    config.registry.itsm_jobs[name] = Job(name, func, seconds, waits)

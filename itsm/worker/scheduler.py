@@ -135,9 +135,13 @@ class Worker:
 
         self._stopping = False
         cls = BlockingScheduler if blocking else BackgroundScheduler
+        executors = {"default": ThreadPoolExecutor(2)}
+        waiting = [job for job in registered_jobs(self.registry) if job.waits]
+        if waiting:
+            executors["waiting"] = ThreadPoolExecutor(len(waiting))
         self.scheduler = cls(
             timezone=UTC,
-            executors={"default": ThreadPoolExecutor(2)},
+            executors=executors,
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30},
         )
         now = _utcnow()
@@ -153,6 +157,7 @@ class Worker:
                 seconds=job.seconds,
                 id=job.name,
                 next_run_time=now + timedelta(seconds=2 + index),
+                executor="waiting" if job.waits else "default",
             )
         log.info("timers: %s", ", ".join(j.name for j in registered_jobs(self.registry)))
         self.scheduler.start()

@@ -226,3 +226,16 @@ def test_webhook_files_are_fetched_by_the_worker(make_app: Any, telegram_api: An
 
     assert app.read(files) == ["error.log"]
     assert app.read(lambda root: len(root.telegram_outbox.inbox)) == 0
+
+
+def test_the_long_poll_has_a_worker_thread_of_its_own(tg_app: Any) -> None:
+    from itsm.worker.scheduler import Worker
+
+    worker = Worker(tg_app.registry, tg_app.db)
+    worker.start(blocking=False)
+    try:
+        jobs = {job.id: job.executor for job in worker.scheduler.get_jobs()}
+    finally:
+        worker.stop()
+    assert jobs["telegram_poll"] == "waiting"
+    assert jobs["telegram_outbox"] == jobs["deliver_outbox"] == jobs["lease"] == "default"
