@@ -197,3 +197,6 @@ def test_the_transcript_shows_on_the_incident_page(desk_open: Any, app: Any, api
     page = logged_in(app, "employee").get(f"/incidents/{number}")
     assert "Chat transcript" in page.text
     assert "Sending it to the Workplace team." in page.text
+    link = page.html.select_one("#from-chat")["href"]
+    assert link.endswith(f"/chats/{chat['key']}")
+    logged_in(app, "employee").get(link)
