@@ -271,6 +271,25 @@ def act(context: Conversation, request: Any) -> Any:
     return _done(request, context, location)
 
 
+@view_config(
+    context=Conversation,
+    name="file",
+    request_method="GET",
+    permission=NO_PERMISSION_REQUIRED,
+)
+def download(context: Conversation, request: Any) -> Any:
+    """``/chats/<key>/file?m=SEQ&n=INDEX``: a file sent in the chat, for those who see it."""
+    from itsm.ui.downloads import file_response
+
+    visible(request, context)
+    try:
+        message = context.messages[int(request.GET.get("m", ""))]
+        found = message.attachments[int(request.GET.get("n", ""))]
+    except (KeyError, ValueError, IndexError):
+        raise HTTPNotFound() from None
+    return file_response(found)
+
+
 # -- the live-chat queue ------------------------------------------------------------------------
 
 

@@ -200,3 +200,31 @@ def test_the_transcript_shows_on_the_incident_page(desk_open: Any, app: Any, api
     link = page.html.select_one("#from-chat")["href"]
     assert link.endswith(f"/chats/{chat['key']}")
     logged_in(app, "employee").get(link)
+
+
+def test_a_file_sent_in_the_chat_is_downloadable_by_who_sees_it(desk_open: Any, app: Any) -> None:
+    browser = logged_in(app, "employee")
+    form = browser.get("/chat").forms["chat-form"]
+    form["text"] = "This is the error"
+    form["file"] = ("error.txt", b"Error 0x61011beb")
+    page = form.submit("action", value="message", status=303).follow()
+    link = page.html.select_one(".chat-files a")
+    assert link.text == "error.txt"
+    assert browser.get(link["href"]).body == b"Error 0x61011beb"
+    logged_in(app, "employee2").get(link["href"], status=404)
+    browser.get(link["href"].replace("n=0", "n=5"), status=404)
+
+
+def test_chat_pages_never_write(desk_open: Any, app: Any, api: Any) -> None:
+    chat = _handed_off(api)
+    employee, agent = logged_in(app, "employee"), logged_in(app, "agent")
+    agent_api = api("agent")  # its token is made (written) here
+    before = app.db.lastTransaction()
+    employee.get("/chat")
+    employee.get(f"/chats/{chat['key']}")
+    employee.get("/people/employee/")
+    agent.get("/chats/")
+    agent.get(f"/chats/{chat['key']}")
+    agent_api.get("/api/v1/chats")
+    agent_api.get(f"/api/v1/chats/{chat['key']}")
+    assert app.db.lastTransaction() == before
