@@ -12,7 +12,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from BTrees.IOBTree import IOBTree
@@ -133,7 +133,8 @@ class Conversation(Persistent):
 class ChatIndex(Folder):
     """``/chats``: every conversation by key, plus what the pages look them up by.
 
-    ``by_person``: login → keys of their conversations; ``queue``: keys waiting or live;
+    ``by_person``: login → keys of their conversations; ``by_day``: the UTC day a chat started
+    (ISO date) → keys, for the report; ``queue``: keys waiting or live;
     ``telegram_links``: Telegram user id (str) → login; ``link_codes``: one-time code →
     (login, expires). Keys are random, so concurrent chats write different buckets."""
 
@@ -146,6 +147,7 @@ class ChatIndex(Folder):
     def __init__(self) -> None:
         super().__init__()
         self.by_person = OOBTree()
+        self.by_day = OOBTree()
         self.queue = OOTreeSet()
         self.telegram_links = OOBTree()
         self.link_codes = OOBTree()
@@ -164,7 +166,19 @@ class ChatIndex(Folder):
         if keys is None:
             keys = self.by_person[person] = OOTreeSet()
         keys.add(conversation.key)
+        day = now.astimezone(UTC).date().isoformat()
+        started = self.by_day.get(day)
+        if started is None:
+            started = self.by_day[day] = OOTreeSet()
+        started.add(conversation.key)
         return conversation
+
+    def started_between(self, first: date, last: date) -> list[Conversation]:
+        """Conversations started on the UTC days ``first`` to ``last`` (inclusive)."""
+        found = []
+        for keys in self.by_day.values(first.isoformat(), last.isoformat()):
+            found += [self.data[k] for k in keys if k in self.data]
+        return found
 
     def of_person(self, login: str) -> list[Conversation]:
         """The person's conversations, newest first."""

@@ -8,6 +8,7 @@ small and its outcome is stored on it.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from statistics import median
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -15,6 +16,8 @@ from zoneinfo import ZoneInfo
 from itsm.i18n import _
 from itsm.reports.filters import Filters
 from itsm.reports.tables import Column, Source, Table
+
+ONE_DAY = timedelta(days=1)
 
 
 def _in_period(conversation: Any, filters: Filters, zone: ZoneInfo) -> bool:
@@ -46,9 +49,9 @@ def _row(key: str, chats: list[Any]) -> dict[str, Any]:
 def chat_figures(root: Any, filters: Filters, zone: ZoneInfo) -> list[dict[str, Any]]:
     """One row per channel plus the total (key "all")."""
     index = root.get("chats") if root is not None else None
-    chats = [
-        c for c in (index.values() if index is not None else ()) if _in_period(c, filters, zone)
-    ]
+    # The UTC days that can hold a day of the report's zone, then the exact local day.
+    near = index.started_between(filters.start - ONE_DAY, filters.end + ONE_DAY) if index else []
+    chats = [c for c in near if _in_period(c, filters, zone)]
     rows = [
         _row(channel, [c for c in chats if c.channel == channel])
         for channel in ("portal", "telegram")

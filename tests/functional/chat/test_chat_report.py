@@ -30,6 +30,10 @@ def test_the_chat_report_counts_deflections_handoffs_and_conversions(
     assert total["take_mean"] is not None and total["take_mean"] >= 0
     assert rows["portal"]["chats"] == 3 and rows["telegram"]["chats"] == 0
 
+    # A period before the chats has none of them.
+    earlier = api("agent").get("/api/v1/reports/chat", start="2026-01-01", end="2026-01-31").json
+    assert {row["key"]: row["chats"] for row in earlier["tables"][0]["rows"]}["all"] == 0
+
     page = logged_in(app, "agent").get("/reports/chat")
     assert "Deflection" in page.text and "33" in page.text
     logged_in(app, "employee").get("/reports/chat", status=403)
