@@ -196,7 +196,7 @@ def _bot_turn(ctx: ActionContext, conversation: Conversation, text: str) -> None
 
 
 def solved(ctx: ActionContext, conversation: Conversation) -> None:
-    """ "Yes, this solved it": the chat ends as a deflection (no ticket)."""
+    """The employee's "yes, this solved it": the chat ends as a deflection (no ticket)."""
     from itsm.kb.feedback import deflect
 
     _check_open(conversation)

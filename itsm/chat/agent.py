@@ -63,7 +63,7 @@ INTENTS: tuple[tuple[str, re.Pattern[str]], ...] = (
         ),
     ),
 )
-YES = re.compile(r"^\s*(yes|y|yep|solved|thanks?|да|помогло|спасибо)\b", re.IGNORECASE)
+YES = re.compile(r"^\s*(yes|y|yep|solved|да|помогло)\b", re.IGNORECASE)
 NO = re.compile(r"^\s*(no|n|nope|нет|не\s+помогло)\b", re.IGNORECASE)
 
 
