@@ -67,7 +67,12 @@ def test_link_ask_hand_off_and_the_agents_answer_arrives(tg_app: Any, telegram_a
     agent = ChatClient(app, "agent")
     (queued,) = agent.get("/api/v1/chats").json["items"]
     assert queued["channel"] == "telegram" and queued["person"] == "employee"
-    agent.say(queued["key"], "Hello from the desk: which phone is it?")
+    # The agent answers from the desk's page.
+    desk = logged_in(app, "agent").get(f"/chats/{queued['key']}")
+    assert "How do I set up VPN on my phone?" in desk.text
+    reply = desk.forms["chat-form"]
+    reply["text"] = "Hello from the desk: which phone is it?"
+    reply.submit(status=303)
     _turn(app)
     assert telegram_api.texts_to(USER)[-1] == "Hello from the desk: which phone is it?"
 
