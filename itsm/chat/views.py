@@ -8,6 +8,7 @@ posts the same forms with ``fetch`` and polls ``/chats/<key>/state.json`` every 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound, HTTPSeeOther
@@ -128,14 +129,8 @@ def portal(context: ServiceDesk, request: Any) -> dict[str, Any]:
         "messages": list(conversation.message_list()) if conversation else [],
         "past": [c for c in index.of_person(login) if not c.is_open][:5],
         "display_time": display_time,
-        "desk_open": actions.desk_is_open(context, request.registry, _now()),
+        "desk_open": actions.desk_is_open(context, request.registry, datetime.now(UTC)),
     }
-
-
-def _now() -> Any:
-    from datetime import UTC, datetime
-
-    return datetime.now(UTC)
 
 
 @view_config(
