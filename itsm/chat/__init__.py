@@ -7,7 +7,12 @@ from typing import Any
 def includeme(config: Any) -> None:
     from itsm.chat.actions import ChatSettings
     from itsm.chat.models import ChatIndex
-    from itsm.chat.telegram import TelegramOutbox, parse_telegram_settings, register_jobs
+    from itsm.chat.telegram import (
+        TelegramOutbox,
+        TelegramRelay,
+        parse_telegram_settings,
+        register_jobs,
+    )
     from itsm.reports.cache import SummaryCache
 
     settings = config.registry.settings
@@ -16,6 +21,10 @@ def includeme(config: Any) -> None:
         calendar=str(settings.get("itsm.chat.calendar", "")).strip(),
     )
     config.registry.itsm_telegram = parse_telegram_settings(settings)
+    relays = getattr(config.registry, "itsm_notification_relays", None)
+    if relays is None:
+        relays = config.registry.itsm_notification_relays = []
+    relays.append(TelegramRelay())
     # The knowledge base's words for spelling correction, shared by the web threads.
     config.registry.itsm_chat_words = SummaryCache(size=4)
     config.add_itsm_container("chats", ChatIndex)

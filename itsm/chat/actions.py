@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from itsm.chat import agent as bot
-from itsm.chat.models import ChatMessage, Conversation, chat_index
+from itsm.chat.models import ChatMessage, Conversation, chat_index, queue_message
 from itsm.i18n import _, localizer_for
 from itsm.search.catalog import mark_changed
 from itsm.sla.clock import business_seconds
@@ -107,8 +107,6 @@ def say(
         author, role, text[:MAX_TEXT], ctx.now, links=tuple(links), attachments=attachments
     )
     if conversation.channel == "telegram" and role != "employee" and conversation.telegram_chat:
-        from itsm.chat.telegram import queue_message
-
         queue_message(ctx.root, conversation.telegram_chat, telegram_text(message))
     return message
 

@@ -206,6 +206,23 @@ class ChatIndex(Folder):
         found = [self.data[k] for k in self.queue if k in self.data]
         return sorted(found, key=lambda c: c.handed_at or c.created)
 
+    def queue_for(self, identity: Any) -> list[Conversation]:
+        """The queued conversations of the groups ``identity`` works in (all for
+        administrators); the caller checks that the reader is IT staff."""
+        if identity is None:
+            return []
+        queued = self.queued()
+        if identity.has_role("admin"):
+            return queued
+        groups = set(identity.person.groups)
+        return [c for c in queued if c.group in groups or c.agent == identity.login]
+
 
 def chat_index(root: Any) -> ChatIndex:
     return root["chats"]
+
+
+def queue_message(root: Any, chat_id: int, text: str, now: datetime | None = None) -> None:
+    """Queue a Telegram ``sendMessage`` (call inside the transaction that caused it; the
+    worker delivers it, itsm.chat.telegram)."""
+    root.telegram_outbox.add(int(chat_id), text[:4096], now or datetime.now(UTC))

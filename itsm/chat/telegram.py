@@ -39,6 +39,7 @@ from pyramid.httpexceptions import HTTPNotFound
 from pyramid.security import NO_PERMISSION_REQUIRED
 from pyramid.view import view_config
 
+from itsm.chat.models import queue_message
 from itsm.i18n import _, localizer_for
 from itsm.notify.outbox import BACKOFF, MAX_ATTEMPTS
 from itsm.settings import ConfigError, _choice, _number, _str
@@ -139,9 +140,20 @@ class TelegramOutbox(Persistent):
         return [k for k, m in self.pending.items() if not m.failed and m.next_try <= now]
 
 
-def queue_message(root: Any, chat_id: int, text: str, now: datetime | None = None) -> None:
-    """Queue a ``sendMessage`` (call inside the transaction that caused it)."""
-    root.telegram_outbox.add(int(chat_id), text[:4096], now or datetime.now(UTC))
+class TelegramRelay:
+    """Ticket notifications to Telegram instead of mail (registered on
+    ``registry.itsm_notification_relays``): for a person who asked for it on their profile,
+    has a linked account, while the desk's bot is on."""
+
+    def accepts(self, root: Any, registry: Any, person: Any) -> bool:
+        if not (getattr(person, "notify_telegram", False) and getattr(person, "telegram_id", None)):
+            return False
+        settings = getattr(registry, "itsm_telegram", None)
+        outbox = getattr(root, "telegram_outbox", None)
+        return bool(settings is not None and settings.enabled and outbox is not None)
+
+    def send(self, root: Any, person: Any, subject: str, text: str, now: datetime) -> None:
+        queue_message(root, person.telegram_id, f"{subject}\n\n{text}", now)
 
 
 # -- the Bot API ----------------------------------------------------------------------------

@@ -69,13 +69,7 @@ def queue_for(request: Any) -> list[Conversation]:
     if identity is None or not is_staff(request):
         return []
     index = request.itsm_root.get("chats")
-    if index is None:
-        return []
-    queued = index.queued()
-    if identity.has_role("admin"):
-        return queued
-    groups = set(identity.person.groups)
-    return [c for c in queued if c.group in groups or c.agent == identity.login]
+    return index.queue_for(identity) if index is not None else []
 
 
 def _uploads(request: Any) -> tuple[Any, ...]:

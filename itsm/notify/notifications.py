@@ -141,8 +141,8 @@ def queue_notification(
         if person.login in seen:
             continue
         seen.add(person.login)
-        telegram = _to_telegram(root, registry, person)
-        if not person.email and not telegram:
+        relay = _relay_for(root, registry, person)
+        if not person.email and relay is None:
             log.info("notification %s: %s has no mail address; not sent", template, person.login)
             continue
         if not essential and person.mute_optional_mail:
@@ -155,11 +155,9 @@ def queue_notification(
         )
         if number:
             subject = f"[{number}] {subject}"
-        if telegram:
-            # The person's preference: the same words to Telegram instead of mail.
-            from itsm.chat.telegram import queue_message
-
-            queue_message(root, person.telegram_id, f"{subject}\n\n{text}", now)
+        if relay is not None:
+            # The person's preference: the same words by another channel instead of mail.
+            relay.send(root, person, subject, text, now)
             continue
         mail = root.outbox.add(
             [person.email],
@@ -178,13 +176,16 @@ def queue_notification(
     return queued
 
 
-def _to_telegram(root: Any, registry: Any, person: Any) -> bool:
-    """Whether ``person``'s notifications go to Telegram (their preference, a linked account,
-    and the desk's bot switched on)."""
-    if not (getattr(person, "notify_telegram", False) and getattr(person, "telegram_id", None)):
-        return False
-    settings = getattr(registry, "itsm_telegram", None)
-    return bool(settings is not None and settings.enabled and root.telegram_outbox is not None)
+def _relay_for(root: Any, registry: Any, person: Any) -> Any:
+    """The channel that carries ``person``'s notifications instead of mail, or None.
+
+    Channels register on ``registry.itsm_notification_relays`` (a list; the chat package adds
+    Telegram's), each with ``accepts(root, registry, person)`` and
+    ``send(root, person, subject, text, now)``: this layer names no channel."""
+    for relay in getattr(registry, "itsm_notification_relays", ()):
+        if relay.accepts(root, registry, person):
+            return relay
+    return None
 
 
 def _describe_event(values: dict[str, Any], people: Any) -> None:

@@ -36,8 +36,8 @@ def test_the_app_makes_the_same_tree_as_before(app_registry):
     from itsm.mailin.models import MailIn
 
     # /settings came with the directives, /mail with the email channel (itsm.mailin), /admin
-    # with the administrators' pages (audit, inactive people).
-    assert set(root.keys()) == TOP_LEVEL | {"settings", "mail", "admin"}
+    # with the administrators' pages (audit, inactive people), /chats with the chat (itsm.chat).
+    assert set(root.keys()) == TOP_LEVEL | {"settings", "mail", "admin", "chats"}
     assert type(root["mail"]) is MailIn and "quarantine" in root["mail"]
     assert type(root["incidents"]) is Incidents and type(root["kb"]) is KnowledgeBase
     assert type(root["cmdb"]) is Cmdb and type(root["people"]) is People
