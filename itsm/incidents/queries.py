@@ -130,9 +130,19 @@ def from_worklist(
     return total, wl.page(work.ranked(lanes), root.catalog_objects, start, stop)
 
 
+#: The most the "breaching" tab counts (shown as "1000+"): that count walks its keys.
+COUNT_CAP = 1000
+
+
+def shown_count(count: int) -> str:
+    """A tab's count as shown: ``1000+`` at the cap."""
+    return f"{COUNT_CAP}+" if count >= COUNT_CAP else str(count)
+
+
 def queue_counts(request: Any) -> dict[str, int]:
     """How many incidents each of :data:`QUEUES` holds for this agent, from the counters of
-    the work lists (or, in a database not evolved yet, from the catalog)."""
+    the work lists (or, in a database not evolved yet, from the catalog); "breaching" stops
+    counting at :data:`COUNT_CAP` (:func:`shown_count`)."""
     root = request.itsm_root
     if wl.worklists(root) is None:
         return {q: list_incidents(request, {"queue": q}, per_page=1)[0] for q in QUEUES}
@@ -145,5 +155,5 @@ def queue_counts(request: Any) -> dict[str, int]:
         "mine": work.count(wl.assignee_lane(request.identity.login)),
         "groups": sum(work.count(wl.unassigned_lane(g)) for g in dict.fromkeys(groups)),
         "open": work.count(wl.OPEN),
-        "breaching": work.count_due_before(time.time() + BREACHING_WINDOW),
+        "breaching": work.count_due_before(time.time() + BREACHING_WINDOW, COUNT_CAP),
     }

@@ -26,7 +26,7 @@ from itsm.incidents import actions
 from itsm.incidents.collisions import WHAT, StaleVersion, check_version, others_on, presence
 from itsm.incidents.intake import IntakeError, create_incident
 from itsm.incidents.models import Incident, Incidents, IncidentSettings
-from itsm.incidents.queries import QUEUES, SORTS, list_incidents, queue_counts
+from itsm.incidents.queries import QUEUES, SORTS, list_incidents, queue_counts, shown_count
 from itsm.incidents.rows import render_rows
 from itsm.incidents.schemas import (
     IMPACT_CHOICES,
@@ -425,6 +425,7 @@ def incident_list(context: Incidents, request: Any) -> dict[str, Any]:
         "pages": pages,
         "queues": QUEUES,
         "counts": counts,
+        "shown_count": shown_count,
         "sorts": SORT_TITLES,
         "states": [(s, STATE_TITLES[s]) for s in STATES],
         "state_titles": STATE_TITLES,
@@ -578,7 +579,8 @@ def home_summary(request: Any) -> dict[str, Any]:
     if request.identity is None:
         return {}
     if is_staff(request):
-        return {"staff": True, "queues": QUEUES, "counts": queue_counts(request)}
+        counts = queue_counts(request)
+        return {"staff": True, "queues": QUEUES, "counts": counts, "shown_count": shown_count}
     total, items = list_incidents(request, {"sort": "updated"}, page=1, per_page=5)
     return {
         "staff": False,

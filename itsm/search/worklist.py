@@ -136,9 +136,13 @@ class WorkList(Persistent):
         """Docids whose next SLA check is at or before ``moment``, earliest first."""
         return (docid for _at, docid in self.checks.keys(max=(moment, float("inf"))))
 
-    def count_due_before(self, moment: float) -> int:
-        """How many :meth:`due_before` gives (walks those keys: the window is short)."""
-        return sum(1 for _key in self.checks.keys(max=(moment, float("inf"))))
+    def count_due_before(self, moment: float, cap: int | None = None) -> int:
+        """How many :meth:`due_before` gives, up to ``cap`` when given. It walks those keys:
+        short on a desk whose timers run, but the tab count on every queue page cannot
+        afford it when thousands are overdue (a loaded desk at 100,000: 5,500 keys, most of
+        that page's time), so the tabs ask with a cap."""
+        keys = self.checks.keys(max=(moment, float("inf")))
+        return sum(1 for _key in (keys if cap is None else islice(keys, cap)))
 
 
 def _unique(keys: Iterable[tuple[float, int]]) -> Iterator[tuple[float, int]]:

@@ -442,3 +442,18 @@ def test_stored_eq_answers_like_a_scan_of_the_objects_small_and_large_sets(root)
         expected.sort(key=lambda t: t.index_data()["queue_rank"])
         total, items = search(root, per_page=1000, **query)
         assert total == len(expected) and numbers(items) == numbers(expected), query
+
+
+def test_the_breaching_count_stops_at_its_cap() -> None:
+    """The tab count walks the SLA checks due in the window; with thousands overdue it stops
+    at the cap and the tab shows "1000+" (the list itself counts them all)."""
+    from itsm.incidents.queries import COUNT_CAP, shown_count
+    from itsm.search.worklist import WorkList
+
+    work = WorkList()
+    for docid in range(1, 1301):
+        work.update(docid, (float(docid), 100.0 + docid, ("open",)))
+    assert work.count_due_before(2000.0) == 1300
+    assert work.count_due_before(2000.0, COUNT_CAP) == COUNT_CAP == 1000
+    assert work.count_due_before(150.0, COUNT_CAP) == 50
+    assert shown_count(1000) == "1000+" and shown_count(999) == "999"
