@@ -17,6 +17,7 @@ def includeme(config: Any) -> None:
     config.registry.itsm_openapi = OpenApiSpec("itsm service desk API", "1")
     config.add_view_deriver(openapi_deriver)
     config.scan("itsm.api.errors")
+    config.scan("itsm.api.methods")
     from itsm.api.views import api
 
     api.include(config)
