@@ -21,7 +21,7 @@ from persistent import Persistent
 from pyramid.authorization import ALL_PERMISSIONS, Allow, Deny, Everyone
 
 from itsm.folder import Folder
-from itsm.security.permissions import P
+from itsm.security.permissions import STAFF_ONLY_ACL, P
 
 CHANNELS = ("portal", "telegram")
 STATES = ("bot", "waiting", "live", "closed")
@@ -138,11 +138,7 @@ class ChatIndex(Folder):
     ``telegram_links``: Telegram user id (str) → login; ``link_codes``: one-time code →
     (login, expires). Keys are random, so concurrent chats write different buckets."""
 
-    __acl__ = [
-        (Allow, "role:admin", ALL_PERMISSIONS),
-        (Allow, "role:agent", (P.VIEW, P.WORK)),
-        (Deny, Everyone, ALL_PERMISSIONS),
-    ]
+    __acl__ = STAFF_ONLY_ACL
 
     def __init__(self) -> None:
         super().__init__()

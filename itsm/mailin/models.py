@@ -29,12 +29,11 @@ from typing import Any
 from BTrees.Length import Length
 from BTrees.OOBTree import OOBTree
 from persistent import Persistent
-from pyramid.authorization import ALL_PERMISSIONS, Allow, Deny, Everyone
 from ZODB.blob import Blob
 
 from itsm.folder import Folder
 from itsm.i18n import _
-from itsm.security.permissions import P
+from itsm.security.permissions import STAFF_ONLY_ACL
 
 #: How many recent outcomes ``MailIn.log`` keeps.
 LOG_SIZE = 1000
@@ -154,11 +153,7 @@ class Quarantine(Folder):
 class MailIn(Folder):
     """``/mail``: the email channel's state (attributes) and the quarantine (an item)."""
 
-    __acl__ = [
-        (Allow, "role:admin", ALL_PERMISSIONS),
-        (Allow, "role:agent", (P.VIEW, P.WORK)),
-        (Deny, Everyone, ALL_PERMISSIONS),
-    ]
+    __acl__ = STAFF_ONLY_ACL
 
     def __init__(self) -> None:
         super().__init__()

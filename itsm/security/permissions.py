@@ -7,6 +7,8 @@ working.
 
 from enum import StrEnum
 
+from pyramid.authorization import ALL_PERMISSIONS, Allow, Deny, Everyone
+
 
 class P(StrEnum):
     VIEW = "view"
@@ -25,3 +27,12 @@ class P(StrEnum):
     VOTE = "vote"  # vote on a knowledge article
     INTERNAL = "internal"  # read and write a ticket's internal notes (IT staff)
     WITHDRAW = "withdraw"  # the requester withdraws their service request
+
+
+#: The ACL of a container only IT staff open (the mail quarantine, the live chats):
+#: administrators may do anything, agents read and work, nobody else anything.
+STAFF_ONLY_ACL = (
+    (Allow, "role:admin", ALL_PERMISSIONS),
+    (Allow, "role:agent", (P.VIEW, P.WORK)),
+    (Deny, Everyone, ALL_PERMISSIONS),
+)
