@@ -17,9 +17,32 @@ import pstats
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+
+def open_app(ini: Path, login: str) -> tuple[Any, Any, str, Any]:
+    """The app of ``ini`` in process, its database, a bearer token for ``login`` and the
+    desk's root read in a transaction of its own (for ``bench/read_profile.py`` too)."""
+    import plaster
+    import transaction
+
+    from itsm import main as make_app
+    from itsm.db import ZODB_ROOT_KEY, get_db
+    from itsm.security.tokens import create_token
+
+    app = make_app({}, **dict(plaster.get_settings(str(ini), "app:main")))
+    db = get_db(app.registry)
+    tm = transaction.TransactionManager(explicit=True)
+    conn = db.open(transaction_manager=tm)
+    with tm:
+        root = conn.root()[ZODB_ROOT_KEY]
+        token = create_token(root.tokens, login, "profile")
+        first = next(iter(root["incidents"].keys()), None)
+    conn.close()
+    return app, db, token, first
 
 
 def main() -> None:
@@ -29,21 +52,9 @@ def main() -> None:
     parser.add_argument("--top", type=int, default=30)
     args = parser.parse_args()
 
-    import plaster
-    import transaction
     from webtest import TestApp
 
-    from itsm import main as make_app
-    from itsm.db import ZODB_ROOT_KEY, get_db
-    from itsm.security.tokens import create_token
-
-    app = make_app({}, **dict(plaster.get_settings(str(args.ini), "app:main")))
-    db = get_db(app.registry)
-    tm = transaction.TransactionManager(explicit=True)
-    conn = db.open(transaction_manager=tm)
-    with tm:
-        token = create_token(conn.root()[ZODB_ROOT_KEY].tokens, "employee", "profile")
-    conn.close()
+    app, db, token, _first = open_app(args.ini, "employee")
 
     storage = db.storage
     written = {"objects": 0, "bytes": 0, "commits": 0}

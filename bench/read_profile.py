@@ -26,6 +26,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 PAGES = {
     "queue page": "/incidents/?queue=open&sort=priority",
@@ -68,23 +69,10 @@ def main() -> None:
     parser.add_argument("--callers", help="also print who calls the functions matching this")
     args = parser.parse_args()
 
-    import plaster
-    import transaction
+    from create_profile import open_app
     from webtest import TestApp
 
-    from itsm import main as make_app
-    from itsm.db import ZODB_ROOT_KEY, get_db
-    from itsm.security.tokens import create_token
-
-    app = make_app({}, **dict(plaster.get_settings(str(args.ini), "app:main")))
-    db = get_db(app.registry)
-    tm = transaction.TransactionManager(explicit=True)
-    conn = db.open(transaction_manager=tm)
-    with tm:
-        root = conn.root()[ZODB_ROOT_KEY]
-        token = create_token(root.tokens, "agent", "profile")
-        incident = next(iter(root["incidents"].keys()))
-    conn.close()
+    app, _db, token, incident = open_app(args.ini, "agent")
 
     client = TestApp(app, extra_environ={"REMOTE_ADDR": "127.0.0.1"})
     login = client.get("/login")
