@@ -44,9 +44,9 @@ CHANNELS = ("portal", "email", "phone", "api")
 
 
 def load_live(root: Any, registry: Any, tm: Any, conn: Any, count: int) -> None:
+    from itsm.db import ZODB_ROOT_KEY
     from itsm.incidents import actions
     from itsm.incidents.intake import create_incident
-    from itsm.root import ZODB_ROOT_KEY
     from itsm.tickets.context import ActionContext
 
     rng = random.Random(7)
@@ -146,11 +146,10 @@ def load(directory: Path, n: int, live: int) -> dict[str, Any]:
     import transaction as txn
 
     from itsm import main
-    from itsm.db import get_db
+    from itsm.db import ZODB_ROOT_KEY, get_db
     from itsm.demo import load_demo
     from itsm.reports.jobs import refresh_all
     from itsm.reports.store import ensure_store
-    from itsm.root import ZODB_ROOT_KEY
     from itsm.security.tokens import create_token
 
     app = main({}, **settings_for(directory))
