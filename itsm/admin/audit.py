@@ -9,12 +9,15 @@ display strings (plain data: a record never refers to a persistent object).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from typing import Any
 
 from itsm.i18n import _
 from itsm.tickets.history import History, HistoryRecord
 from itsm.ui.forms import display_time, iso_time
+
+log = logging.getLogger("itsm.security.settings")
 
 AREAS = ("incidents", "groups", "sla")
 
@@ -70,6 +73,9 @@ def record(
     after: Mapping[str, Any] | None = None,
 ) -> HistoryRecord:
     """Append one change by ``ctx.actor`` at ``ctx.now``; makes the audit on the first change."""
+    # Beside the audit kept with the settings, the security log (S12); the request's own log
+    # line (itsm.request) has the address it came from.
+    log.info("settings %s %s %r by %s", area, what, subject[:80], ctx.actor)
     container = ctx.root["settings"]
     audit = audit_log(container)
     if audit is None:

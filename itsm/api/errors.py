@@ -63,19 +63,21 @@ def api_forbidden(exc: Any, request: Any) -> Response:
         return response
     reason = getattr(exc, "detail", None) or ""
     if "CSRF" in str(exc) or "csrf" in str(reason).lower():
-        return api_error_response(request, 403, "csrf", _("Missing or wrong CSRF token."))
+        return api_error_response(request, 400, "csrf", _("Missing or wrong CSRF token."))
     return api_error_response(request, 403, "forbidden", _("You may not do this."))
 
 
 @exception_view_config(HTTPException, path_info=r"^/api/")
 def api_http_exception(exc: HTTPException, request: Any) -> Response:
     """Other HTTP errors on API paths (405, 400 from CSRF …) in the error format."""
-    from pyramid.exceptions import BadCSRFToken
+    from pyramid.exceptions import BadCSRFOrigin, BadCSRFToken
 
     from itsm.i18n import _
 
     if isinstance(exc, BadCSRFToken):
-        return api_error_response(request, 403, "csrf", _("Missing or wrong CSRF token."))
+        return api_error_response(request, 400, "csrf", _("Missing or wrong CSRF token."))
+    if isinstance(exc, BadCSRFOrigin):
+        return api_error_response(request, 400, "csrf", _("The request comes from another site."))
     if exc.code < 400:
         return exc
     code = STATUS_CODES.get(exc.code, "error")

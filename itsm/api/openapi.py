@@ -35,6 +35,15 @@ ERROR_SCHEMA = {
 #: The string formats the request validators check (jsonschema's own: date, email …).
 FORMATS = jsonschema.FormatChecker()
 
+#: What holds for every operation (RELIABILITY.md S3, S4).
+API_NOTES = (
+    "Authenticate with a bearer token or the session cookie. With the cookie, POST, PUT, "
+    "PATCH and DELETE also need the session's CSRF token in the X-CSRF-Token header, and an "
+    "Origin header, when sent, must be the desk's own: otherwise 400 with the error code "
+    "`csrf`. An object the caller may not see answers 404, exactly as one that does not exist; "
+    "403 means the caller sees the object but may not do this to it."
+)
+
 
 class OpenApiSpec:
     """Operations collected at configuration time."""
@@ -72,6 +81,7 @@ class OpenApiSpec:
         self.schemas[name] = schema
 
     def document(self, server_url: str) -> dict[str, Any]:
+        """The OpenAPI description of every registered operation."""
         paths = {}
         for path, ops in sorted(self.paths.items()):
             paths[path] = {}
@@ -91,7 +101,7 @@ class OpenApiSpec:
                 paths[path][method] = op
         return {
             "openapi": "3.0.3",
-            "info": {"title": self.title, "version": self.version},
+            "info": {"title": self.title, "version": self.version, "description": API_NOTES},
             "servers": [{"url": server_url}],
             "paths": paths,
             "components": {

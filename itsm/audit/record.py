@@ -78,5 +78,5 @@ def audit_event(
         identity = request.identity
         actor = identity.login if identity is not None else None
     return record(
-        request.itsm_root, kind, actor, subject, outcome, detail, request.client_addr or ""
+        request.itsm_root, kind, actor, subject, outcome, detail, request.client_ip
     )

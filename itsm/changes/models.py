@@ -55,6 +55,13 @@ class Change(Ticket):
     overrun_at: datetime | None = None
 
     @property
+    def __acl__(self) -> list[tuple[str, str, Any]]:
+        # The change board reads every change in the lists, the calendar and its feed
+        # (feeds.reads_all_changes), so it may open each one too, not only those it approves.
+        acl = super().__acl__
+        return [*acl[:-1], (Allow, "role:change_board", P.VIEW), acl[-1]]
+
+    @property
     def review_required(self) -> bool:
         """Failed, emergency and high-risk changes are reviewed before they are closed."""
         return (

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pyramid.httpexceptions import HTTPForbidden
+from pyramid.httpexceptions import HTTPNotFound
 
 from itsm.api.errors import ApiError
 from itsm.api.openapi import json_body, paging, response
@@ -79,13 +79,14 @@ quarantine_factory = container("mail", "quarantine")
 
 
 def held_factory(request: Any) -> Any:
-    """The held mail named by ``{id}``: 403 for whoever may not look at the quarantine, whether
-    the id exists or not; else a 404 that says it may have been decided on already."""
+    """The held mail named by ``{id}``: for whoever may not look at the quarantine, the plain
+    404 whether the id exists or not (the forbidden view answers a hidden one so, S3); for
+    IT staff a 404 that says it may have been decided on already."""
     quarantine = quarantine_factory(request)
     held = quarantine.get(request.matchdict["id"])
     if held is None:
         if not request.has_permission(P.VIEW, quarantine):
-            raise HTTPForbidden()
+            raise HTTPNotFound()
         raise ApiError(404, "not_found", _("No such held mail (released or deleted already?)."))
     return held
 

@@ -94,7 +94,7 @@ def mail_in_view(request: Any) -> dict[str, Any]:
             404, "not_found", _("Mail intake over HTTP is off (no itsm.mail_in.secret).")
         )
     if not _authorised(request):
-        log.warning("mail-in: refused a mail from %s: wrong secret", request.client_addr)
+        log.warning("mail-in: refused a mail from %s: wrong secret", request.client_ip)
         raise ApiError(403, "forbidden", _("Wrong mail intake secret."))
     if (request.content_length or 0) > settings.max_bytes:
         raise ApiError(413, "too_large", _("The mail is larger than the intake limit."))

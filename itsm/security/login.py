@@ -34,7 +34,7 @@ def log_in(request: Any, login: str, password: str) -> Person:
     login = login.strip()
     throttle = request.registry.itsm_login_throttle
     by_address = request.registry.itsm_login_address_throttle
-    client = request.client_addr or ""
+    client = request.client_ip
     wait = max(throttle.retry_after(login), by_address.retry_after(client))
     if wait:
         log.warning("login throttled for %r from %s (%ds left)", login[:64], client, wait)

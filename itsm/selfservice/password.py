@@ -148,7 +148,7 @@ def audit(
     root = request.itsm_root
     identity = request.identity
     actor = identity.login if identity is not None else None
-    client = request.client_addr or ""
+    client = request.client_ip
     login = login[:64]
     audit_log.info(
         "password %s login=%r outcome=%s client=%s actor=%s", action, login, outcome, client, actor
@@ -243,7 +243,7 @@ def request_reset(request: Any, login: str) -> None:
     started = time.monotonic()
     now = policy.now()
     login = login.strip()[:MAX_LOGIN_LENGTH]
-    if not policy.per_address.hit(request.client_addr or ""):
+    if not policy.per_address.hit(request.client_ip):
         audit(request, "reset_request", login, "throttled_address", now, persist=False)
         raise TooManyRequests()
     # The same work either way: a directory look-up, a token and its hash.
@@ -321,7 +321,7 @@ def confirm_reset(request: Any, token: str, password: str) -> str:
     tokens from this address) or :class:`DirectoryUnavailable`."""
     policy = policy_of(request)
     now = policy.now()
-    client = request.client_addr or ""
+    client = request.client_ip
     if policy.bad_tokens.exceeded(client):
         audit(request, "reset_confirm", "", "throttled_address", now, persist=False)
         raise TooManyRequests()

@@ -17,6 +17,27 @@ CSP = (
 )
 
 
+#: Query parameters and route placeholders whose values are credentials (mailed approval and
+#: survey links, password reset links, calendar feed URLs): masked in the request log (S12).
+SECRET_NAMES = frozenset({"token", "secret", "password", "key", "code"})
+MASK = "***"
+
+
+def loggable_path(request: Any) -> str:
+    """The request's path and query for the log, with credentials masked."""
+    path = request.path
+    matchdict = getattr(request, "matchdict", None) or {}
+    for name, value in matchdict.items():
+        if name in SECRET_NAMES and isinstance(value, str) and value:
+            path = path.replace(value, MASK)
+    if request.query_string:
+        pairs = []
+        for name, value in request.GET.items():
+            pairs.append(f"{name}={MASK if name.lower() in SECRET_NAMES else value}")
+        path = f"{path}?{'&'.join(pairs)}"
+    return path[:300]
+
+
 def request_id(request: Any) -> str:
     rid = request.environ.get("itsm.request_id")
     if rid is None:
@@ -36,11 +57,12 @@ def security_tween_factory(handler: Callable, registry: Any) -> Callable:
             elapsed = (time.perf_counter() - start) * 1000
             who = request.environ.get("itsm.identity")
             log.info(
-                "%s %s %s %s %.1fms rid=%s",
+                "%s %s %s %s %s %.1fms rid=%s",
                 request.method,
-                request.path_qs[:300],
+                loggable_path(request),
                 status,
                 who.login if who else "-",
+                request.environ.get("REMOTE_ADDR") or "-",
                 elapsed,
                 rid,
             )

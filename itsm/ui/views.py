@@ -22,9 +22,10 @@ from itsm.root import ServiceDesk
 from itsm.security.permissions import P
 from itsm.ui import home_sections
 from itsm.ui.safe_redirect import local_path
-from itsm.ui.tweens import request_id
+from itsm.ui.tweens import loggable_path, request_id
 
 log = logging.getLogger(__name__)
+security_log = logging.getLogger("itsm.security.access")
 
 ROLE_TITLES = {
     "employee": _("Employee"),
@@ -102,8 +103,29 @@ def _is_api(request: Any) -> bool:
     return request.path_info.startswith("/api/")
 
 
+def hidden_from(request: Any) -> bool:
+    """Whether the refused request's context is an object the caller may not even see: then
+    the answer is the one for an address with nothing at it, so a refusal tells no one that
+    someone else's ticket, person or setting exists (RELIABILITY.md S3)."""
+    context = getattr(request, "context", None)
+    if request.identity is None or context is None:
+        return False
+    return not request.has_permission(P.VIEW, context)
+
+
 @forbidden_view_config(renderer="itsm:ui/templates/error.pt")
 def forbidden(exc: HTTPForbidden, request: Any) -> Any:
+    if request.identity is not None:
+        security_log.warning(
+            "access denied: %s %s %s for %s from %s",
+            request.method,
+            loggable_path(request),
+            type(getattr(request, "context", None)).__name__,
+            request.identity.login,
+            request.client_ip,
+        )
+    if hidden_from(request):
+        return notfound(HTTPNotFound(), request)
     if _is_api(request):
         from itsm.api.errors import api_forbidden
 

@@ -56,22 +56,22 @@ def held_ids(app: Any) -> set[str]:
 # -- who may look -------------------------------------------------------------------------------
 
 
-def test_employees_get_403_on_the_page_and_the_api(app: Any) -> None:
+def test_employees_find_no_quarantine_page_or_api(app: Any) -> None:
     held = hold(app, "Free money")
     client = logged_in(app, "employee")
-    client.get("/mail/quarantine/", status=403)
-    client.get(f"/mail/quarantine/{held}", status=403)
-    client.get(f"/mail/quarantine/{held}/original", status=403)
+    client.get("/mail/quarantine/", status=404)
+    client.get(f"/mail/quarantine/{held}", status=404)
+    client.get(f"/mail/quarantine/{held}/original", status=404)
     token = csrf_of(client.get("/"))
-    client.post(f"/mail/quarantine/{held}/delete", {"csrf_token": token}, status=403)
-    assert client.get("/api/v1/mail/quarantine", status=403).json["error"]["code"] == "forbidden"
-    client.get(f"/api/v1/mail/quarantine/{held}", status=403)
-    client.get("/api/v1/mail/quarantine/no-such-id", status=403)
+    client.post(f"/mail/quarantine/{held}/delete", {"csrf_token": token}, status=404)
+    assert client.get("/api/v1/mail/quarantine", status=404).json["error"]["code"] == "not_found"
+    client.get(f"/api/v1/mail/quarantine/{held}", status=404)
+    client.get("/api/v1/mail/quarantine/no-such-id", status=404)
     headers = {"X-CSRF-Token": token}
     client.post_json(
-        f"/api/v1/mail/quarantine/{held}/release", {"as": "new"}, headers=headers, status=403
+        f"/api/v1/mail/quarantine/{held}/release", {"as": "new"}, headers=headers, status=404
     )
-    client.delete(f"/api/v1/mail/quarantine/{held}", headers=headers, status=403)
+    client.delete(f"/api/v1/mail/quarantine/{held}", headers=headers, status=404)
     assert held in held_ids(app)
 
 

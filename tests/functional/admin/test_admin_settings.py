@@ -376,12 +376,12 @@ def test_agents_can_read_the_settings_but_not_change_them(app, agent, api):
     assert app.db.lastTransaction() == before
 
 
-def test_employees_get_403_on_the_settings(app, api):
+def test_employees_find_no_settings_there(app, api):
     employee = logged_in(app, "employee")
     for url in SETTINGS_PAGES:
-        employee.get(url, status=403)
+        employee.get(url, status=404)
     for url in API_READS:
-        api("employee").get(url, status=403)
+        api("employee").get(url, status=404)
     assert "/settings/" not in employee.get("/").text
 
 

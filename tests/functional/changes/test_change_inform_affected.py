@@ -101,7 +101,7 @@ def test_done_notice_and_refusals(app: Any, api: Any) -> None:
     fire(agent, number, "complete", outcome="successful")
     assert any("Change done" in m[1] for m in affected_mails(app, number))
     # Employees are refused, on the page and in the API.
-    api("employee").post(f"/api/v1/changes/{number}/inform", {}, 403)
+    api("employee").post(f"/api/v1/changes/{number}/inform", {}, 404)
     page = logged_in(app, "agent").get(f"/changes/{number}/")
     assert 'id="inform-form"' in page.text and 'id="informed"' in page.text
     employee = logged_in(app, "employee")

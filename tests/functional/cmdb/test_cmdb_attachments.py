@@ -80,7 +80,7 @@ def test_employees_download_their_own_cis_files_only_and_never_change_them(app):
     assert section.find("a").text == "warranty.pdf"
     assert not [f for f in page.forms.values() if f.action.endswith(("/attach", "/detach"))]
     assert employee.get(section.find("a")["href"]).body == b"mine"
-    employee.get(f"/cmdb/{theirs}/attachment", params={"n": "1"}, status=403)
+    employee.get(f"/cmdb/{theirs}/attachment", params={"n": "1"}, status=404)
     token = csrf_of(page)
     employee.post(f"/cmdb/{mine}/detach", {"csrf_token": token, "n": "1"}, status=403)
     employee.post(

@@ -41,6 +41,6 @@ def test_agents_see_a_persons_assets_without_report_links(app):
 
 def test_employees_cannot_see_someone_elses_assets(app):
     employee = logged_in(app, "employee")
-    employee.get("/people/employee2/", status=403)
+    employee.get("/people/employee2/", status=404)
     own = employee.get("/people/employee/")
     assert "MacBook Air" not in own.text

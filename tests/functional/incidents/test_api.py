@@ -60,9 +60,9 @@ def test_bad_input_gets_field_messages(api):
 
 def test_employee_cannot_open_someone_elses_incident(api):
     number = api("employee").report()["number"]
-    api("employee2").get(f"/api/v1/incidents/{number}", status=403)
-    api("employee2").get(f"/api/v1/incidents/{number}/journal", status=403)
-    api("employee2").fire(number, "close", status=403)
+    api("employee2").get(f"/api/v1/incidents/{number}", status=404)
+    api("employee2").get(f"/api/v1/incidents/{number}/journal", status=404)
+    api("employee2").fire(number, "close", status=404)
     listed = api("employee2").get("/api/v1/incidents").json
     assert number not in [i["number"] for i in listed["items"]]
 

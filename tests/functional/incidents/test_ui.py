@@ -157,13 +157,13 @@ def test_report_with_a_stale_csrf_token_keeps_the_text(employee):
 def test_other_employee_cannot_open_the_incident_or_its_attachment(app, employee, employee2):
     number = report_number(employee, files=(("note.txt", b"private"),))
     other = employee2
-    page(other, number, status=403)
-    other.get(f"/incidents/{number}/@@attachment?entry=0&n=0", status=403)
+    page(other, number, status=404)
+    other.get(f"/incidents/{number}/@@attachment?entry=0&n=0", status=404)
     assert number not in other.get("/incidents/").text
     other.post(
         f"/incidents/{number}/@@reply",
         {"body": "x", "csrf_token": csrf_of(other.get("/"))},
-        status=403,
+        status=404,
     )
 
 

@@ -347,7 +347,7 @@ def test_saved_views_api(clients: dict) -> None:
 def test_requester_adds_a_watcher_who_gets_public_updates(app: AppHandle, clients: dict) -> None:
     employee, watcher, agent = clients["employee"], clients["employee2"], clients["agent"]
     number = employee.report("Watch my laptop ticket")["number"]
-    watcher.get(f"/api/v1/incidents/{number}", status=403)
+    watcher.get(f"/api/v1/incidents/{number}", status=404)
     employee.post(f"/api/v1/incidents/{number}/watchers", {"login": "employee2"}, status=200)
     assert watcher.get(f"/api/v1/incidents/{number}").json["watchers"] == ["employee2"]
     agent.post(
@@ -364,7 +364,7 @@ def test_requester_adds_a_watcher_who_gets_public_updates(app: AppHandle, client
     watcher.client.delete(
         f"/api/v1/incidents/{number}/watchers/employee2", headers=watcher.headers, status=200
     )
-    watcher.get(f"/api/v1/incidents/{number}", status=403)
+    watcher.get(f"/api/v1/incidents/{number}", status=404)
 
 
 def test_watchers_panel_on_the_page(app: AppHandle, agent_ui: Any, clients: dict) -> None:

@@ -34,14 +34,14 @@ def test_the_menu_links_reports_for_it_staff_and_managers_only(reports_app):
 
 
 @pytest.mark.parametrize("name", [*KPI_PAGES, "agent", "lead", "head", "manager"])
-def test_an_employee_gets_403_on_every_page_export_and_api(reports_app, api_as, name):
+def test_an_employee_finds_no_report_page_export_or_api(reports_app, api_as, name):
     client = logged_in(reports_app, "employee")
-    client.get("/reports/", status=403)
-    client.get(f"/reports/{name}", status=403)
-    client.get(f"/reports/{name}.csv", status=403)
-    client.get(f"/reports/{name}.xlsx", status=403)
-    body = api_as("employee").get(f"/api/v1/reports/{name}", status=403).json
-    assert body["error"]["code"] == "forbidden"
+    client.get("/reports/", status=404)
+    client.get(f"/reports/{name}", status=404)
+    client.get(f"/reports/{name}.csv", status=404)
+    client.get(f"/reports/{name}.xlsx", status=404)
+    body = api_as("employee").get(f"/api/v1/reports/{name}", status=404).json
+    assert body["error"]["code"] == "not_found"
 
 
 def test_each_role_lands_on_its_own_dashboard(reports_app):

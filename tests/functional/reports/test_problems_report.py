@@ -113,7 +113,7 @@ def test_problems_report_in_russian(reports_app):
 def test_an_employee_may_not_see_the_problems_report(reports_app, api_as):
     _two_problems(reports_app)
     client = logged_in(reports_app, "employee")
-    client.get("/reports/problems", status=403)
-    client.get("/reports/problems.csv", status=403)
-    body = api_as("employee").get("/api/v1/reports/problems", status=403).json
-    assert body["error"]["code"] == "forbidden"
+    client.get("/reports/problems", status=404)
+    client.get("/reports/problems.csv", status=404)
+    body = api_as("employee").get("/api/v1/reports/problems", status=404).json
+    assert body["error"]["code"] == "not_found"

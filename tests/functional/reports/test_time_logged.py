@@ -100,13 +100,13 @@ def test_worklog_pages_for_changes_and_requests(app: Any) -> None:
 def test_employees_are_refused_time_pages_and_worklogs(app: Any) -> None:
     numbers = _log_everywhere(app)
     employee = _client(app, "employee")
-    employee.get("/api/v1/reports/time", status=403)
+    employee.get("/api/v1/reports/time", status=404)
     employee.post(f"/api/v1/requests/{numbers['request']}/journal", {"minutes": 5}, 403)
     employee.get(f"/api/v1/requests/{numbers['request']}/journal", status=403)
     refused = employee.post(f"/api/v1/changes/{numbers['change']}/journal", {"minutes": 5})
     assert refused.status_int in (403, 404)
     browser = logged_in(app, "employee")
-    browser.get("/reports/time", status=403)
-    browser.get("/reports/time.csv", params={"table": "0"}, status=403)
+    browser.get("/reports/time", status=404)
+    browser.get("/reports/time.csv", params={"table": "0"}, status=404)
     page = browser.get(f"/requests/{numbers['request']}")
     assert "worklog-form" not in page.text

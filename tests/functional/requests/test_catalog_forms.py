@@ -121,7 +121,7 @@ def test_file_is_only_for_the_requester_and_it_staff(app):
     order_access_with_file(app)
     url = "/requests/REQ-000001/@@file?field=signed_form"
     assert logged_in(app, "agent").get(url).body == b"%PDF-1.4 signed"
-    logged_in(app, "employee2").get(url, status=403)
+    logged_in(app, "employee2").get(url, status=404)
     app.client().get(url, status=(302, 303, 401, 403))
     assert logged_in(app, "admin").get(url).status_int == 200
 
@@ -200,5 +200,5 @@ def test_api_downloads_a_file_for_the_requester_and_staff_only(api):
     got = api("employee").get(path)
     assert got.body == b"abc" and got.headers["Content-Disposition"].startswith("attachment;")
     assert api("agent").get(path).body == b"abc"
-    assert api("employee2").get(path, status=403).json["error"]["code"] == "forbidden"
+    assert api("employee2").get(path, status=404).json["error"]["code"] == "not_found"
     api("employee").get(f"/api/v1/requests/{created['number']}/files/nope", status=404)

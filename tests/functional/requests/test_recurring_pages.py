@@ -109,8 +109,8 @@ def test_edit_pause_resume_and_delete(app: Any, api: Any) -> None:
 
 def test_employees_cannot_reach_the_recurring_pages(app: Any) -> None:
     employee = logged_in(app, "employee")
-    employee.get("/recurring/", status=403)
-    employee.get("/recurring/new", status=403)
+    employee.get("/recurring/", status=404)
+    employee.get("/recurring/new", status=404)
 
 
 def test_reading_the_recurring_pages_never_commits(app: Any) -> None:

@@ -55,7 +55,7 @@ def test_draft_is_saved_half_filled_and_sent_later(app):
 def test_employee_cannot_open_someone_elses_request_page(app, api):
     number = api("employee").order("new-laptop")["number"]
     other = logged_in(app, "employee2")
-    other.get(f"/requests/{number}", status=403)
+    other.get(f"/requests/{number}", status=404)
     assert number not in other.get("/requests/").text
     assert number in logged_in(app, "manager").get(f"/requests/{number}").text
 

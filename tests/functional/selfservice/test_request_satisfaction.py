@@ -67,7 +67,7 @@ def test_requester_rates_in_the_portal_and_the_api(app: Any) -> None:
     assert api.get(f"/api/v1/requests/{second}/satisfaction").json["score"] == 4
     # Nobody else may rate it.
     RequestClient(app, "employee2").post(
-        f"/api/v1/requests/{first}/satisfaction", {"score": 1}, 403
+        f"/api/v1/requests/{first}/satisfaction", {"score": 1}, 404
     )
     RequestClient(app, "agent").post(f"/api/v1/requests/{first}/satisfaction", {"score": 1}, 403)
 
@@ -103,5 +103,5 @@ def test_results_page_by_group_and_agent_and_csat_with_kind(make_app: Any) -> No
         return sum(r["answered"] or 0 for r in report["tables"][0]["rows"])
 
     assert (answered("request"), answered("incident"), answered("all")) == (1, 1, 2)
-    RequestClient(app, "employee").get("/api/v1/reports/csat", status=403)
-    logged_in(app, "employee").get("/reports/satisfaction", status=403)
+    RequestClient(app, "employee").get("/api/v1/reports/csat", status=404)
+    logged_in(app, "employee").get("/reports/satisfaction", status=404)

@@ -168,9 +168,9 @@ def test_the_portal_form_needs_a_csrf_token(app, api):
 def test_only_the_requester_may_rate(app, api):
     number = resolved_incident(api)
     api("agent").post(f"/api/v1/incidents/{number}/satisfaction", {"score": 5}, status=403)
-    api("employee2").post(f"/api/v1/incidents/{number}/satisfaction", {"score": 5}, status=403)
+    api("employee2").post(f"/api/v1/incidents/{number}/satisfaction", {"score": 5}, status=404)
     other = logged_in(app, "employee2")
-    other.get(f"/incidents/{number}/@@satisfaction", status=403)
+    other.get(f"/incidents/{number}/@@satisfaction", status=404)
 
 
 def test_api_rating_once_and_only_when_resolved(app, api):
@@ -196,7 +196,7 @@ def test_the_rating_can_be_read_by_the_requester_and_it_staff(app, api):
     api("employee").post(f"/api/v1/incidents/{number}/satisfaction", {"score": 4}, status=201)
     for login in ("employee", "agent"):
         assert api(login).get(f"/api/v1/incidents/{number}/satisfaction").json["score"] == 4
-    api("employee2").get(f"/api/v1/incidents/{number}/satisfaction", status=403)
+    api("employee2").get(f"/api/v1/incidents/{number}/satisfaction", status=404)
 
 
 def test_an_expired_link_fails_with_the_same_message(app, api):
