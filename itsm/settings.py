@@ -136,6 +136,9 @@ class Settings:
     session_secret: str = ""
     session_idle_timeout: int = 1800
     session_absolute_timeout: int = 43200
+    # A session older than this asks the directory again whether its account is still active
+    # (disabled people are logged out within this time).
+    session_recheck_seconds: int = 900
     cookie_secure: bool = False
     attachment_max_bytes: int = 25 * 1024 * 1024
     public_url: str = "http://localhost:6543"
@@ -358,6 +361,7 @@ def parse(raw: Mapping[str, Any]) -> Settings:
         session_secret=secret,
         session_idle_timeout=_number(raw, "itsm.session.idle_timeout", 1800),
         session_absolute_timeout=_number(raw, "itsm.session.absolute_timeout", 43200),
+        session_recheck_seconds=_number(raw, "itsm.session.recheck_seconds", 900),
         cookie_secure=_bool(raw, "itsm.session.cookie_secure", False),
         attachment_max_bytes=_number(raw, "itsm.attachments.max_bytes", 25 * 1024 * 1024),
         public_url=_str(raw, "itsm.public_url", "http://localhost:6543").rstrip("/"),

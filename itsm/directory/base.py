@@ -65,6 +65,10 @@ class Directory(Protocol):
     def get(self, login: str) -> DirectoryPerson | None:
         """Look one person up by login."""
 
+    def is_active(self, login: str) -> bool:
+        """Whether ``login`` still names an account that may log in (not removed, disabled or
+        locked): asked again of a session older than ``itsm.session.recheck_seconds``."""
+
     def search(self, text: str, limit: int = 20) -> list[DirectoryPerson]:
         """People whose login, name or mail contains ``text``."""
 

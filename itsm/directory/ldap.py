@@ -75,6 +75,8 @@ PAGED_CONTROL = "1.2.840.113556.1.4.319"
 PAGE_SIZE = 500
 #: Longer logins are nobody's; refusing them keeps filters small.
 MAX_LOGIN_LENGTH = 256
+#: Active Directory's userAccountControl flag of a disabled account.
+ACCOUNTDISABLE = 0x2
 
 PERSON_ATTRIBUTES = (
     "cn",
@@ -163,6 +165,14 @@ def _ppolicy_error(controls: Mapping[str, Any] | None) -> int | None:
     return None
 
 
+def _first_int(value: str) -> int:
+    """An attribute's text as an int, else 0."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
 def _result_text(result: Mapping[str, Any] | None) -> str:
     result = result or {}
     description = result.get("description") or "error"
@@ -225,7 +235,9 @@ class LdapDirectory:
         # The user filter with a wildcard for the login: "any person", for search and reports.
         self._people_filter = self._user_filter.replace("{login}", "*")
         self._group_filter = _parenthesized(settings.group_filter) if settings.group_filter else ""
-        self._attributes = [self.login_attribute, *PERSON_ATTRIBUTES]
+        # The account's state is read with the person (operational in OpenLDAP: asked by name).
+        flag = "userAccountControl" if settings.active_directory else "pwdAccountLockedTime"
+        self._attributes = [self.login_attribute, *PERSON_ATTRIBUTES, flag]
         # Bound to (and refused) when a login matches nobody; see authenticate().
         self._nobody_dn = ",".join(filter(None, ("cn=no such person", settings.user_base)))
         # ldap3 packs receive_timeout into SO_RCVTIMEO with struct 'LL': a float raises
@@ -518,7 +530,7 @@ class LdapDirectory:
                 # response time does not tell which accounts exist.
                 self._bind_as(self._nobody_dn, password)
                 return None
-            if not self._bind_as(entry["dn"], password):
+            if not self._bind_as(entry["dn"], password) or self._disabled(entry):
                 return None
             return self._with_service(lambda conn: self._person(conn, entry, login))
 
@@ -549,6 +561,23 @@ class LdapDirectory:
                 return self._person(conn, entry, login) if entry else None
 
             return self._with_service(lookup)
+
+    def is_active(self, login: str) -> bool:
+        """Whether exactly one entry matches ``login`` (the user filter, which in Active
+        Directory usually leaves disabled accounts out) and it is not disabled
+        (:meth:`_disabled`)."""
+        with self._unavailable_on_error("is_active"):
+            entry = self._with_service(lambda conn: self._find(conn, login))
+        return entry is not None and not self._disabled(entry)
+
+    def _disabled(self, entry: Mapping[str, Any]) -> bool:
+        """Disabled in AD (``userAccountControl`` bit 2) or locked by the password policy
+        (``pwdAccountLockedTime``; ``000001010000Z`` is how OpenLDAP disables an account,
+        also where the policy's own lockout is off)."""
+        attributes = entry.get("attributes") or {}
+        if self.settings.active_directory:
+            return bool(_first_int(_first(attributes, "userAccountControl")) & ACCOUNTDISABLE)
+        return bool(_values(attributes, "pwdAccountLockedTime"))
 
     def search(self, text: str, limit: int = 20) -> list[DirectoryPerson]:
         """People whose login, name or mail contains ``text`` (escaped), by name."""

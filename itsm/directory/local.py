@@ -98,6 +98,9 @@ class LocalDirectory:
         account = self._account(login)
         return account.to_entry() if account else None
 
+    def is_active(self, login: str) -> bool:
+        return self._account(login) is not None
+
     def search(self, text: str, limit: int = 20) -> list[DirectoryPerson]:
         needle = text.casefold()
         found = []

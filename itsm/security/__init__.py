@@ -73,7 +73,9 @@ def includeme(config: Any) -> None:
             serializer=JSONSerializer(),
         )
     )
-    config.set_security_policy(ItsmSecurityPolicy(settings.session_absolute_timeout))
+    config.set_security_policy(
+        ItsmSecurityPolicy(settings.session_absolute_timeout, settings.session_recheck_seconds)
+    )
     # A view that names no permission is closed, not public: public pages say so with
     # NO_PERMISSION_REQUIRED (tests/functional/security/test_every_view_has_a_permission.py).
     config.set_default_permission(P.VIEW)

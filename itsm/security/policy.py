@@ -7,6 +7,7 @@ cookie stops working once its owner logs out or their password is reset.
 
 from __future__ import annotations
 
+import logging
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -19,6 +20,8 @@ from pyramid.csrf import new_csrf_token
 from itsm.security.tokens import lookup_token
 
 SESSION_KEY = "itsm.auth"
+
+log = logging.getLogger("itsm.security.session")
 
 
 #: A person record (``itsm.people.models.Person``); security reads its login, roles, groups
@@ -57,8 +60,9 @@ def bearer_token(request: Any) -> str | None:
 class ItsmSecurityPolicy:
     """Pyramid 2 security policy: identity from token or session, permissions from ACLs."""
 
-    def __init__(self, absolute_timeout: int) -> None:
+    def __init__(self, absolute_timeout: int, recheck_seconds: int = 900) -> None:
         self.absolute_timeout = absolute_timeout
+        self.recheck_seconds = recheck_seconds
         self.acl = ACLHelper()
 
     def identity(self, request: Any) -> Identity | None:
@@ -88,9 +92,38 @@ class ItsmSecurityPolicy:
             return None
         if not getattr(person, "active", True):  # the directory sync disabled them
             return None
-        if time.time() - created > self.absolute_timeout:
+        now = time.time()
+        if now - created > self.absolute_timeout:
+            return None
+        if now - auth.get("checked", created) > self.recheck_seconds and not self._still_active(
+            request, login, auth, now
+        ):
             return None
         return Identity(person.login, person, "session", principals_for(person))
+
+    def _still_active(self, request: Any, login: str, auth: dict[str, Any], now: float) -> bool:
+        """Ask the directory whether the account of a session last checked more than
+        ``recheck_seconds`` ago may still log in; a disabled or removed one ends the session
+        (the cookie is dropped; nothing is written to the database, so GETs stay read-only).
+        While the directory is unavailable the session goes on and is asked again after the
+        next interval, so an outage neither logs everyone out nor makes each page wait."""
+        from itsm.directory.base import DirectoryUnavailable
+
+        try:
+            active = request.directory.is_active(login)
+        except DirectoryUnavailable as error:
+            log.warning("session re-check of %s skipped: %s", login, error)
+            active = True
+        if not active:
+            log.warning(
+                "session of %s ended: the directory account is disabled or gone (from %s)",
+                login,
+                request.environ.get("REMOTE_ADDR") or "-",
+            )
+            request.session.invalidate()
+            return False
+        request.session[SESSION_KEY] = {**auth, "checked": now}
+        return True
 
     def authenticated_userid(self, request: Any) -> str | None:
         identity = self.identity(request)
