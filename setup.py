@@ -54,6 +54,7 @@ tests_require = [
     "lingua>=4.15",
     "ruff>=0.5",
     "icalendar>=5.0",  # the change calendar feed is parsed back in the tests
+    "pip-audit>=2.7",  # scripts/audit (RELIABILITY.md S13)
 ]
 
 setup(
