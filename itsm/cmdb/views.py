@@ -37,11 +37,11 @@ from itsm.incidents.models import Incident
 from itsm.security.permissions import P
 from itsm.security.roles import is_staff
 from itsm.tickets.context import ActionContext
-from itsm.tickets.journal import AttachmentTooLarge
+from itsm.tickets.journal import AttachmentRefused
 from itsm.tickets.workflow import TransitionError
 from itsm.ui.csvfile import safe_cell
 from itsm.ui.downloads import file_response
-from itsm.ui.forms import human_size, too_large_message, uploads
+from itsm.ui.forms import human_size, refused_message, uploads
 
 PER_PAGE = 50
 EXPORT_BATCH = 500
@@ -377,8 +377,8 @@ def attach(context: ConfigurationItem, request: Any) -> Any:
     try:
         for upload in files:
             add_attachment(ctx, context, upload.filename, upload.file, max_bytes, upload.type or "")
-    except AttachmentTooLarge as exc:
-        return _refused(context, request, CmdbError(too_large_message(request, [str(exc)])))
+    except AttachmentRefused as exc:
+        return _refused(context, request, CmdbError(refused_message(request, exc)))
     _flash(request, _("Attached."))
     return HTTPSeeOther(location=request.resource_url(context, anchor="attachments"))
 

@@ -49,7 +49,7 @@ from itsm.problems.links import problem_of
 from itsm.problems.matching import known_errors_for, matches, open_known_errors
 from itsm.security.permissions import P
 from itsm.tickets.context import ActionContext
-from itsm.tickets.journal import AttachmentTooLarge
+from itsm.tickets.journal import AttachmentRefused
 from itsm.tickets.links import incident_links, set_caused_by
 from itsm.tickets.presence import version_of
 from itsm.tickets.priority import LEVEL_TITLES, PRIORITY_TITLES
@@ -65,8 +65,8 @@ from itsm.ui.forms import (
     human_size,
     is_staff,
     iso_time,
+    refused_message,
     store_uploads,
-    too_large_message,
     translate,
     uploads,
 )
@@ -229,11 +229,11 @@ def report(context: Incidents, request: Any) -> Any:
             attachments=files,
             cis=[ci.number for ci in cis],
         )
-    except (IntakeError, AttachmentTooLarge) as error:
+    except (IntakeError, AttachmentRefused) as error:
         request.tm.doom()
         request.response.status = 400
-        if isinstance(error, AttachmentTooLarge):
-            fields = {"attachments": too_large_message(request, [str(error)])}
+        if isinstance(error, AttachmentRefused):
+            fields = {"attachments": refused_message(request, error)}
         else:
             fields = error.fields
         html = _failed_form(form, typed, fields)
@@ -882,9 +882,9 @@ def reply(context: Incident, request: Any) -> Any:
     try:
         attachments = store_uploads(request, files)
         actions.add_entry(ctx, context, kind, body, minutes=minutes, attachments=attachments)
-    except AttachmentTooLarge as error:
+    except AttachmentRefused as error:
         return _invalid(
-            context, request, "reply", {"files": too_large_message(request, [str(error)])}, values
+            context, request, "reply", {"files": refused_message(request, error)}, values
         )
     except TransitionError as error:
         return _refused(context, request, "reply", error, values)

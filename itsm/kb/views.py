@@ -27,7 +27,7 @@ from itsm.kb.workflow import STATE_TITLES, STATES, WORKFLOW
 from itsm.security.permissions import P
 from itsm.security.roles import is_staff
 from itsm.tickets.context import ActionContext
-from itsm.tickets.journal import AttachmentTooLarge, make_attachment
+from itsm.tickets.journal import AttachmentRefused, AttachmentTooLarge, make_attachment
 from itsm.tickets.workflow import TransitionError
 from itsm.ui.downloads import content_disposition
 from itsm.ui.forms import flash, translate
@@ -244,7 +244,7 @@ def _save(request: Any, article: Article | None, values: dict) -> Any:
         request.tm.doom()
         request.response.status = 400
         return _edit_page(request, article, values, error.fields, error.message)
-    except AttachmentTooLarge as error:
+    except AttachmentRefused as error:
         request.tm.doom()
         request.response.status = 400
         message = _(

@@ -51,7 +51,7 @@ from itsm.notify.notifications import mail_domain, queue_notification
 from itsm.notify.render import render_mail
 from itsm.security.permissions import P
 from itsm.tickets.context import ActionContext
-from itsm.tickets.journal import Attachment, AttachmentTooLarge, make_attachment
+from itsm.tickets.journal import Attachment, AttachmentRefused, make_attachment
 
 log = logging.getLogger(__name__)
 
@@ -471,7 +471,7 @@ def _files(mail: ParsedMail, max_bytes: int) -> tuple[list[Attachment], list[str
             attachments.append(
                 make_attachment(part.filename, io.BytesIO(part.data), max_bytes, part.content_type)
             )
-        except AttachmentTooLarge:
+        except AttachmentRefused:
             skipped.append(f"{part.filename} ({len(part.data)} bytes)")
     return attachments, skipped
 
@@ -479,7 +479,7 @@ def _files(mail: ParsedMail, max_bytes: int) -> tuple[list[Attachment], list[str
 def _original(raw: bytes, max_bytes: int, name: str) -> list[Attachment]:
     try:
         return [make_attachment(name, io.BytesIO(raw), max_bytes, "message/rfc822")]
-    except AttachmentTooLarge:
+    except AttachmentRefused:
         return []
 
 

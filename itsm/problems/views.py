@@ -20,7 +20,7 @@ from itsm.problems.workflow import STATE_TITLES, STATES, WORKFLOW
 from itsm.search.catalog import search
 from itsm.security.permissions import P
 from itsm.tickets.context import ActionContext
-from itsm.tickets.journal import AttachmentTooLarge
+from itsm.tickets.journal import AttachmentRefused
 from itsm.tickets.workflow import TransitionError
 from itsm.ui.downloads import file_response
 from itsm.ui.forms import (
@@ -30,8 +30,8 @@ from itsm.ui.forms import (
     display_time,
     flash,
     iso_time,
+    refused_message,
     store_uploads,
-    too_large_message,
     uploads,
 )
 
@@ -362,13 +362,13 @@ def journal(context: Problem, request: Any) -> Any:
     try:
         attachments = store_uploads(request, files)
         actions.add_entry(ctx, context, values["kind"], values["body"], attachments=attachments)
-    except AttachmentTooLarge as error:
+    except AttachmentRefused as error:
         request.tm.doom()
         request.response.status = 400
         return problem_values(
             context,
             request,
-            FormState(values, {"files": too_large_message(request, [str(error)])}, form="journal"),
+            FormState(values, {"files": refused_message(request, error)}, form="journal"),
         )
     except TransitionError as error:
         return _refused(context, request, "journal", error, values)

@@ -44,7 +44,7 @@ from itsm.search.catalog import search
 from itsm.security.permissions import P
 from itsm.security.roles import has_staff_role, is_staff
 from itsm.tickets.context import ActionContext
-from itsm.tickets.journal import AttachmentTooLarge, make_attachment
+from itsm.tickets.journal import AttachmentTooLarge, AttachmentTypeRefused, make_attachment
 from itsm.tickets.workflow import TransitionError
 from itsm.ui.downloads import file_response
 from itsm.ui.forms import human_size
@@ -445,6 +445,11 @@ def decoded_files(item: Any, fields: Mapping[str, Any], request: Any) -> dict[st
         try:
             out[name] = make_attachment(
                 value["filename"], io.BytesIO(data), max_bytes, str(value.get("content_type", ""))
+            )
+        except AttachmentTypeRefused as error:
+            errors[name] = _(
+                "Not accepted: ${name}: ${reason}.",
+                mapping={"name": error.filename, "reason": error.reason},
             )
         except AttachmentTooLarge:
             errors[name] = _(

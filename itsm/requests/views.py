@@ -24,10 +24,10 @@ from itsm.requests.workflow import NEXT_STEP, STATE_TITLES, TASK_STATE_TITLES
 from itsm.search.catalog import search
 from itsm.security.permissions import P
 from itsm.tickets.context import ActionContext
-from itsm.tickets.journal import AttachmentTooLarge, make_attachment
+from itsm.tickets.journal import AttachmentRefused, make_attachment
 from itsm.tickets.workflow import TransitionError
 from itsm.ui.downloads import file_response
-from itsm.ui.forms import flash, human_size, is_staff, too_large_message, translate, uploads
+from itsm.ui.forms import flash, human_size, is_staff, refused_message, translate, uploads
 
 PER_PAGE = 50
 
@@ -112,10 +112,10 @@ def order_view(context: CatalogItem, request: Any) -> Any:
             draft="draft" in request.POST,
             channel=channel,
         )
-    except (OrderError, AttachmentTooLarge) as error:
+    except (OrderError, AttachmentRefused) as error:
         request.tm.doom()
-        if isinstance(error, AttachmentTooLarge):
-            message = too_large_message(request, [str(error)])
+        if isinstance(error, AttachmentRefused):
+            message = refused_message(request, error)
             request.response.status = 400
         else:
             message = error.message

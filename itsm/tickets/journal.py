@@ -13,17 +13,39 @@ from BTrees.IOBTree import IOBTree
 from persistent import Persistent
 from ZODB.blob import Blob
 
+from itsm.tickets.filetypes import HEAD_BYTES, refusal
+
 KINDS = ("reply", "note", "worklog", "system")
 PUBLIC_KINDS = ("reply", "system")
 
 
-class AttachmentTooLarge(ValueError):
+class AttachmentRefused(ValueError):
+    """A file the desk does not keep; ``str()`` is its (cleaned) name, ``reason`` why."""
+
+    reason: Any = None
+
+    def __init__(self, filename: str, reason: Any = None) -> None:
+        super().__init__(filename)
+        self.filename = filename
+        if reason is not None:
+            self.reason = reason
+
+
+class AttachmentTooLarge(AttachmentRefused):
     """The file is larger than ``itsm.attachments.max_bytes``."""
+
+
+class AttachmentTypeRefused(AttachmentRefused):
+    """Wrong type: its extension is refused, or its first bytes do not match it
+    (:mod:`itsm.tickets.filetypes`)."""
 
 
 def clean_filename(name: str) -> str:
     """A file name safe to store and to offer for download: no path, no control characters."""
     name = unicodedata.normalize("NFC", name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    # Format characters (right-to-left overrides, zero-width ones) make "invoice\u202efdp.exe"
+    # look like "invoiceexe.pdf": dropped.
+    name = "".join(c for c in name if unicodedata.category(c) != "Cf")
     name = re.sub(r"[\x00-\x1f\x7f\"<>|:*?]", "_", name).strip(" .")
     return name[:200] or "attachment"
 
@@ -49,12 +71,20 @@ def make_attachment(
     filename = clean_filename(filename)
     blob = Blob()
     size = 0
+    head = b""
     with blob.open("w") as out:
         while chunk := stream.read(64 * 1024):
+            if len(head) < HEAD_BYTES:
+                head += chunk[: HEAD_BYTES - len(head)]
             size += len(chunk)
             if size > max_bytes:
                 raise AttachmentTooLarge(filename)
             out.write(chunk)
+    # Judged once the whole file is in: a refused file's blob is never stored (nothing refers
+    # to it), like one over the limit.
+    reason = refusal(filename, head)
+    if reason is not None:
+        raise AttachmentTypeRefused(filename, reason)
     guessed = content_type or mimetypes.guess_type(filename)[0] or "application/octet-stream"
     return Attachment(filename, guessed, size, blob)
 

@@ -145,6 +145,18 @@ def too_large_message(request: Any, names: Iterable[str]) -> Any:
     )
 
 
+def refused_message(request: Any, error: Any) -> Any:
+    """The form message for an AttachmentRefused: too large, or of a type not accepted."""
+    from itsm.tickets.journal import AttachmentTypeRefused
+
+    if isinstance(error, AttachmentTypeRefused):
+        return _(
+            "Not accepted: ${name}: ${reason}. Choose another file.",
+            mapping={"name": error.filename, "reason": request.localizer.translate(error.reason)},
+        )
+    return too_large_message(request, [str(error)])
+
+
 def check_uploads(request: Any, files: list[Any], max_files: int) -> Any:
     """An error message for a file input sent with ``files``, or None."""
     if len(files) > max_files:

@@ -63,7 +63,10 @@ def test_mail_from_a_known_person_becomes_an_incident_with_its_files(desk, take,
     raw = build_mail(
         "VPN drops every hour",
         "Since Monday the VPN drops.\n",
-        files=(("vpn.log", b"line 1\n", "text/plain"), ("shot.png", b"\x89PNG", "image/png")),
+        files=(
+            ("vpn.log", b"line 1\n", "text/plain"),
+            ("shot.png", b"\x89PNG\r\n\x1a\n", "image/png"),
+        ),
     )
     outcome = take(raw)
     assert outcome.kind == "ticket"

@@ -72,21 +72,21 @@ def test_employees_download_their_own_cis_files_only_and_never_change_them(app):
     mine = number_of(app, "PF-3A1B2C")
     theirs = number_of(app, "C02XYZ123")  # employee2's
     agent = logged_in(app, "agent")
-    attach(agent, mine, "warranty.pdf", b"mine")
-    attach(agent, theirs, "other.pdf", b"theirs")
+    attach(agent, mine, "warranty.pdf", b"%PDF-1.4 mine")
+    attach(agent, theirs, "other.pdf", b"%PDF-1.4 theirs")
     employee = logged_in(app, "employee")
     page = employee.get(f"/cmdb/{mine}/")
     section = page.html.select_one("#attachments")
     assert section.find("a").text == "warranty.pdf"
     assert not [f for f in page.forms.values() if f.action.endswith(("/attach", "/detach"))]
-    assert employee.get(section.find("a")["href"]).body == b"mine"
+    assert employee.get(section.find("a")["href"]).body == b"%PDF-1.4 mine"
     employee.get(f"/cmdb/{theirs}/attachment", params={"n": "1"}, status=404)
     token = csrf_of(page)
     employee.post(f"/cmdb/{mine}/detach", {"csrf_token": token, "n": "1"}, status=403)
     employee.post(
         f"/cmdb/{mine}/attach",
         {"csrf_token": token},
-        upload_files=[("file", "evil.pdf", b"x")],
+        upload_files=[("file", "evil.pdf", b"%PDF-1.4 x")],
         status=403,
     )
     names = app.read(lambda root: [a.filename for a in root["cmdb"][mine].attachments.values()])

@@ -377,22 +377,25 @@ def test_page_links_keep_the_filters(app, agent):
 
 
 def test_attachments_upload_and_download_with_safe_headers(app, employee, agent):
-    number = report_number(employee, files=(("Отчёт <1>.html", b"<h1>hi</h1>"),))
+    number = report_number(employee, files=(("Отчёт <1>.dat", b"<h1>hi</h1>"),))
     mine = page(employee, number)
-    assert "Отчёт _1_.html" in mine.text
+    assert "Отчёт _1_.dat" in mine.text
     download = employee.get(f"/incidents/{number}/@@attachment?entry=0&n=0")
     assert download.body == b"<h1>hi</h1>"
     assert download.content_type == "application/octet-stream"
     disposition = download.headers["Content-Disposition"]
     assert disposition.startswith("attachment;")
-    assert "filename*=UTF-8''%D0%9E%D1%82%D1%87%D1%91%D1%82%20_1_.html" in disposition
+    assert "filename*=UTF-8''%D0%9E%D1%82%D1%87%D1%91%D1%82%20_1_.dat" in disposition
     assert download.headers["X-Content-Type-Options"] == "nosniff"
     act(
         employee,
         number,
         "reply",
         body="Here is a screenshot",
-        upload_files=[("files", "shot.png", b"\x89PNG..."), ("files", "log.txt", b"line 1\n")],
+        upload_files=[
+            ("files", "shot.png", b"\x89PNG\r\n\x1a\n..."),
+            ("files", "log.txt", b"line 1\n"),
+        ],
     )
     text = page(agent, number).text
     entry = re.search(r"@@attachment\?entry=(\d+)&amp;n=1", text).group(1)

@@ -128,7 +128,7 @@ def test_file_is_only_for_the_requester_and_it_staff(app):
 
 def test_approver_who_is_not_staff_cannot_download(app, api):
     created = api("employee").order(
-        "shared-access", dict(ACCESS, system="crm", signed_form=file_answer(b"form"))
+        "shared-access", dict(ACCESS, system="crm", signed_form=file_answer(b"%PDF-form"))
     )
     number = created["number"]
     manager = logged_in(app, "manager")  # Change Board approves CRM access
@@ -137,7 +137,7 @@ def test_approver_who_is_not_staff_cannot_download(app, api):
     manager.get(f"/requests/{number}/@@file?field=signed_form", status=403)
     assert (
         logged_in(app, "employee").get(f"/requests/{number}/@@file?field=signed_form").body
-        == b"form"
+        == b"%PDF-form"
     )
 
 
@@ -164,11 +164,11 @@ def test_too_large_file_is_refused_and_nothing_is_saved(make_app):
 
 def test_api_accepts_a_base64_file(api, app):
     created = api("employee").order(
-        "shared-access", dict(ACCESS, signed_form=file_answer(b"hello", "../../etc/x.pdf"))
+        "shared-access", dict(ACCESS, signed_form=file_answer(b"%PDF-hello", "../../etc/x.pdf"))
     )
     assert created["fields"]["signed_form"] == "x.pdf"
     size = app.read(lambda root: root["requests"][created["number"]].attachments[0].size)
-    assert size == 5
+    assert size == 10
 
 
 def test_api_refuses_a_bad_file_answer(api):
@@ -184,21 +184,23 @@ def test_api_refuses_a_bad_file_answer(api):
 
 
 def test_a_draft_keeps_its_file_when_sent(app):
-    client, page = order_access_with_file(app, b"draft file", draft=True)
+    client, page = order_access_with_file(app, b"%PDF-draft file", draft=True)
     assert "Draft" in page.text
     link = page.html.select_one("#request-files a")["href"]
     token = csrf_of(page)
     client.post("/requests/REQ-000001/transition", {"csrf_token": token, "name": "submit"})
     status = app.read(lambda root: root["requests"]["REQ-000001"].status)
     assert status != "draft"
-    assert client.get(link).body == b"draft file"
+    assert client.get(link).body == b"%PDF-draft file"
 
 
 def test_api_downloads_a_file_for_the_requester_and_staff_only(api):
-    created = api("employee").order("shared-access", dict(ACCESS, signed_form=file_answer(b"abc")))
+    created = api("employee").order(
+        "shared-access", dict(ACCESS, signed_form=file_answer(b"%PDF-abc"))
+    )
     path = f"/api/v1/requests/{created['number']}/files/signed_form"
     got = api("employee").get(path)
-    assert got.body == b"abc" and got.headers["Content-Disposition"].startswith("attachment;")
-    assert api("agent").get(path).body == b"abc"
+    assert got.body == b"%PDF-abc" and got.headers["Content-Disposition"].startswith("attachment;")
+    assert api("agent").get(path).body == b"%PDF-abc"
     assert api("employee2").get(path, status=404).json["error"]["code"] == "not_found"
     api("employee").get(f"/api/v1/requests/{created['number']}/files/nope", status=404)
