@@ -107,7 +107,6 @@ def browser_upload(browser: Browser, work: Path, megabytes: float) -> tuple[int,
     import uuid
 
     _status, page = browser.open("/incidents/new")
-    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
     form = page[page.index('id="report-form"') :]
     form = form[: form.index("</form>")]
     fields: list[tuple[str, str]] = []
@@ -132,10 +131,11 @@ def browser_upload(browser: Browser, work: Path, megabytes: float) -> tuple[int,
     with open(body, "wb") as out:
         for name, value in fields:
             if name == "\0file":
-                out.write(
+                part = (
                     f'--{boundary}\r\nContent-Disposition: form-data; name="{value}"; '
-                    f'filename="big.pdf"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.4\n'.encode()
+                    'filename="big.pdf"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.4\n'
                 )
+                out.write(part.encode())
                 out.write(b"\0" * int(megabytes * 1024 * 1024) + b"\r\n")
                 continue
             out.write(
