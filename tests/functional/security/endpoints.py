@@ -93,6 +93,7 @@ CONTEXT_PATHS: dict[str, str] = {
     "itsm.kb.models.Article": "/kb/{article}",
     "itsm.mailin.models.Quarantine": "/mail/quarantine",
     "itsm.mailin.models.HeldMail": "/mail/quarantine/{held}",
+    "itsm.admin.area.AdminArea": "/admin",
 }
 
 #: Views not reached by an address of their own: exception views, and context classes that
