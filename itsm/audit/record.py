@@ -77,6 +77,4 @@ def audit_event(
     if actor is False:
         identity = request.identity
         actor = identity.login if identity is not None else None
-    return record(
-        request.itsm_root, kind, actor, subject, outcome, detail, request.client_ip
-    )
+    return record(request.itsm_root, kind, actor, subject, outcome, detail, request.client_ip)

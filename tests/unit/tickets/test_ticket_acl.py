@@ -45,12 +45,15 @@ def test_request_requester_withdraws_watchers_only_view_agents_do_not_withdraw()
     assert permits(request, ["role:agent"], P.WORK)
 
 
-def test_change_requester_comments_agents_work_nobody_else_reads():
+def test_change_requester_comments_agents_work_the_board_reads_nobody_else():
     change = make(Change, requester="mark")
     assert permits(change, ["user:mark"], P.COMMENT)
     assert not permits(change, ["user:mark"], P.WORK)
     assert permits(change, ["role:agent"], P.WORK)
-    assert not permits(change, ["role:change_board"], P.VIEW)
+    # The change board reads every change in the lists and the calendar, so it may open it.
+    assert permits(change, ["role:change_board"], P.VIEW)
+    assert not permits(change, ["role:change_board"], P.WORK)
+    assert not permits(change, ["role:employee"], P.VIEW)
 
 
 def test_task_is_read_by_its_request_requester_and_worked_by_agents_only():
