@@ -22,14 +22,16 @@ def _csrf_applies(request: Any) -> bool:
 
 def _check_origin(request: Any) -> None:
     """Refuse an unsafe request whose ``Origin`` names another site, on plain HTTP too
-    (Pyramid compares origins on HTTPS only); a request without the header is left to the
-    token (and, on HTTPS, to Pyramid's Referer check)."""
+    (Pyramid compares origins on HTTPS only); a request without the header, or with
+    ``null``, is left to the token (and, on HTTPS, to Pyramid's Referer check)."""
     from urllib.parse import urlsplit
 
     from pyramid.exceptions import BadCSRFOrigin
 
     origin = request.headers.get("Origin")
-    if not origin:
+    if not origin or origin == "null":
+        # "null": the browser withheld the origin (e.g. from a page sent with
+        # Referrer-Policy: no-referrer, as the password reset link's is): the token decides.
         return
     parts = urlsplit(origin.split(" ")[-1])
     default = {"http": 80, "https": 443}.get(parts.scheme)
