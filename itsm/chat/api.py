@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from pyramid.security import NO_PERMISSION_REQUIRED
-
 from itsm.api.errors import refusal
 from itsm.api.openapi import json_body, query_strings, response
 from itsm.api.scaffold import Endpoints, container, found_or_404, items_schema
@@ -146,7 +144,7 @@ def start_view(context: Any, request: Any) -> dict[str, Any]:
 @api.view(
     "api.chat",
     "GET",
-    NO_PERMISSION_REQUIRED,
+    P.VIEW,
     "One chat with its messages (those after ``after``, a message number, when given)",
     response("200", "The chat", CHAT_REF),
     parameters=query_strings("after"),
@@ -159,7 +157,9 @@ def get_view(context: Any, request: Any) -> dict[str, Any]:
 @api.view(
     "api.chat.messages",
     "POST",
-    NO_PERMISSION_REQUIRED,
+    # P.VIEW before the body is validated: someone else's chat answers 404 like a missing one
+    # (the forbidden view), not 400 for a bad body (S3).
+    P.VIEW,
     "Write in the chat: the employee (the virtual agent answers while it has the chat) or an "
     "agent of its group (which takes the chat if nobody has)",
     response("201", "The chat after the message", CHAT_REF),
@@ -180,7 +180,7 @@ def say_view(context: Any, request: Any) -> dict[str, Any]:
 @api.view(
     "api.chat.actions",
     "POST",
-    NO_PERMISSION_REQUIRED,
+    P.VIEW,
     "Act on the chat. Agents: take, transfer (agent or group), to_incident, to_request (item), "
     "close. The employee: solved (a deflection), not_solved, person (hand off), to_incident, "
     "close",

@@ -36,4 +36,4 @@ def test_the_chat_report_counts_deflections_handoffs_and_conversions(
 
     page = logged_in(app, "agent").get("/reports/chat")
     assert "Deflection" in page.text and "33" in page.text
-    logged_in(app, "employee").get("/reports/chat", status=403)
+    logged_in(app, "employee").get("/reports/chat", status=404)

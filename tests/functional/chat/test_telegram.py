@@ -98,7 +98,7 @@ def test_a_photo_becomes_an_attachment_within_the_size_limit(
     tg_app: Any, telegram_api: Any
 ) -> None:
     _link(tg_app, telegram_api)
-    telegram_api.add_file("ph1", "photos/file_1.jpg", b"\xff\xd8jpeg-bytes")
+    telegram_api.add_file("ph1", "photos/file_1.jpg", b"\xff\xd8\xffjpegbytes")
     telegram_api.push_message(
         USER,
         caption="the error on my screen",
@@ -115,7 +115,7 @@ def test_a_photo_becomes_an_attachment_within_the_size_limit(
                     found.append((message.text, a.size, f.read()))
         return found
 
-    assert tg_app.read(files) == [("the error on my screen", 12, b"\xff\xd8jpeg-bytes")]
+    assert tg_app.read(files) == [("the error on my screen", 12, b"\xff\xd8\xffjpegbytes")]
 
 
 def test_a_file_over_the_upload_limit_is_not_kept(make_app: Any, telegram_api: Any) -> None:

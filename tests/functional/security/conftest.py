@@ -47,9 +47,9 @@ def _created(response: Any) -> dict[str, Any]:
 
 
 def build_world(app: Any, s: dict[str, Session]) -> World:
-    """B's incident (with a file), request and CI; X's change, problem, draft article, saved
-    view, macro and recurring request; the desk's canned reply, groups, SLA settings, reports,
-    a held mail and an announcement."""
+    """B's incident (with a file), requests, CI and chat; X's change, problem, draft article,
+    saved view and recurring request; the desk's macro, canned reply, groups, SLA settings,
+    reports, a held mail and an announcement."""
     from itsm.mailin.intake import hold_failed
 
     employee_b, agent_x, admin = s["B"], s["X"], s["admin"]
@@ -102,6 +102,7 @@ def build_world(app: Any, s: dict[str, Session]) -> World:
     announcement = _created(
         admin.api("POST", "/api/v1/announcements", {"title": "Planned outage", "body": "x"})
     )
+    chat = _created(employee_b.api("POST", "/api/v1/chats", {"text": "About my salary"}))
     held = app.write(
         lambda root: (
             hold_failed(
@@ -161,6 +162,10 @@ def build_world(app: Any, s: dict[str, Session]) -> World:
         "report_export": Target("response.csv", None, STAFF | {"manager"}),
         "calendar_secret": Target(f"{secret}.ics", "0" * len(secret) + ".ics", EVERYONE),
     }
+    # The Telegram webhook's path secret (a credential, not an object; off in test.ini: 404).
+    targets["telegram_secret"] = Target("not-configured", "0" * 14, EVERYONE)
+    # With the virtual agent still: B and the administrators (no group or agent yet).
+    targets["chat"] = Target(chat["key"], "no-such-chat", frozenset({"B", "admin"}))
     # The approver decides; IT staff see the steps of the requests they work on.
     targets["approval"] = Target(approval, "REQ-999999-1", STAFF | {"manager"})
     return World(targets)

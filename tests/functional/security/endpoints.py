@@ -94,6 +94,8 @@ CONTEXT_PATHS: dict[str, str] = {
     "itsm.mailin.models.Quarantine": "/mail/quarantine",
     "itsm.mailin.models.HeldMail": "/mail/quarantine/{held}",
     "itsm.admin.area.AdminArea": "/admin",
+    "itsm.chat.models.ChatIndex": "/chats",
+    "itsm.chat.models.Conversation": "/chats/{chat}",
 }
 
 #: Views not reached by an address of their own: exception views, and context classes that
@@ -121,6 +123,7 @@ PLACEHOLDERS: dict[str, str] = {
     "cmdb/{ci}": "ci",
     "kb/{article}": "draft_article",
     "quarantine/{held}": "held_mail",
+    "chats/{chat}": "chat",
     # API routes
     "incidents/{number}": "incident",
     "requests/{number}": "request",
@@ -145,6 +148,8 @@ PLACEHOLDERS: dict[str, str] = {
     "reports/{name}": "report",
     "reports/{name}.{format}": "report_export",
     "calendar/{secret}.ics": "calendar_secret",
+    "chats/{key}": "chat",
+    "webhook/{secret}": "telegram_secret",
 }
 
 #: Placeholders of path parts that are not objects (``static/*subpath``).

@@ -18,6 +18,7 @@ from tests.functional.security.test_s3_no_leaks import endpoints_of
 NOT_COOKIE_AUTHENTICATED = {
     ("POST", "/api/v1/mail/in"): "the mail intake's shared secret",
     ("POST", "/approvals/{id}/mail"): "the single-use signed token of the mailed link",
+    ("POST", "/telegram/webhook/{secret}"): "the webhook's secret in the path and header",
 }
 
 FOREIGN = "https://attacker.example"
