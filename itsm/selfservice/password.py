@@ -212,8 +212,10 @@ class ResetPolicy:
     def __init__(self, ttl_minutes: int) -> None:
         self.ttl = timedelta(minutes=ttl_minutes)
         self.clock: Callable[[], datetime] = _utcnow
-        self.per_account = RateLimit(3, 900)
-        self.per_address = RateLimit(20, 900)
+        # RELIABILITY.md S7: at most 5 mails an hour to one account, 20 requests an hour from
+        # one client address.
+        self.per_account = RateLimit(5, 3600)
+        self.per_address = RateLimit(20, 3600)
         self.bad_tokens = RateLimit(20, 900)  # wrong or expired tokens per client address
 
     def now(self) -> datetime:

@@ -176,9 +176,9 @@ def test_a_newer_request_kills_the_older_link(app):
 
 def test_reset_requests_are_limited_per_account_silently(app):
     client = app.client()
-    for _ in range(5):
+    for _ in range(8):
         assert SENT in ask_reset(client, "employee").text
-    assert len(mails(app, "password_reset")) == 3
+    assert len(mails(app, "password_reset")) == 5  # S7: at most 5 an hour
     assert ("reset_request", "employee", "throttled") in audit(app)
 
 
