@@ -105,6 +105,9 @@ def find_people(
     found: dict[str, Found] = {}
     entry: DirectoryPerson
     for entry in directory.search(text.strip(), limit=limit):
+        record = people.get(entry.login)
+        if record is not None and not getattr(record, "active", True):
+            continue  # made inactive by the directory sync: not someone to pick any more
         found[entry.login] = Found(
             entry.login, entry.display_name, entry.email, entry.department, entry.manager
         )
@@ -112,7 +115,12 @@ def find_people(
     for person in people.values():
         if len(found) >= limit:
             break
-        if person.login not in found and not person.guest and _matches(person, needle):
+        if (
+            person.login not in found
+            and not person.guest
+            and getattr(person, "active", True)
+            and _matches(person, needle)
+        ):
             found[person.login] = _found(person)
     return sorted(found.values(), key=lambda f: (f.name.casefold(), f.login))[:limit]
 

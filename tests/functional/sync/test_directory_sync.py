@@ -235,3 +235,23 @@ def test_guests_of_the_email_channel_are_left_alone(sync_app, run_sync):
     )
     assert run_sync(sync_app).diff.empty
     assert sync_app.read(lambda root: root["people"][guest].active) is True
+
+
+def test_the_people_look_up_leaves_out_inactive_people(sync_app, directory, run_sync):
+    from tests.functional.incidents.conftest import ApiClient
+
+    run_sync(sync_app)
+    agent = ApiClient(sync_app, "agent")
+    tom = next(p for p in PEOPLE if p.login == "tom")
+    word = tom.name.split()[0]
+
+    def found() -> set[str]:
+        return {i["login"] for i in agent.get("/api/v1/people", q=word).json["items"]}
+
+    assert "tom" in found()
+    directory.disable("tom")
+    run_sync(sync_app)
+    assert "tom" not in found()  # still in the directory, but inactive here
+    directory.enable("tom")
+    run_sync(sync_app)
+    assert "tom" in found()
