@@ -35,7 +35,6 @@ from typing import Any
 from BTrees.Length import Length
 from BTrees.OOBTree import OOBTree
 from persistent import Persistent
-from pyramid.httpexceptions import HTTPNotFound
 from pyramid.security import NO_PERMISSION_REQUIRED
 from pyramid.view import view_config
 
@@ -43,6 +42,7 @@ from itsm.chat.models import queue_message
 from itsm.i18n import _, localizer_for
 from itsm.notify.outbox import BACKOFF, MAX_ATTEMPTS
 from itsm.settings import ConfigError, _choice, _number, _str
+from itsm.ui.errors import PublicNotFound
 
 log = logging.getLogger(__name__)
 
@@ -441,12 +441,12 @@ def webhook(request: Any) -> dict[str, Any]:
     settings = telegram_settings(request.registry)
     secret = settings.webhook_secret.encode()
     if settings.mode != "webhook" or not secret:
-        raise HTTPNotFound()
+        raise PublicNotFound()
     path_ok = hmac.compare_digest(request.matchdict["secret"].encode(), secret)
     header = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "").encode()
     header_ok = hmac.compare_digest(header, secret)
     if not (path_ok and header_ok):
-        raise HTTPNotFound()
+        raise PublicNotFound()
     try:
         update = request.json_body
     except ValueError:

@@ -12,7 +12,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pyramid.httpexceptions import HTTPForbidden, HTTPNotFound, HTTPSeeOther
-from pyramid.security import NO_PERMISSION_REQUIRED
 from pyramid.view import view_config
 
 from itsm.chat import actions
@@ -164,7 +163,7 @@ def portal_post(context: ServiceDesk, request: Any) -> Any:
     context=Conversation,
     request_method="GET",
     renderer=CONVERSATION_PT,
-    permission=NO_PERMISSION_REQUIRED,
+    permission=P.VIEW,
 )
 def conversation_page(context: Conversation, request: Any) -> dict[str, Any]:
     """The agent's workplace (with the employee's open tickets and assets), or the employee's
@@ -211,7 +210,7 @@ def _catalog(root: Any) -> list[Any]:
     name="state.json",
     request_method="GET",
     renderer="json",
-    permission=NO_PERMISSION_REQUIRED,
+    permission=P.VIEW,
 )
 def state(context: Conversation, request: Any) -> dict[str, Any]:
     """What changed since message ``after``: the page's poll (reading never writes)."""
@@ -224,7 +223,7 @@ def state(context: Conversation, request: Any) -> dict[str, Any]:
     name="reply",
     request_method="POST",
     renderer="json",
-    permission=NO_PERMISSION_REQUIRED,
+    permission=P.VIEW,
 )
 def reply(context: Conversation, request: Any) -> Any:
     visible(request, context)
@@ -241,7 +240,7 @@ def reply(context: Conversation, request: Any) -> Any:
     name="act",
     request_method="POST",
     renderer="json",
-    permission=NO_PERMISSION_REQUIRED,
+    permission=P.VIEW,
 )
 def act(context: Conversation, request: Any) -> Any:
     """take, transfer (``agent`` or ``group``), to_incident, to_request (``item``), close."""
@@ -264,7 +263,7 @@ def act(context: Conversation, request: Any) -> Any:
     context=Conversation,
     name="file",
     request_method="GET",
-    permission=NO_PERMISSION_REQUIRED,
+    permission=P.VIEW,
 )
 def download(context: Conversation, request: Any) -> Any:
     """``/chats/<key>/file?m=SEQ&n=INDEX``: a file sent in the chat, for those who see it."""

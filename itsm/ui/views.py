@@ -21,6 +21,7 @@ from itsm.i18n import LANGUAGE_COOKIE, _
 from itsm.root import ServiceDesk
 from itsm.security.permissions import P
 from itsm.ui import home_sections
+from itsm.ui.errors import PublicNotFound
 from itsm.ui.safe_redirect import local_path
 from itsm.ui.tweens import loggable_path, request_id
 
@@ -142,8 +143,30 @@ def forbidden(exc: HTTPForbidden, request: Any) -> Any:
     }
 
 
+#: Paths where a visitor who is not logged in gets the plain 404: files, not objects.
+_PLAIN_404_PREFIXES = ("/static/", "/deform-static/", "/healthz")
+
+
+def asks_login_instead(exc: HTTPNotFound, request: Any) -> bool:
+    """Whether a 404 for a visitor who is not logged in is answered as a refusal would be
+    (the login page, 401 on the API): otherwise a missing ticket (404) and someone else's
+    (the login page) would tell an anonymous visitor which numbers exist (RELIABILITY.md S3).
+    After logging in, the same address answers 404 for both."""
+    if request.identity is not None or isinstance(exc, PublicNotFound):
+        return False
+    return not request.path_info.startswith(_PLAIN_404_PREFIXES)
+
+
 @notfound_view_config(renderer="itsm:ui/templates/error.pt")
 def notfound(exc: HTTPNotFound, request: Any) -> Any:
+    if asks_login_instead(exc, request):
+        if _is_api(request):
+            from itsm.api.errors import api_forbidden
+
+            return api_forbidden(exc, request)
+        came_from = request.path_qs if request.method == "GET" else "/"
+        query = urlencode({"came_from": came_from})
+        return HTTPFound(location=f"{request.application_url}/login?{query}")
     if _is_api(request):
         from itsm.api.errors import api_error_response
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import unquote
 
 from tests.functional.security.endpoints import (
     ROLES,
@@ -119,3 +120,54 @@ def test_the_world_is_visible_to_whom_it_should_be(app, sessions, world: World):
             if response.status_int == 404:
                 wrong.append(f"{role} {path} [{endpoint.source}]: {response.status}")
     assert not wrong, "\n".join(wrong)
+
+
+#: Addresses that authenticate by a secret in the path, not by a login.
+OWN_SECRET = {"route api.changes.feed", "route telegram.webhook"}
+
+
+def test_a_visitor_not_logged_in_cannot_tell_an_object_from_a_missing_one(app, world: World):
+    """Not logged in: someone's ticket and a number that finds nothing both answer the login
+    page (HTML, with the address to come back to) or 401 (API), never login-vs-404."""
+    client = app.client()
+    csrf = ""
+    leaks, checked = [], 0
+    for endpoint in endpoints_of(app):
+        if endpoint.source in OWN_SECRET:
+            continue  # the path holds its own secret: whoever has it is let in
+        for _name, key in placeholder_keys(endpoint.template):
+            if world.target(key, endpoint).missing is None:
+                continue
+            real_path, missing_path = world.fill(endpoint), world.fill(endpoint, missing=key)
+            anonymous = type("Anonymous", (), {"client": client, "csrf": csrf})
+            real = call(anonymous, endpoint, real_path)
+            missing = call(anonymous, endpoint, missing_path)
+            checked += 1
+            real_location = unquote(real.headers.get("Location", "")).replace(
+                real_path.split("?")[0], "<path>"
+            )
+            missing_location = unquote(missing.headers.get("Location", "")).replace(
+                missing_path.split("?")[0], "<path>"
+            )
+            if (
+                real.status_int != missing.status_int
+                or real_location != missing_location
+                or normalize(unquote(real.text), real_path)
+                != normalize(unquote(missing.text), missing_path)
+            ):
+                leaks.append(
+                    f"{endpoint.method} {real_path} [{endpoint.source}]: {real.status} vs "
+                    f"{missing.status} for {missing_path}"
+                )
+    assert checked > 150, checked
+    assert not leaks, f"{len(leaks)} leaks in {checked} checks:\n" + "\n".join(leaks)
+
+
+def test_a_visitor_not_logged_in_is_sent_to_log_in_for_a_missing_ticket(app):
+    client = app.client()
+    page = client.get("/incidents/INC-999999", status=302)
+    assert "/login?came_from=%2Fincidents%2FINC-999999" in page.headers["Location"]
+    api = client.get("/api/v1/incidents/INC-999999", status=401)
+    assert api.json["error"]["code"] == "unauthorized"
+    assert api.headers["WWW-Authenticate"].startswith("Bearer")
+    client.get("/static/no-such-file.css", status=404)
