@@ -7,17 +7,17 @@ Thin, like the incident views: read the form, call :mod:`itsm.kb.authoring` or
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import colander
-from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
+from pyramid.httpexceptions import HTTPNoContent, HTTPNotFound, HTTPSeeOther
 from pyramid.response import FileIter, Response
 from pyramid.view import view_config
 
 from itsm.containers import KnowledgeBase
 from itsm.i18n import _
-from itsm.kb import authoring, feedback
+from itsm.kb import authoring, feedback, readership
 from itsm.kb.diff import line_diff
 from itsm.kb.jobs import overdue_articles
 from itsm.kb.models import Article
@@ -115,6 +115,15 @@ def article_view(context: Article, request: Any) -> dict[str, Any]:
         translation = None
     ctx = ActionContext.from_request(request)
     helpful, not_helpful = context.vote_counts()
+    can_edit = bool(request.has_permission(P.EDIT, context))
+    views_30d = 0
+    if can_edit:
+        today = date.fromordinal(
+            readership.day_of(datetime.now(UTC), readership.zone(request.registry))
+        )
+        log = readership.get_readership(request.itsm_root)
+        views = readership.views_between(log, today - timedelta(days=29), today)
+        views_30d = views.get(context.number, 0)
     return {
         **_common(request),
         "article": context,
@@ -122,9 +131,39 @@ def article_view(context: Article, request: Any) -> dict[str, Any]:
         "my_vote": feedback.my_vote(context, login),
         "helpful": helpful,
         "not_helpful": not_helpful,
-        "can_edit": bool(request.has_permission(P.EDIT, context)),
+        "can_edit": can_edit,
+        "views_30d": views_30d,
         "transitions": WORKFLOW.available(context.status, ctx.roles),
     }
+
+
+def _read(request: Any, kind: str, what: str) -> HTTPNoContent:
+    """The pages' beacon: count a view or a search (IT staff's reading is work, not a
+    question: counted in views, left out of deflection)."""
+    if what and request.identity is not None:
+        readership.record(
+            request.itsm_root,
+            request.registry,
+            request.identity.login,
+            kind,
+            what,
+            datetime.now(UTC),
+            deflection=not is_staff(request),
+        )
+    return HTTPNoContent()
+
+
+@view_config(context=Article, name="viewed", request_method="POST", permission=P.VIEW)
+def viewed_view(context: Article, request: Any) -> HTTPNoContent:
+    """``POST /kb/KB-000001/@@viewed``: sent by kb.js once the article is shown."""
+    return _read(request, readership.VIEW, context.number)
+
+
+@view_config(context=KnowledgeBase, name="searched", request_method="POST", permission=P.VIEW)
+def searched_view(context: KnowledgeBase, request: Any) -> HTTPNoContent:
+    """``POST /kb/@@searched`` (``q``): sent by kb.js when search results are shown."""
+    q = readership.normalise_query(request.POST.get("q", ""))
+    return _read(request, readership.SEARCH, q)
 
 
 @view_config(context=Article, name="vote", request_method="POST", permission=P.VOTE)

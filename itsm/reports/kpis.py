@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from itsm.chat.reports import chat_report
 from itsm.i18n import _
+from itsm.kb.reports import kb_report
 from itsm.problems import figures as problem_figures
 from itsm.problems.workflow import STATE_TITLES as PROBLEM_STATES
 from itsm.reports.filters import Filters
@@ -503,46 +504,6 @@ def changes_report(source: Source, filters: Filters, by: str) -> list[Table]:
     ]
 
 
-def kb_report(source: Source, filters: Filters, by: str) -> list[Table]:
-    """Live from the articles: votes and deflections as stored on each, reviews due."""
-    kb = source.root.get("kb") if source.root is not None else None
-    rows = []
-    today = source.now.date()
-    for article in kb.values() if kb is not None else ():
-        helpful, unhelpful = article.vote_counts()
-        review = article.review_date
-        rows.append(
-            {
-                "number": article.number,
-                "title": article.title,
-                "status": article.status,
-                "helpful": helpful,
-                "unhelpful": unhelpful,
-                "deflections": article.deflection_count,
-                "review_date": review,
-                "review_due": bool(review is not None and review <= today + timedelta(days=30)),
-            }
-        )
-    rows.sort(key=lambda r: (-r["helpful"], -r["deflections"], r["number"]))
-    return [
-        Table(
-            "kb",
-            _("Knowledge base: most helpful, deflections, reviews due"),
-            (
-                Column("number", _("Number"), "text"),
-                Column("title", _("Title"), "text"),
-                Column("helpful", _("Helpful")),
-                Column("unhelpful", _("Not helpful")),
-                Column("deflections", _("Deflections")),
-                Column("review_date", _("Review date"), "date"),
-                Column("review_due", _("Review due within 30 days"), "bool"),
-            ),
-            rows,
-            ("bar", "number", "helpful"),
-        )
-    ]
-
-
 def problems_report(source: Source, filters: Filters, by: str) -> list[Table]:
     """Live from the problems (``itsm.problems.figures``): incidents per problem, time from
     the first incident to the root cause, open known errors."""
@@ -729,9 +690,11 @@ REPORTS: dict[str, Definition] = {
             "kb",
             _("Knowledge base"),
             _(
-                "Per article: helpful and unhelpful votes, deflections (a reader left the "
-                "incident form after the article was suggested, without reporting), and reviews "
-                "due within 30 days."
+                "Deflection: the share of portal searches and article views by employees that "
+                "ended without their incident or request within 24 hours; per article its views "
+                "in the period, helpful and unhelpful votes, the times a reader reported it "
+                "solved the question (left the incident form after it was suggested, or said so "
+                "in the chat), and reviews due within 30 days."
             ),
             kb_report,
             (),
