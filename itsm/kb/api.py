@@ -1,9 +1,10 @@
-"""``/api/v1/kb``: search and read articles, vote, count deflections; authors create, change,
-move through the workflow and restore versions. Same permissions as the pages."""
+"""``/api/v1/kb``: search and read articles, vote, count deflections and views; authors
+create, change, move through the workflow and restore versions. Same permissions as the
+pages."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from itsm.api.errors import ApiError, refusal
@@ -16,7 +17,7 @@ from itsm.api.scaffold import (
     page_schema,
 )
 from itsm.i18n import _
-from itsm.kb import authoring, feedback
+from itsm.kb import authoring, feedback, readership
 from itsm.kb.models import AUDIENCES, LANGUAGES
 from itsm.kb.search import search_articles, snippet
 from itsm.kb.serialize import article_json, summary_json, version_json
@@ -90,7 +91,7 @@ HIT_REF = api.schema("KbHit", SUMMARY_SCHEMA)
 api.route("api.kb", BASE, container("kb"))
 api.route("api.kb.article", BASE + "/{number}", item_in("kb"))
 # The article's own routes are api.kb.<part> (not api.kb.article.<part>).
-for _part in ("transitions", "versions", "restore", "votes", "deflections", "incidents"):
+for _part in ("transitions", "versions", "restore", "votes", "deflections", "views", "incidents"):
     api.route(f"api.kb.{_part}", f"{BASE}/{{number}}/{_part}", item_in("kb"))
 
 
@@ -301,6 +302,29 @@ def deflection_view(context: Any, request: Any) -> dict[str, Any]:
     feedback.deflect(context)
     request.response.status = 202
     return {"number": context.number}
+
+
+@api.view(
+    "api.kb.views",
+    "POST",
+    P.VIEW,
+    "Count that the caller read the article (for the most viewed articles and deflection: "
+    "a second view within 30 minutes counts once; IT staff's views are left out of "
+    "deflection). The article page's script counts its own views; this is for other clients",
+    response("202", "Whether the view was counted (false: a repeat)"),
+)
+def views_view(context: Any, request: Any) -> dict[str, Any]:
+    counted = readership.record(
+        request.itsm_root,
+        request.registry,
+        request.identity.login,
+        readership.VIEW,
+        context.number,
+        datetime.now(UTC),
+        deflection=not is_staff(request),
+    )
+    request.response.status = 202
+    return {"number": context.number, "counted": counted}
 
 
 LINK_SCHEMA = {

@@ -26,6 +26,7 @@ def test_openapi_describes_the_kb_endpoints(api):
         "/api/v1/kb/{number}/transitions",
         "/api/v1/kb/{number}/votes",
         "/api/v1/kb/{number}/deflections",
+        "/api/v1/kb/{number}/views",
         "/api/v1/kb/{number}/versions",
         "/api/v1/kb/{number}/restore",
     ):

@@ -102,3 +102,15 @@ def test_the_kb_report_shows_a_view_at_once(app):
     page = employee.get(f"/kb/{number}/")
     employee.post(f"/kb/{number}/@@viewed", {"csrf_token": csrf_of(page)}, status=204)
     assert most_viewed() == [(number, 1)]
+
+
+def test_other_clients_count_a_view_through_the_api(app, api, write_article):
+    number = _number_of(app, "Connect to the VPN on Windows")
+    body = api("employee").post(f"/api/v1/kb/{number}/views", {}, status=202).json
+    assert body == {"number": number, "counted": True}
+    again = api("employee").post(f"/api/v1/kb/{number}/views", {}, status=202).json
+    assert again["counted"] is False
+    assert _views(app, number) == 1
+    draft = write_article("Unfinished printer guide", "zzzdraft", publish=False)
+    api("employee").post(f"/api/v1/kb/{draft['number']}/views", {}, status=404)
+    assert _events(app) == [("employee", "view", number)]
