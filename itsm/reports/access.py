@@ -1,4 +1,5 @@
-"""Who may open which report: IT staff the KPIs, leads their groups, managers their team."""
+"""Who may open which report: IT staff the KPIs, leads their groups, managers their team's
+dashboard and their team's KPI pages."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ from typing import Any
 
 from pyramid.authorization import ALL_PERMISSIONS, Allow, Deny, Everyone
 
+from itsm.i18n import _
 from itsm.reports.dashboards import DASHBOARDS, Viewer, viewer_of
 from itsm.reports.kpis import REPORTS, Source
 from itsm.reports.store import get_store
+from itsm.reports.team import TEAM_REPORTS, team_source
 from itsm.security.permissions import P
 
 
@@ -28,9 +31,13 @@ class ReportsContext:
 
 
 def may_open(viewer: Viewer, name: str) -> bool:
+    """IT staff open every KPI page; a manager (not IT staff) those of :data:`TEAM_REPORTS`,
+    narrowed to their team (:func:`load`)."""
     if name in DASHBOARDS:
         return name in viewer.dashboards
-    return name in REPORTS and viewer.staff
+    if name not in REPORTS:
+        return False
+    return viewer.staff or (viewer.manager and name in TEAM_REPORTS)
 
 
 def viewer(request: Any) -> Viewer:
@@ -69,4 +76,12 @@ def load(request: Any, name: str, params: Any) -> Any:
     chosen = filter_module.parse(params, src.now, zone, default, kind)
     if name in DASHBOARDS:
         return DASHBOARDS[name](src, who, chosen)
-    return build(name, src, chosen, params.get("by", ""))
+    if who.staff:
+        return build(name, src, chosen, params.get("by", ""))
+    src, team = team_source(src, who.login)
+    report = build(name, src, chosen, params.get("by", ""))
+    report.scope = _(
+        "Only the tickets requested by the ${n} people who report to you: ${team}.",
+        mapping={"n": len(team), "team": ", ".join(team) or "—"},
+    )
+    return report

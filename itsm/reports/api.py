@@ -25,6 +25,10 @@ REPORT_SCHEMA = {
         "name": {"type": "string"},
         "title": {"type": "string"},
         "definition": {"type": "string"},
+        "scope": {
+            "type": ["string", "null"],
+            "description": "Whom the figures are narrowed to (a manager's team), else null",
+        },
         "by": {"type": "string"},
         "filters": {"type": "object"},
         "tables": {
@@ -62,6 +66,7 @@ def report_json(report: Any, translate: Any) -> dict[str, Any]:
         "name": report.name,
         "title": translate(report.title),
         "definition": translate(report.definition) if report.definition else "",
+        "scope": translate(report.scope) if report.scope else None,
         "by": report.by,
         "filters": {
             "start": f.start.isoformat(),

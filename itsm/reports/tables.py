@@ -34,6 +34,8 @@ class Report:
     filters: Filters
     by: str = ""
     tables: list[Table] = field(default_factory=list)
+    #: Who the figures are narrowed to, when not the whole desk (a manager's team).
+    scope: Any = None
 
 
 @dataclass(frozen=True)

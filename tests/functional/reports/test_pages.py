@@ -51,12 +51,15 @@ def test_each_role_lands_on_its_own_dashboard(reports_app):
     assert manager.location.endswith("/reports/manager")
 
 
-def test_a_manager_sees_only_the_team_dashboard(reports_app, api_as):
+def test_a_manager_sees_the_team_dashboard_and_team_kpis_only(reports_app, api_as):
     client = logged_in(reports_app, "manager")
     client.get("/reports/manager", status=200)
-    for name in ("agent", "lead", "head", "response", "sla"):
+    for name in ("agent", "lead", "head", "kb", "problems", "changes", "time", "chat"):
         client.get(f"/reports/{name}", status=403)
         api_as("manager").get(f"/api/v1/reports/{name}", status=403)
+    # The team's KPI pages (tests/functional/reports/test_team_kpis.py).
+    for name in ("response", "sla"):
+        client.get(f"/reports/{name}", status=200)
 
 
 def test_the_lead_dashboard_is_for_leads_of_a_group(reports_app, api_as):
