@@ -113,9 +113,11 @@ class KindDay:
         """Figures matching ``filters`` (dimension -> value), keyed by their value of ``by``
         (a dimension, or "" for one total keyed "")."""
         gdim = by if by in DIMS else ""
-        if not filters:
+        # Cells without roll-ups: a day summarised with ``roll_up=False`` (a team's), scanned.
+        rolled_up = bool(self.rollups) or not self.cells
+        if rolled_up and not filters:
             return self.rollups.get(("", "", gdim), {})
-        if len(filters) == 1:
+        if rolled_up and len(filters) == 1:
             ((fdim, fval),) = filters.items()
             if fdim in ROLLUP_FILTERS and gdim in ROLLUP_BREAKDOWNS[fdim]:
                 return self.rollups.get((fdim, fval, gdim), {})
@@ -133,8 +135,11 @@ class KindDay:
         return out
 
 
-def summarize(facts: Iterable[TicketFacts], day: int, zone: ZoneInfo) -> dict[str, KindDay]:
-    """The figures of ``day`` from the facts of the tickets taking part in it."""
+def summarize(
+    facts: Iterable[TicketFacts], day: int, zone: ZoneInfo, roll_up: bool = True
+) -> dict[str, KindDay]:
+    """The figures of ``day`` from the facts of the tickets taking part in it (``roll_up``:
+    with the roll-ups a stored summary keeps; without, for a few tickets read once)."""
     from itsm.reports.facts import day_of
 
     kinds: dict[str, KindDay] = {}
@@ -153,8 +158,9 @@ def summarize(facts: Iterable[TicketFacts], day: int, zone: ZoneInfo) -> dict[st
             stats.add_resolved(item)
             if item.breaches:
                 kind_day.notable.setdefault("breached", []).append(fact_key(item.number))
-    for kind_day in kinds.values():
-        kind_day.roll_up()
+    if roll_up:
+        for kind_day in kinds.values():
+            kind_day.roll_up()
     return kinds
 
 

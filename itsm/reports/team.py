@@ -71,7 +71,9 @@ class TeamStore:
     ) -> dict[str, KindDay]:
         found = self._summaries.get(day)
         if found is None:
-            found = self._summaries[day] = summarize(self._days.get(day, ()), day, self.zone)
+            # No roll-ups: a team's day has few tickets, read once; its cells are scanned.
+            facts = self._days.get(day, ())
+            found = self._summaries[day] = summarize(facts, day, self.zone, roll_up=False)
         return found
 
     def month(self, month: int, now: Any, max_age_seconds: float, cache: Any = None) -> None:
