@@ -42,7 +42,7 @@ def load_readership(directory: Path, events: int) -> dict[str, Any]:
 
     from itsm import main
     from itsm.db import ZODB_ROOT_KEY, get_db
-    from itsm.kb.readership import SEARCH, VIEW, decide, record
+    from itsm.kb.readership import SEARCH, VIEW, decide, record, zone
     from itsm.security.tokens import create_token
 
     app = main({}, **settings_for(directory))
@@ -71,7 +71,8 @@ def load_readership(directory: Path, events: int) -> dict[str, Any]:
     load_s = time.perf_counter() - started
     started = time.perf_counter()
     with tm:
-        decided = decide(conn.root()[ZODB_ROOT_KEY], now)
+        # As the worker's job: the days that are over are folded into one record each.
+        decided = decide(conn.root()[ZODB_ROOT_KEY], now, tz=zone(registry))
     decide_s = time.perf_counter() - started
     # The whole desk's pages read stored summaries, as with a running worker.
     from itsm.reports.jobs import rollup_job

@@ -24,6 +24,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from BTrees.IOBTree import IOBTree
 from BTrees.Length import Length
 from BTrees.OOBTree import OOBTree
 from persistent import Persistent
@@ -49,12 +50,16 @@ class Readership(Persistent):
 
     #: Events up to this time (a UTC timestamp) have their outcome in ``outcomes``.
     decided_until = 0.0
+    #: day ordinal -> {article number: views}: days over, folded from ``views`` by the worker
+    #: (one record per day to read instead of one counter per article and day).
+    closed_views: Any = None
 
     def __init__(self) -> None:
         self.views = OOBTree()  # (day ordinal, article number) -> Length
         self.last_counted = OOBTree()  # (login, kind, what) -> timestamp of the counted one
         self.events = OOBTree()  # (timestamp, login, kind, what) -> day ordinal
         self.outcomes = OOBTree()  # (day ordinal, kind) -> (events, deflected)
+        self.closed_views = IOBTree()
 
 
 def get_readership(root: Any) -> Readership | None:
@@ -115,10 +120,33 @@ def views_between(log: Readership | None, start: date, end: date) -> dict[str, i
     counts: dict[str, int] = {}
     if log is None:
         return counts
-    low, high = (start.toordinal(),), (end.toordinal() + 1,)
+    first, last = start.toordinal(), end.toordinal()
+    if log.closed_views is not None:
+        for day_counts in log.closed_views.values(min=first, max=last):
+            for number, views in day_counts.items():
+                counts[number] = counts.get(number, 0) + views
+    low, high = (first,), (last + 1,)
     for (_day, number), counter in log.views.items(min=low, max=high, excludemax=True):
         counts[number] = counts.get(number, 0) + counter()
     return counts
+
+
+def fold_closed_days(log: Readership, before: int) -> int:
+    """Move the views of days before ``before`` (an ordinal) from their counters into one
+    record per day. Readers only count today's views (the day of the moment they read), so
+    a day two days old is no longer written; returns how many counters were folded."""
+    if log.closed_views is None:
+        log.closed_views = IOBTree()
+    keys = list(log.views.keys(max=(before,), excludemax=True))
+    days: dict[int, dict[str, int]] = {}
+    for key in keys:
+        day, number = key
+        target = days.setdefault(day, dict(log.closed_views.get(day, {})))
+        target[number] = target.get(number, 0) + log.views[key]()
+        del log.views[key]
+    for day, day_counts in days.items():
+        log.closed_views[day] = day_counts
+    return len(keys)
 
 
 def outcomes_between(log: Readership | None, start: date, end: date) -> list[dict[str, Any]]:
@@ -209,13 +237,16 @@ def _outcomes(
     return totals
 
 
-def decide(root: Any, now: datetime, keep_days: int = KEEP_DAYS) -> int:
+def decide(root: Any, now: datetime, keep_days: int = KEEP_DAYS, tz: ZoneInfo | None = None) -> int:
     """Decide every event older than 24 hours not yet decided; forget events older than
-    ``keep_days`` and repeat marks older than :data:`REPEAT_SECONDS`. Returns how many were
+    ``keep_days`` and repeat marks older than :data:`REPEAT_SECONDS`; fold the views of days
+    over (``tz``: the reports' zone) into one record per day. Returns how many were
     decided."""
     log = get_readership(root)
     if log is None:
         return 0
+    if tz is not None:
+        fold_closed_days(log, day_of(now, tz) - 1)
     until = (now - WINDOW).timestamp()
     decided = 0
     if until > log.decided_until:
@@ -246,5 +277,6 @@ def _forget(log: Readership, now: datetime, keep_days: int) -> None:
 
 def deflection_job(ctx: Any) -> str | None:
     """The worker's timer: decide the events that are 24 hours old."""
-    decided = ctx.transact(lambda root: decide(root, ctx.now()))
+    tz = zone(ctx.registry)
+    decided = ctx.transact(lambda root: decide(root, ctx.now(), tz=tz))
     return f"{decided} search(es) and view(s) decided" if decided else None

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from tests.conftest import logged_in
 from tests.functional.reports.conftest import _ctx
@@ -135,6 +135,15 @@ def test_most_viewed_counts_a_repeat_within_30_minutes_once(reports_app, api_as)
     # Only the days asked for.
     early = _tables(api_as("admin"), start="2026-03-01", end="2026-03-10")["most_viewed"]
     assert [(r["number"], r["views"]) for r in early["rows"]] == [(first, 3)]
+    # The worker folds the days that are over into one record each: the same figures.
+    _decide(reports_app, t(21, 12))
+    folded = reports_app.read(lambda root: sorted(root.kb_readership.closed_views.keys()))
+    assert folded == [date(2026, 3, 2).toordinal()]
+    _record(reports_app, "employee2", "view", second, t(21, 13))
+    _decide(reports_app, t(25, 12))
+    assert reports_app.read(lambda root: len(root.kb_readership.views)) == 0
+    again = _tables(api_as("admin"))["most_viewed"]["rows"]
+    assert [(r["number"], r["views"]) for r in again] == [(first, 3), (second, 3)]
 
 
 def test_the_kb_page_shows_most_viewed_and_deflection_with_exports(reports_app):
