@@ -63,6 +63,7 @@ class Readership(Persistent):
 
 
 def get_readership(root: Any) -> Readership | None:
+    """The reading log, or None on a desk set up before it (reads never create it)."""
     return getattr(root, "kb_readership", None)
 
 
@@ -78,6 +79,7 @@ def day_of(at: datetime, tz: ZoneInfo) -> int:
 
 
 def normalise_query(text: str) -> str:
+    """A search's words as counted: case-folded, single spaces, at most :data:`MAX_QUERY`."""
     return " ".join(text.casefold().split())[:MAX_QUERY]
 
 
