@@ -34,6 +34,7 @@ PAGES = {
     "queue API": "/api/v1/incidents?status=new&per_page=25",
     "incident page": "{incident}",
     "search page": "/incidents/?q=printer",
+    "search page ru": "/incidents/?q=%D0%BF%D1%80%D0%B8%D0%BD%D1%82%D0%B5%D1%80",
     "portal home": "/",
 }
 

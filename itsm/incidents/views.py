@@ -11,6 +11,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from html import escape
 from typing import Any
 
 import deform
@@ -18,6 +19,7 @@ from pyramid.csrf import get_csrf_token
 from pyramid.encode import urlencode
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.i18n import TranslationString
+from pyramid.renderers import render as render_template
 from pyramid.response import Response
 from pyramid.view import view_config
 
@@ -70,6 +72,8 @@ from itsm.ui.forms import (
     translate,
     uploads,
 )
+from itsm.ui.layout import Layout
+from itsm.ui.shell import ShellCache, shells
 
 PER_PAGE = 50
 KB_API = "/api/v1/kb"
@@ -390,22 +394,86 @@ class ListFilters:
     request_method="GET",
     renderer="itsm:incidents/templates/list.pt",
 )
-def incident_list(context: Incidents, request: Any) -> dict[str, Any]:
-    """Employees: their incidents. IT staff: the queues, with filters and sorting."""
+def incident_list(context: Incidents, request: Any) -> Any:
+    """Employees: their incidents. IT staff: the queues, with filters and sorting.
+
+    The page around the rows (layout, tabs, filter form, bulk bar, saved views) comes from
+    :func:`list_shells`, rendered again after every write; the rows, the tabs' counts and the CSRF
+    token are put in per request."""
     root = request.itsm_root
     staff = is_staff(request)
     settings = read_settings(root)
     filters = ListFilters.from_request(request, staff, settings)
     params = filters.params(staff)
     total, items = list_incidents(request, params, page=filters.page, per_page=PER_PAGE)
-    pages = max(1, math.ceil(total / PER_PAGE))
     now = datetime.now(UTC)
     people = People(root)
     counts = queue_counts(request) if staff else {}
-    groups = root["settings"]["groups"]
     known = open_known_errors(root) if staff else []
     tr = Translated(request)
     rows = list_rows(request, items, now, staff, known, people, tr)
+    rows_html = render_rows(request, rows, staff, tr)
+    session = request.session
+    if any(session.peek_flash(queue) for queue in FLASH_QUEUES):
+        # A message to show once: this page is not the one to keep.
+        values = list_values(context, request, filters, staff, settings, total, items, rows)
+        return {**values, "rows_html": rows_html, "counts": counts}
+    token = get_csrf_token(request)
+
+    def render() -> str:
+        values = list_values(
+            context, request, filters, staff, settings, total, items, rows, slots=True
+        )
+        return render_template("itsm:incidents/templates/list.pt", values, request=request)
+
+    user = request.identity.login if request.identity is not None else ""
+    shell = list_shells(request).get(request, (user, staff, total), render)
+    pieces = {"rows": str(rows_html), "csrf": escape(token)}
+    for queue in QUEUES:
+        pieces[f"count_{queue}"] = shown_count(counts.get(queue, 0))
+    response = request.response
+    response.text = shell.fill(pieces)
+    return response
+
+
+def list_shells(request: Any) -> ShellCache:
+    """The list pages rendered per reader and address, until the next write (itsm.ui.shell)."""
+    return shells(request, "incidents.list")
+
+
+FLASH_QUEUES = ("success", "info", "warning", "danger")
+
+
+class _ShellLayout(Layout):
+    """The layout of a shell: the CSRF token is a slot (a session's own), no flash messages
+    (pages with messages are not kept)."""
+
+    @property
+    def csrf_token(self) -> str:
+        return list_shells(self.request).slot("csrf")
+
+    def flash(self) -> list[tuple[str, Any]]:
+        return []
+
+
+def list_values(
+    context: Incidents,
+    request: Any,
+    filters: ListFilters,
+    staff: bool,
+    settings: IncidentSettings,
+    total: int,
+    items: list[Any],
+    rows: list[Row],
+    *,
+    slots: bool = False,
+) -> dict[str, Any]:
+    """What ``list.pt`` shows but the rows' HTML and the counts; with ``slots`` those and the
+    CSRF token are :func:`list_shells` slots."""
+    root = request.itsm_root
+    pages = max(1, math.ceil(total / PER_PAGE))
+    people = People(root)
+    groups = root["settings"]["groups"]
     workday: dict[str, Any] = {}
     if staff:
         # Bulk actions and saved views (itsm.incidents.views_bulk, views_saved).
@@ -413,6 +481,17 @@ def incident_list(context: Incidents, request: Any) -> dict[str, Any]:
         from itsm.incidents.views_saved import saved_tabs
 
         workday = {**bulk_bar(request, filters, total), **saved_tabs(request, filters)}
+    extra: dict[str, Any] = {}
+    if slots:
+        cache = list_shells(request)
+        extra = {
+            "layout": _ShellLayout(request),
+            "rows_html": cache.slot("rows"),
+            "counts": {queue: cache.slot(f"count_{queue}") for queue in QUEUES},
+            "shown_count": str,
+        }
+    else:
+        extra = {"shown_count": shown_count}
     return {
         **workday,
         "staff": staff,
@@ -420,12 +499,9 @@ def incident_list(context: Incidents, request: Any) -> dict[str, Any]:
         "total": total,
         "items": items,
         "rows": rows,
-        "rows_html": render_rows(request, rows, staff, tr),
         "page": filters.page,
         "pages": pages,
         "queues": QUEUES,
-        "counts": counts,
-        "shown_count": shown_count,
         "sorts": SORT_TITLES,
         "states": [(s, STATE_TITLES[s]) for s in STATES],
         "state_titles": STATE_TITLES,
@@ -435,8 +511,9 @@ def incident_list(context: Incidents, request: Any) -> dict[str, Any]:
         "agents": people.agents() if staff else [],
         "categories": settings.categories,
         "people": people,
-        "now": now,
+        "now": datetime.now(UTC),
         "page_url": page_urls(request, context, filters, staff),
+        **extra,
     }
 
 

@@ -1,0 +1,128 @@
+"""Rendered page shells, kept per page and reader until the next write to the database.
+
+A list page is mostly the same HTML on every request: the layout, the navigation, the
+filter form with its agents, groups and categories, the bulk bar, the saved-view tabs. Only a
+few pieces differ between two requests of the same reader for the same address: the rows,
+the tabs' counts, the session's CSRF token. :class:`ShellCache` keeps the page rendered once
+with *slots* (random marker words) in place of those pieces, cut into its static parts, and a
+request only joins the parts with its own pieces.
+
+Never stale after a write: every shell is stored with the transaction id of the database
+snapshot it was rendered from (:func:`snapshot_of`), and a lookup from a request whose
+snapshot differs renders the page again. Every commit, by any process, moves the snapshot
+of the connections opened after it, so whatever a write changed (a new agent, a saved view,
+a person's roles or name, the settings) is in the next page. Requests whose connection holds
+changes not committed yet, or whose storage does not tell its snapshot, are not cached.
+What else a shell depends on is in its key: the host, the path and query string, the
+language, the reader's login and the values the caller adds (the result count, ...).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+#: Shells kept per process (least recently used go first); one is some 30 KiB.
+MAX_SHELLS = 512
+
+
+def snapshot_of(request: Any) -> bytes | None:
+    """The id that tells the database state the request reads: its ZODB connection's
+    snapshot (the first transaction id it does not see). None when it cannot be told, or when
+    the connection has changes of its own not committed yet."""
+    from pyramid_zodbconn import get_connection
+
+    conn = get_connection(request)
+    if getattr(conn, "_registered_objects", None):
+        return None
+    start = getattr(getattr(conn, "_storage", None), "_start", None)
+    return start if isinstance(start, bytes) else None
+
+
+@dataclass(frozen=True)
+class Shell:
+    """A rendered page cut at its slots: ``parts[0] slot[0] parts[1] slot[1] ... parts[-1]``."""
+
+    parts: tuple[str, ...]
+    slots: tuple[str, ...]
+
+    def fill(self, values: Mapping[str, str]) -> str:
+        """The page with each slot's value (already HTML: escape text before)."""
+        out = [self.parts[0]]
+        for slot, part in zip(self.slots, self.parts[1:], strict=True):
+            out.append(values[slot])
+            out.append(part)
+        return "".join(out)
+
+
+class ShellCache:
+    """Shells by key, each with the snapshot it was rendered from (thread-safe)."""
+
+    def __init__(self, size: int = MAX_SHELLS) -> None:
+        self.size = size
+        self.nonce = secrets.token_hex(8)
+        self._slot = re.compile(rf"itsmslot{self.nonce}x([a-z0-9_]+)x")
+        self._shells: OrderedDict[Hashable, tuple[bytes, Shell]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def slot(self, name: str) -> str:
+        """The marker put in the page where ``name``'s value goes (letters and digits only,
+        so escaping leaves it whole; the per-process nonce keeps user text from forging
+        one)."""
+        return f"itsmslot{self.nonce}x{name}x"
+
+    def get(self, request: Any, key: Hashable, render: Callable[[], str]) -> Shell:
+        """The shell of ``key`` for the request's snapshot, rendered by ``render()`` (the page
+        with :meth:`slot` markers) when missing or older."""
+        snapshot = snapshot_of(request)
+        full = (request.host_url, request.path_qs, request.locale_name, key)
+        if snapshot is not None:
+            with self._lock:
+                found = self._shells.get(full)
+                if found is not None and found[0] == snapshot:
+                    self._shells.move_to_end(full)
+                    self.hits += 1
+                    return found[1]
+        shell = self._cut(render())
+        if snapshot is not None:
+            with self._lock:
+                self.misses += 1
+                self._shells[full] = (snapshot, shell)
+                self._shells.move_to_end(full)
+                while len(self._shells) > self.size:
+                    self._shells.popitem(last=False)
+        return shell
+
+    def _cut(self, html: str) -> Shell:
+        pieces = self._slot.split(html)
+        return Shell(tuple(pieces[0::2]), tuple(pieces[1::2]))
+
+    def clear(self) -> None:
+        with self._lock:
+            self._shells.clear()
+
+
+_create_lock = threading.Lock()
+
+
+def shells(request: Any, name: str) -> ShellCache:
+    """The app's cache of shells called ``name`` (one per app: an app is one database and
+    one set of settings, both of which a shell depends on)."""
+    registry = request.registry
+    caches = getattr(registry, "itsm_shells", None)
+    if caches is None:
+        with _create_lock:
+            caches = getattr(registry, "itsm_shells", None)
+            if caches is None:
+                caches = registry.itsm_shells = {}
+    cache = caches.get(name)
+    if cache is None:
+        with _create_lock:
+            cache = caches.setdefault(name, ShellCache())
+    return cache
