@@ -444,6 +444,56 @@ class AllWords(Comparator):
         return f"{self.index.qname()} has all words of {self._value!r}"
 
 
+class AllWordsSet(AllWords):
+    """:class:`AllWords` without scores, for a result sorted by a field: the documents
+    having every word are the intersection of the words' postings, in C, without Okapi
+    scoring each of them (what a relevance sort needs and a queue in its own order does
+    not). The smallest posting goes first; :func:`_size` tells how large it is at most, so
+    the set takes its place among the field filters by size."""
+
+    def _postings(self) -> list[Any] | None:
+        found = self.__dict__.get("_found", False)
+        if found is False:
+            found = self._found = self._find_postings()
+        return found
+
+    def _find_postings(self) -> list[Any] | None:
+        text_index = self.index
+        okapi = text_index.index
+        wids = list(dict.fromkeys(text_index.lexicon.termToWordIds(self._value)))
+        if not wids:
+            return None
+        postings = []
+        for wid in wids:
+            posting = okapi._wordinfo.get(wid) if wid else None
+            if posting is None:
+                return None  # a word no document has: nothing has all of them
+            postings.append(posting)
+        return sorted(postings, key=len)
+
+    def size(self) -> int:
+        postings = self._postings()
+        return len(postings[0]) if postings else 0
+
+    def _apply(self, names: Any) -> Any:
+        family = self.index.family
+        postings = self._postings()
+        if not postings:
+            return family.IF.Set()
+        result = family.IF.multiunion([postings[0]])  # its docids, as a set
+        for posting in postings[1:]:
+            if not result:
+                break
+            result = family.IF.intersection(result, posting)
+        return result
+
+    def intersect(self, left: Any, names: Any) -> Any:
+        right = self._apply(names)
+        if not len(left) or not len(right):
+            return self.index.family.IF.Set()
+        return self.index.family.IF.intersection(left, right)
+
+
 def _set_types() -> tuple[type, ...]:
     from BTrees.LFBTree import LFSet, LFTreeSet
 
@@ -493,8 +543,12 @@ def _eq(index: Any, value: Any) -> Query:
 
 
 def _size(query: Query) -> int:
-    """How many docids a query's set has, where that is known without running it."""
-    return len(query.stored()) if isinstance(query, StoredEq) else DOCID_MAX
+    """How many docids a query's set has (at most), where that is known without running it."""
+    if isinstance(query, StoredEq):
+        return len(query.stored())
+    if isinstance(query, AllWordsSet):
+        return query.size()
+    return DOCID_MAX
 
 
 def _timestamp(value: float | datetime) -> float:
@@ -578,15 +632,18 @@ def search(
     if warranty_before is not None:
         queries.append(Le(catalog["warranty_end"], int(warranty_before)))
     has_text = bool(text and stem_words(text))
-    if has_text:
-        # Last: And stops early when the cheaper field filters already found nothing.
+    if has_text and sort == RELEVANCE:
+        # Scored, and last: And stops early when the cheaper field filters found nothing.
         queries.append(AllWords(catalog[TEXT_INDEX], text))
+    elif has_text:
+        # Sorted by a field: the words' documents without scores, placed by size.
+        queries.append(AllWordsSet(catalog[TEXT_INDEX], text))
 
     if queries:
-        # The smallest stored sets first: each intersection then costs at most their size.
-        # Text stays last (see above); the sort is stable for the others.
-        fields = sorted((q for q in queries if not isinstance(q, AllWords)), key=_size)
-        queries = fields + [q for q in queries if isinstance(q, AllWords)]
+        # The smallest sets first: each intersection then costs at most their size. Scored
+        # text stays last (see above); the sort is stable for the others.
+        fields = sorted((q for q in queries if type(q) is not AllWords), key=_size)
+        queries = fields + [q for q in queries if type(q) is AllWords]
         query = queries[0] if len(queries) == 1 else And(*queries)
         # optimize=False: hypatia's optimiser would rebuild the Eq queries as its own.
         docids = query.execute(optimize=False, resolver=objects.get).ids

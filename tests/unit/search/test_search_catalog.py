@@ -216,6 +216,24 @@ def test_text_results_can_be_sorted_by_relevance(root):
     assert items[-1] is best
 
 
+def test_text_sorted_by_a_field_finds_what_the_scored_query_finds(root):
+    """A field sort takes the words' documents unscored (AllWordsSet): the same documents as
+    the scored (relevance) query, for one word, several, a rare one first, and none."""
+    rng = random.Random(5)
+    words = ["printer", "toner", "jam", "vpn", "сеть", "принтер", "rare"]
+    for n in range(300):
+        title = " ".join(rng.sample(words[:-1], 3)) + (" rare" if n % 50 == 0 else "")
+        make_ticket(root, age_minutes=n, title=title, priority=rng.randint(1, 5))
+    for text in ["printer", "printer toner", "rare printer", "сеть jam", "printer nosuchword"]:
+        scored = found(root, text=text, sort="relevance")
+        assert found(root, text=text) == scored, text
+        assert found(root, text=text, sort="created", status="new") == scored, text
+    total, items = search(root, text="printer toner", per_page=5)
+    _, everything = search(root, text="printer toner", per_page=1000)
+    ranks = [t.index_data()["queue_rank"] for t in everything]
+    assert ranks == sorted(ranks) and numbers(items) == numbers(everything[:5])
+
+
 def test_queue_rank_puts_higher_priority_then_older_first(root):
     newer_p1 = make_ticket(root, priority=1, age_minutes=30)
     older_p3 = make_ticket(root, priority=3, age_minutes=0)
