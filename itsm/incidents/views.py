@@ -29,7 +29,7 @@ from itsm.incidents.collisions import WHAT, StaleVersion, check_version, others_
 from itsm.incidents.intake import IntakeError, create_incident
 from itsm.incidents.models import Incident, Incidents, IncidentSettings
 from itsm.incidents.queries import QUEUES, SORTS, list_incidents, queue_counts, shown_count
-from itsm.incidents.rows import render_rows
+from itsm.incidents.rows import RowTexts, render_rows, row_parts, sla_cell
 from itsm.incidents.schemas import (
     IMPACT_CHOICES,
     MAX_CIS,
@@ -73,7 +73,7 @@ from itsm.ui.forms import (
     uploads,
 )
 from itsm.ui.layout import Layout
-from itsm.ui.shell import ShellCache, shells
+from itsm.ui.shell import KeptValues, ShellCache, kept_values, shells, snapshot_of
 
 PER_PAGE = 50
 KB_API = "/api/v1/kb"
@@ -169,7 +169,25 @@ def clock_info(sla: Any, kind: str, now: datetime, request: Any, tr: Any = None)
         "text": text,
         "due": sla.due(kind),
         "finished": sla.finished_at(kind),
+        "remaining": remaining,
     }
+
+
+def badge_kept_until(sla: Any, info: dict[str, Any], now: datetime) -> float:
+    """Until when (a timestamp) the badge of ``info`` (:func:`clock_info` at ``now``) stays
+    the same while nothing is written: a stopped clock's for good; a running one's until its
+    warning or due time, or until the minutes it shows change. Business time passes at most
+    as fast as time does, so the minutes shown change no sooner than the seconds to the next
+    whole minute of ``remaining`` (less while it counts down, more while it counts up)."""
+    if info["finished"] is not None:
+        return math.inf
+    kind, remaining = info["kind"], info["remaining"]
+    left = abs(remaining) % 60
+    safe = left if remaining > 0 else 60 - left
+    for moment in (sla.warn_at(kind), info["due"]):
+        if moment is not None and moment > now:
+            safe = min(safe, (moment - now).total_seconds())
+    return now.timestamp() + safe - 0.001
 
 
 # -- report -------------------------------------------------------------------------------------
@@ -411,8 +429,12 @@ def incident_list(context: Incidents, request: Any) -> Any:
     counts = queue_counts(request) if staff else {}
     known = open_known_errors(root) if staff else []
     tr = Translated(request)
-    rows = list_rows(request, items, now, staff, known, people, tr)
-    rows_html = render_rows(request, rows, staff, tr)
+    if staff:
+        rows: list[Any] = list(items)  # the shell asks only whether there are rows
+        rows_html = staff_rows_html(request, items, now, known, people, tr)
+    else:
+        rows = list_rows(request, items, now, staff, known, people, tr)
+        rows_html = render_rows(request, rows, staff, tr)
     session = request.session
     if any(session.peek_flash(queue) for queue in FLASH_QUEUES):
         # A message to show once: this page is not the one to keep.
@@ -604,14 +626,31 @@ def list_rows(
 ) -> list[Row]:
     """The rows of an incident list page."""
     tr = tr or Translated(request)
-    base = request.resource_url(request.itsm_root["incidents"])
-    select = tr.pattern(SELECT_LABEL, "number")
+    make = RowMaker(request, known, people, tr)
     rows = []
     for incident in items:
+        row = make(incident, staff)
+        if staff:
+            row.sla = sla_texts(sla_badge(incident, now, request, tr), tr)
+        rows.append(row)
+    return rows
+
+
+class RowMaker:
+    """Makes the :class:`Row` of an incident (all but its SLA badge), with what a page's rows
+    share looked up once."""
+
+    def __init__(self, request: Any, known: list[Any], people: Any, tr: Translated) -> None:
+        self.base = request.resource_url(request.itsm_root["incidents"])
+        self.select = tr.pattern(SELECT_LABEL, "number")
+        self.known, self.people, self.tr = known, people, tr
+
+    def __call__(self, incident: Any, staff: bool) -> Row:
+        tr = self.tr
         number, status, priority = incident.number, incident.status, incident.priority
         row = Row(
             number=number,
-            url=f"{base}{number}/",
+            url=f"{self.base}{number}/",
             title=incident.title,
             major=bool(incident.major),
             status=status,
@@ -620,26 +659,93 @@ def list_rows(
             priority=priority,
             priority_title=tr(PRIORITY_TITLES.get(priority, priority)),
             group=incident.group or "—",
-            assignee=people.name(incident.assignee) or "—",
+            assignee=self.people.name(incident.assignee) or "—",
             updated_iso=iso_time(incident.updated),
             updated=display_time(incident.updated),
-            select_label=select.replace("${number}", number),
+            select_label=self.select.replace("${number}", number),
             incident=incident,
         )
         if staff:
-            badge = sla_badge(incident, now, request, tr)
-            if badge is not None:
-                text = badge["text"]
-                row.sla = {
-                    "state": badge["state"],
-                    "title": tr(badge["title"]),
-                    "text": tr(text) if text else tr(badge["state_title"]),
-                }
             row.known_error = next(
-                (p for p in known if p.number == incident.problem or matches(p, incident)), None
+                (p for p in self.known if p.number == incident.problem or matches(p, incident)),
+                None,
             )
-        rows.append(row)
-    return rows
+        return row
+
+
+def sla_texts(badge: dict[str, Any] | None, tr: Translated) -> dict[str, str] | None:
+    """A row's SLA badge as final texts (state, title, text), from :func:`sla_badge`."""
+    if badge is None:
+        return None
+    text = badge["text"]
+    return {
+        "state": badge["state"],
+        "title": tr(badge["title"]),
+        "text": tr(text) if text else tr(badge["state_title"]),
+    }
+
+
+def staff_rows_html(
+    request: Any,
+    items: Iterable[Any],
+    now: datetime,
+    known: list[Any],
+    people: Any,
+    tr: Translated,
+) -> str:
+    """The ``<tbody>`` of a staff list, as :func:`list_rows` and ``render_rows`` make it, with
+    each row's HTML but the SLA badge kept per incident and language (:func:`row_cache`) until
+    the incident or anything else in the database changes; the badge is made per request."""
+    cache = row_cache(request)
+    snapshot = snapshot_of(request)
+    language = request.locale_name
+    texts = RowTexts(tr)
+    make: RowMaker | None = None
+    out = ["<tbody>"]
+    for incident in items:
+        key = (incident._p_oid, language)
+        version = (snapshot, incident._p_serial) if snapshot is not None else None
+        parts = cache.get(key, version) if version is not None else None
+        if parts is None:
+            make = make or RowMaker(request, known, people, tr)
+            parts = row_parts(request, make(incident, True), True, texts)
+            if version is not None:
+                cache.put(key, version, parts)
+        out.append(parts[0] + badge_html(request, incident, now, version, tr) + parts[1])
+    out.append("</tbody>")
+    return "\n".join(out)
+
+
+def badge_html(request: Any, incident: Any, now: datetime, version: Any, tr: Translated) -> str:
+    """A staff row's SLA cell at ``now``, kept (:func:`badge_cache`) while it cannot change:
+    the same incident, database and language, and ``now`` before :func:`badge_kept_until`."""
+    key = (incident._p_oid, request.locale_name)
+    moment = now.timestamp()
+    if version is not None:
+        kept = badge_cache(request).get(key, version)
+        if kept is not None and moment < kept[0]:
+            return kept[1]
+    info = sla_badge(incident, now, request, tr)
+    html = sla_cell(sla_texts(info, tr))
+    if version is not None:
+        until = math.inf if info is None else badge_kept_until(incident.sla, info, now)
+        if until > moment:
+            badge_cache(request).put(key, version, (until, html))
+    return html
+
+
+def badge_cache(request: Any) -> KeptValues:
+    """Staff list rows' SLA cells by incident and language (see :func:`badge_html`)."""
+    return kept_values(request, "incidents.badges", MAX_KEPT_ROWS)
+
+
+def row_cache(request: Any) -> KeptValues:
+    """Staff list rows' HTML by incident and language (see :func:`staff_rows_html`)."""
+    return kept_values(request, "incidents.rows", MAX_KEPT_ROWS)
+
+
+#: Rows kept per process (some 1.5 KiB each): the first pages of the busy queues.
+MAX_KEPT_ROWS = 5000
 
 
 SORT_TITLES = {

@@ -108,7 +108,49 @@ class ShellCache:
             self._shells.clear()
 
 
+class KeptValues:
+    """Values by key, each valid for one version (a snapshot and an object's serial, say);
+    the least recently used go first (thread-safe)."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._values: OrderedDict[Hashable, tuple[Hashable, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable, version: Hashable) -> Any:
+        """The value kept for ``key`` at ``version``, else None."""
+        with self._lock:
+            found = self._values.get(key)
+            if found is None or found[0] != version:
+                return None
+            self._values.move_to_end(key)
+            return found[1]
+
+    def put(self, key: Hashable, version: Hashable, value: Any) -> None:
+        with self._lock:
+            self._values[key] = (version, value)
+            self._values.move_to_end(key)
+            while len(self._values) > self.size:
+                self._values.popitem(last=False)
+
+
 _create_lock = threading.Lock()
+
+
+def kept_values(request: Any, name: str, size: int) -> KeptValues:
+    """The app's :class:`KeptValues` called ``name`` (made with ``size`` the first time)."""
+    registry = request.registry
+    caches = getattr(registry, "itsm_kept", None)
+    if caches is None:
+        with _create_lock:
+            caches = getattr(registry, "itsm_kept", None)
+            if caches is None:
+                caches = registry.itsm_kept = {}
+    cache = caches.get(name)
+    if cache is None:
+        with _create_lock:
+            cache = caches.setdefault(name, KeptValues(size))
+    return cache
 
 
 def shells(request: Any, name: str) -> ShellCache:

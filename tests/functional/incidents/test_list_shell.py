@@ -90,3 +90,43 @@ def test_each_session_gets_its_own_csrf_token(app: AppHandle) -> None:
         status=303,
     )
     assert "itsmslot" not in again.text
+
+
+def test_kept_rows_follow_the_incident_and_the_names_they_show(app: AppHandle) -> None:
+    employee = logged_in(app, "employee")
+    form = employee.get("/incidents/new").forms["report-form"]
+    form["title"] = "Kept row probe"
+    form["description"] = "The scanner is offline."
+    form.submit("submit", status=303)
+    agent = logged_in(app, "agent")
+
+    def row_of(text: str) -> str:
+        start = text.index("Kept row probe")
+        return text[text.rindex("<tr", 0, start) : text.index("</tr>", start)]
+
+    def assign(root: Any) -> str:
+        from itsm.search.catalog import mark_changed
+
+        found = [i for i in root["incidents"].values() if i.title == "Kept row probe"]
+        found[0].assignee = "agent2"
+        mark_changed(root, found[0])
+        return found[0].number
+
+    number = app.write(assign)
+    first = row_of(agent.get(QUEUE).text)
+    assert row_of(agent.get(QUEUE).text) == first  # kept
+    assert f'data-number="{number}"' in first
+
+    # A write to the incident: its row is made again.
+    def retitle(root: Any) -> None:
+        root["incidents"][number].title = "Kept row probe, retitled"
+
+    app.write(retitle)
+    assert "Kept row probe, retitled" in row_of(agent.get(QUEUE).text)
+
+    # A write elsewhere (the assignee's name): the row shows the new name.
+    def rename(root: Any) -> None:
+        root["people"]["agent2"].name = "Agent Renamed"
+
+    app.write(rename)
+    assert "<td>Agent Renamed</td>" in row_of(agent.get(QUEUE).text)
