@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 PAGES = {
     "queue page": "/incidents/?queue=open&sort=priority",
     "empty queue page": "/incidents/?queue=open&sort=priority&q=zzzqqq",
-    "queue API": "/api/v1/incidents?status=new&per_page=25",
+    "queue API": "/api/v1/incidents?queue=open&per_page=25",  # as bench/http_bench.py
     "incident page": "{incident}",
     "search page": "/incidents/?q=printer",
     "search page ru": "/incidents/?q=%D0%BF%D1%80%D0%B8%D0%BD%D1%82%D0%B5%D1%80",
