@@ -34,7 +34,9 @@ PAGES = {
     "queue API": "/api/v1/incidents?queue=open&per_page=25",  # as bench/http_bench.py
     "incident page": "{incident}",
     "search page": "/incidents/?q=printer",
-    "search page ru": "/incidents/?q=%D0%BF%D1%80%D0%B8%D0%BD%D1%82%D0%B5%D1%80",
+    "search page ru": "/incidents/?q=%D0%BF%D1%80%D0%B8%D0%BD%D1%82%D0%B5%D1%80",  # принтер
+    "search page password": "/incidents/?q=password",
+    "search page battery": "/incidents/?q=battery",
     "portal home": "/",
 }
 

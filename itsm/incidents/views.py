@@ -696,7 +696,7 @@ def staff_rows_html(
     """The ``<tbody>`` of a staff list, as :func:`list_rows` and ``render_rows`` make it, with
     each row's HTML but the SLA badge kept per incident and language (:func:`row_cache`) until
     the incident or anything else in the database changes; the badge is made per request."""
-    cache = row_cache(request)
+    cache, badges = row_cache(request), badge_cache(request)
     snapshot = snapshot_of(request)
     language = request.locale_name
     texts = RowTexts(tr)
@@ -711,18 +711,26 @@ def staff_rows_html(
             parts = row_parts(request, make(incident, True), True, texts)
             if version is not None:
                 cache.put(key, version, parts)
-        out.append(parts[0] + badge_html(request, incident, now, version, tr) + parts[1])
+        out.append(parts[0] + badge_html(request, incident, now, version, tr, badges) + parts[1])
     out.append("</tbody>")
     return "\n".join(out)
 
 
-def badge_html(request: Any, incident: Any, now: datetime, version: Any, tr: Translated) -> str:
+def badge_html(
+    request: Any,
+    incident: Any,
+    now: datetime,
+    version: Any,
+    tr: Translated,
+    badges: KeptValues | None = None,
+) -> str:
     """A staff row's SLA cell at ``now``, kept (:func:`badge_cache`) while it cannot change:
     the same incident, database and language, and ``now`` before :func:`badge_kept_until`."""
+    badges = badges or badge_cache(request)
     key = (incident._p_oid, request.locale_name)
     moment = now.timestamp()
     if version is not None:
-        kept = badge_cache(request).get(key, version)
+        kept = badges.get(key, version)
         if kept is not None and moment < kept[0]:
             return kept[1]
     info = sla_badge(incident, now, request, tr)
@@ -730,7 +738,7 @@ def badge_html(request: Any, incident: Any, now: datetime, version: Any, tr: Tra
     if version is not None:
         until = math.inf if info is None else badge_kept_until(incident.sla, info, now)
         if until > moment:
-            badge_cache(request).put(key, version, (until, html))
+            badges.put(key, version, (until, html))
     return html
 
 

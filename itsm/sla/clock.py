@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
+from operator import is_
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -217,7 +218,8 @@ _HOUR_US = 3_600_000_000
 
 
 def _same(kept: tuple[Any, ...], now: tuple[Any, ...]) -> bool:
-    return all(a is b for a, b in zip(kept, now, strict=True))
+    # map(is_) compares in C: this runs a few times per ticket on every list page.
+    return len(kept) == len(now) and all(map(is_, kept, now))
 
 
 def elapsed_kept(

@@ -343,7 +343,7 @@ class TicketSla(Persistent):
         if memo is None:
             memo = self._v_memo = {}
         kept = memo.get(name)
-        if kept is not None and all(a is b for a, b in zip(kept[0], inputs, strict=True)):
+        if kept is not None and clock._same(kept[0], inputs):
             return kept[1]
         value = compute()
         memo[name] = (inputs, value)
