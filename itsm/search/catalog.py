@@ -17,6 +17,7 @@ from __future__ import annotations
 import random
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
+from heapq import nsmallest
 from itertools import chain, islice
 from typing import Any, overload
 
@@ -662,12 +663,32 @@ def search(
     return total, [obj for obj in page_objects if obj is not None]
 
 
+#: Results up to this size are ordered by :func:`_smallest` (in C), larger ones by hypatia.
+FAST_SORT_MAX = 50_000
+
+
+def _smallest(index: Any, docids: Any, limit: int) -> list[int] | None:
+    """The first ``limit`` docids by the index's value, ties by docid, as hypatia's n-best
+    orders them, with the values looked up, paired and heaped in C (hypatia does each step
+    in Python: a search page's thousand matches cost it milliseconds). None when a docid
+    has no value (then hypatia puts those last)."""
+    pairs = zip(map(index._rev_index.__getitem__, docids), docids, strict=True)
+    try:
+        return [docid for _value, docid in nsmallest(limit, pairs)]
+    except KeyError:
+        return None
+
+
 def _sorted(catalog: Any, docids: Any, sort: str, reverse: bool, limit: int) -> Iterator[int]:
     """The first ``limit`` docids in order; those the sort index lacks come last, by docid."""
     if sort == RELEVANCE:
         return iter(catalog[TEXT_INDEX].sort(docids, reverse=reverse, limit=limit))
     index = catalog[sort]
     family = catalog.family
+    if not reverse and len(docids) <= FAST_SORT_MAX:
+        best = _smallest(index, docids, limit)
+        if best is not None:
+            return iter(best)
     unsortable: Iterable[int] = ()
     if getattr(index, "sparse", False):
         # Read only when the sorted ones run out (the last page of a result).

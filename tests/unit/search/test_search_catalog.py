@@ -234,6 +234,24 @@ def test_text_sorted_by_a_field_finds_what_the_scored_query_finds(root):
     assert ranks == sorted(ranks) and numbers(items) == numbers(everything[:5])
 
 
+def test_the_c_sort_orders_like_hypatia_ties_and_all(root):
+    """Small results are ordered by catalog._smallest (values heaped in C); the order, ties
+    by docid included, is hypatia's own n-best / timsort for every page."""
+    rng = random.Random(11)
+    for n in range(400):
+        make_ticket(root, age_minutes=rng.randint(0, 20), priority=rng.randint(1, 5))
+    objects = root.catalog_objects
+    docids = root.catalog.family.IF.Set(objects.keys())
+    for sort in ("created", "queue_rank", "priority"):
+        index = root.catalog[sort]
+        expected = list(index.sort(docids, limit=1000, sort_type="timsort"))
+        assert catalog_module._smallest(index, docids, 1000) == expected
+        for page in (1, 2, 5):
+            _, items = search(root, sort=sort, page=page, per_page=30)
+            wanted = [objects[d] for d in expected[(page - 1) * 30 : page * 30]]
+            assert numbers(items) == numbers(wanted), (sort, page)
+
+
 def test_queue_rank_puts_higher_priority_then_older_first(root):
     newer_p1 = make_ticket(root, priority=1, age_minutes=30)
     older_p3 = make_ticket(root, priority=3, age_minutes=0)
