@@ -170,9 +170,9 @@ class BusinessCalendar:
     @property
     def is_always(self) -> bool:
         """True when every instant counts (24x7, no holidays): the clock takes a shortcut."""
-        return not self.holidays and all(
-            intervals == (("00:00", "24:00"),) for _day, intervals in self.hours
-        )
+        # One tuple comparison in C (the hours are stored normalized): asked on every clock
+        # reading, a few times per ticket of a list.
+        return not self.holidays and self.hours == _ALWAYS_HOURS
 
     def is_holiday(self, day: date) -> bool:
         return day in self.holidays
@@ -182,6 +182,9 @@ class BusinessCalendar:
         return BusinessCalendar(
             self.name, self.timezone, self.hours, self.holidays | frozenset(days)
         )
+
+
+_ALWAYS_HOURS = tuple((day, (("00:00", "24:00"),)) for day in WEEKDAYS)
 
 
 def weekdays_calendar(
