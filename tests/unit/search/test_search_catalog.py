@@ -238,7 +238,7 @@ def test_the_c_sort_orders_like_hypatia_ties_and_all(root):
     """Small results are ordered by catalog._smallest (values heaped in C); the order, ties
     by docid included, is hypatia's own n-best / timsort for every page."""
     rng = random.Random(11)
-    for n in range(400):
+    for _n in range(400):
         make_ticket(root, age_minutes=rng.randint(0, 20), priority=rng.randint(1, 5))
     objects = root.catalog_objects
     docids = root.catalog.family.IF.Set(objects.keys())
