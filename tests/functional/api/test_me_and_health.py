@@ -80,8 +80,11 @@ def test_request_validation_against_openapi(app):
     assert response.json["error"]["code"] == "invalid"
 
 
-def test_unknown_api_path_is_404_json(client):
-    assert client.get("/api/v1/nothing", status=404).json["error"]["code"] == "not_found"
+def test_unknown_api_path_is_404_json(app, client):
+    user = logged_in(app, "employee")
+    assert user.get("/api/v1/nothing", status=404).json["error"]["code"] == "not_found"
+    # Not logged in, the API tells nothing about which paths exist (S3): log in first.
+    assert client.get("/api/v1/nothing", status=401).json["error"]["code"] == "unauthorized"
 
 
 def test_openapi_document_and_docs_page(app):
