@@ -14,7 +14,7 @@ def includeme(config: Any) -> None:
 
     settings = parse(config.get_settings())
     config.registry.itsm_reports = settings
-    config.registry.itsm_reports_cache = SummaryCache()
+    config.registry.itsm_reports_cache = SummaryCache(max_bytes=int(settings.cache_mib * 2**20))
     config.add_itsm_root_attribute("reports", partial(ReportStore, settings.timezone))
     on_ticket_event = subscriber(settings.timezone)
     config.add_subscriber(on_ticket_event, ObjectCreated)

@@ -20,7 +20,14 @@ from itsm.problems.workflow import STATE_TITLES as PROBLEM_STATES
 from itsm.reports.filters import Filters
 from itsm.reports.satisfaction import satisfaction_report
 from itsm.reports.stats import Stats
-from itsm.reports.store import DIMS, ReportStore, month_days, month_of
+from itsm.reports.store import (
+    DIMS,
+    NO_TICKETS,
+    CellsNeeded,
+    ReportStore,
+    month_days,
+    month_of,
+)
 from itsm.reports.tables import Column, Report, Source, Table
 from itsm.reports.timelog import time_report
 
@@ -38,8 +45,8 @@ BY_OPTIONS = {
 def spans(
     store: ReportStore, start: int, end: int, now: datetime, max_age: float, cache: Any = None
 ) -> Any:
-    """(day ordinal, the figures by kind) covering ``start``..``end``: a whole month in one
-    piece when its stored summary can be used, else day by day."""
+    """(day ordinal, the figures by kind, the month key or None) covering ``start``..``end``:
+    a whole month in one piece when its stored summary can be used, else day by day."""
     day = start
     while day <= end:
         month = month_of(day)
@@ -47,13 +54,33 @@ def spans(
         if day == first and last <= end:
             kinds = store.month(month, now, max_age, cache)
             if kinds is not None:
-                yield first, kinds
+                yield first, kinds, month
                 day = last + 1
                 continue
         stop = min(last, end)
         for one in store.day_range(day, stop):
-            yield one, store.summary(one, now, max_age, cache)
+            yield one, store.summary(one, now, max_age, cache), None
         day = stop + 1
+
+
+def select(
+    source: Source, piece: tuple, kind: str, dims: dict[str, Any], gdim: str
+) -> dict[Any, Stats] | None:
+    """``KindDay.select`` on a piece of :func:`spans` (None if it has no ``kind``); a cached
+    summary kept without its cells is loaded with them when the question needs them."""
+    day, kinds, month = piece
+    kind_day = kinds.get(kind)
+    if kind_day is None:
+        return None
+    try:
+        return kind_day.select(dims, gdim)
+    except CellsNeeded:
+        store, now, max_age = source.store, source.now, source.max_age_seconds
+        if month is not None:
+            full = store.month(month, now, max_age, source.cache, cells=True)
+        else:
+            full = store.summary(day, now, max_age, source.cache, cells=True)
+        return full[kind].select(dims, gdim)
 
 
 def figures(source: Source, filters: Filters, by: str = "") -> dict[Any, Stats]:
@@ -68,16 +95,16 @@ def figures(source: Source, filters: Filters, by: str = "") -> dict[Any, Stats]:
     start, end = filters.start.toordinal(), filters.end.toordinal()
     if by == "day":
         pieces: Any = (
-            (day, store.summary(day, source.now, source.max_age_seconds, source.cache))
+            (day, store.summary(day, source.now, source.max_age_seconds, source.cache), None)
             for day in store.day_range(start, end)
         )
     else:
         pieces = spans(store, start, end, source.now, source.max_age_seconds, source.cache)
-    for day, kinds in pieces:
-        kind_day = kinds.get(filters.kind)
-        if kind_day is None:
+    for piece in pieces:
+        day = piece[0]
+        selected = select(source, piece, filters.kind, dims, gdim)
+        if selected is None:
             continue
-        selected = kind_day.select(dims, gdim)
         for value, stats in selected.items():
             if by == "day":
                 key: Any = date.fromordinal(day)
@@ -318,31 +345,35 @@ def quality_report(source: Source, filters: Filters, by: str) -> list[Table]:
 
 
 def backlog_report(source: Source, filters: Filters, by: str) -> list[Table]:
-    """Created and ended per day, and the open backlog at the end of each day."""
+    """Created and ended per day, and the open backlog at the end of each day.
+
+    Each day's three counts come from the store's small per-day record when it can answer
+    (no filter, or one), else from the day's summary: a year of days costs a few hundred small
+    records, not a year of day summaries."""
     store = source.store
     rows = []
     if store is not None:
         opened = 0
         dims = filters.dims()
         first = filters.start.toordinal()
-        now, max_age = source.now, source.max_age_seconds
         earliest = next(iter(store.versions.keys()), first)
-        # Before the range only the balance matters: whole months where they can be used.
-        for _day, kinds in spans(store, earliest, first - 1, now, max_age, source.cache):
-            s = _selected_total(kinds, filters.kind, dims)
-            if s is not None:
-                opened += s.get("created") - s.get("ended")
+        # Before the range only the balance matters.
+        for day in store.day_range(earliest, first - 1):
+            counts = _day_counts(source, day, filters.kind, dims)
+            if counts is not None:
+                opened += counts[0] - counts[2]
         for day in store.day_range(first, filters.end.toordinal()):
-            s = _selected_total(store.summary(day, now, max_age, source.cache), filters.kind, dims)
-            if s is None:
+            counts = _day_counts(source, day, filters.kind, dims)
+            if counts is None:
                 continue
-            opened += s.get("created") - s.get("ended")
+            created, resolved, ended = counts
+            opened += created - ended
             rows.append(
                 {
                     "key": date.fromordinal(day),
-                    "created": s.get("created"),
-                    "resolved": s.get("resolved"),
-                    "ended": s.get("ended"),
+                    "created": created,
+                    "resolved": resolved,
+                    "ended": ended,
                     "open": opened,
                 }
             )
@@ -363,9 +394,23 @@ def backlog_report(source: Source, filters: Filters, by: str) -> list[Table]:
     ]
 
 
-def _selected_total(kinds: dict[str, Any], kind: str, dims: dict[str, Any]) -> Stats | None:
-    kind_day = kinds.get(kind)
-    return kind_day.select(dims, "").get("") if kind_day is not None else None
+def _day_counts(
+    source: Source, day: int, kind: str, dims: dict[str, Any]
+) -> tuple[int, int, int] | None:
+    """(created, resolved, ended) of ``kind`` on ``day`` matching ``dims``: from the per-day
+    record, else the day's summary (None if the day has no such ticket)."""
+    store = source.store
+    found = store.day_counts(day, kind, dims)
+    if found is not None:
+        return None if found == NO_TICKETS else found
+    piece = (day, store.summary(day, source.now, source.max_age_seconds, source.cache), None)
+    selected = select(source, piece, kind, dims, "")
+    if selected is None:
+        return None
+    s = selected.get("")
+    if s is None:
+        return None
+    return s.get("created"), s.get("resolved"), s.get("ended")
 
 
 def csat_report(source: Source, filters: Filters, by: str) -> list[Table]:

@@ -21,6 +21,9 @@ class ReportSettings:
     #: The weekly mail: weekday (0 = Monday) and hour in ``timezone``.
     mail_weekday: int = 0
     mail_hour: int = 8
+    #: Memory, in MiB, the web process may spend on unpickled summaries shared by its threads
+    #: (estimated from their figures; the least recently used are dropped past it).
+    cache_mib: float = 1024.0
 
     @property
     def zone(self) -> ZoneInfo:
@@ -42,10 +45,13 @@ def parse(raw: Mapping[str, Any]) -> ReportSettings:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(f"itsm.reports.timezone: unknown time zone {timezone!r}") from None
+    if number("itsm.reports.cache_mib", 1024.0) < 0:
+        raise ConfigError("itsm.reports.cache_mib must not be negative")
     return ReportSettings(
         timezone=timezone,
         max_age_minutes=number("itsm.reports.max_age_minutes", 10.0),
         rollup_seconds=number("itsm.reports.rollup_seconds", 300.0),
         mail_weekday=int(number("itsm.reports.mail_weekday", 0)),
         mail_hour=int(number("itsm.reports.mail_hour", 8)),
+        cache_mib=number("itsm.reports.cache_mib", 1024.0),
     )

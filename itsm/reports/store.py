@@ -53,10 +53,26 @@ def cell_of(facts: TicketFacts) -> tuple:
     return (facts.priority, facts.group, facts.category, facts.channel, agent, facts.item)
 
 
+#: Projections a month summary keeps beside its cells: the month's figures merged over the
+#: dimensions left out. A query (filters and breakdown) whose dimensions all lie in one of them
+#: reads that projection (a few thousand entries at most) instead of the month's cells (tens of
+#: thousands at 1,000,000 incidents a year): any mix of filters but the agent's in the first,
+#: the agent with group and priority in the second.
+PROJECTIONS = (
+    ("priority", "group", "category", "channel", "item"),
+    ("priority", "group", "agent"),
+)
+
+
+class CellsNeeded(LookupError):
+    """A question only the cells answer, asked of a summary kept without them (see
+    :meth:`KindDay.lite`): the caller loads the summary with its cells."""
+
+
 class KindDay:
     """One kind's figures of one day: by cell, and rolled up for the common questions."""
 
-    __slots__ = ("cells", "rollups", "notable")
+    __slots__ = ("cells", "rollups", "notable", "views", "_index")
 
     def __init__(self) -> None:
         self.cells: dict[tuple, Stats] = {}
@@ -65,13 +81,35 @@ class KindDay:
         # breach), "failed" (changes that ended this day failed), so a listing never scans
         # every ticket of the range.
         self.notable: dict[str, list[str]] = {}
+        # Month summaries only (see PROJECTIONS): dims -> {values of those dims: Stats}.
+        self.views: dict[tuple[str, ...], dict[tuple, Stats]] = {}
+        self._index: dict[Any, Any] = {}
 
     def __getstate__(self) -> tuple:
-        return (self.cells, self.rollups, self.notable)
+        return (self.cells, self.rollups, self.notable, self.views)
 
     def __setstate__(self, state: tuple) -> None:
         self.cells, self.rollups = state[0], state[1]
         self.notable = state[2] if len(state) > 2 else {}
+        self.views = state[3] if len(state) > 3 else {}
+        self._index = {}
+
+    def lite(self) -> KindDay:
+        """The same figures without the cells (sharing the rest): what the process-wide cache
+        keeps, since the cells are most of a summary's memory and only questions that no
+        roll-up or projection answers read them (those raise :class:`CellsNeeded`)."""
+        other = KindDay.__new__(KindDay)
+        other.cells = None  # type: ignore[assignment]
+        other.rollups, other.notable, other.views = self.rollups, self.notable, self.views
+        other._index = {}
+        return other
+
+    def estimated_bytes(self) -> int:
+        """About what these figures take in memory (see :meth:`Stats.estimated_bytes`)."""
+        tables: list[dict] = [self.cells] if self.cells else []
+        tables.extend(self.rollups.values())
+        tables.extend(self.views.values())
+        return sum(stats.estimated_bytes() for table in tables for stats in table.values())
 
     def cell(self, key: tuple) -> Stats:
         stats = self.cells.get(key)
@@ -94,6 +132,23 @@ class KindDay:
                     target.merge(stats)
         self.rollups = rollups
 
+    def project(self) -> None:
+        """Make :data:`PROJECTIONS` from the cells (for a month's summary)."""
+        position = {d: i for i, d in enumerate(DIMS)}
+        views: dict[tuple[str, ...], dict[tuple, Stats]] = {}
+        for dims in PROJECTIONS:
+            at = [position[d] for d in dims]
+            view: dict[tuple, Stats] = {}
+            for key, stats in self.cells.items():
+                short = tuple(key[i] for i in at)
+                target = view.get(short)
+                if target is None:
+                    target = view[short] = Stats()
+                target.merge(stats)
+            views[dims] = view
+        self.views = views
+        self._index = {}
+
     def merge(self, other: KindDay) -> KindDay:
         """Add ``other``'s figures (a month is the merge of its days)."""
         for key, stats in other.cells.items():
@@ -107,7 +162,31 @@ class KindDay:
                 if target is None:
                     target = mine[value] = Stats()
                 target.merge(stats)
+        # Projections and indexes no longer match the cells: a month makes its projections
+        # once its days are merged (ReportStore.refresh_month).
+        self.views, self._index = {}, {}
         return self
+
+    def _source(self, needed: set[str]) -> tuple[tuple[str, ...], dict[tuple, Stats]]:
+        """The smallest table holding every dimension in ``needed``: a projection, else the
+        cells."""
+        best: tuple[tuple[str, ...], Any] = (DIMS, self.cells)
+        for dims, view in self.views.items():
+            if needed <= set(dims) and (best[1] is None or len(view) < len(best[1])):
+                best = (dims, view)
+        return best
+
+    def _postings(self, dims: tuple[str, ...], table: dict[tuple, Stats], at: int) -> dict:
+        """Value -> the keys of ``table`` with that value at position ``at`` (made on first
+        use, kept with the summary: a cached summary is read by several threads, and building
+        the same index twice is harmless)."""
+        found = self._index.get((dims, at))
+        if found is None:
+            found = {}
+            for key in table:
+                found.setdefault(key[at], []).append(key)
+            self._index[(dims, at)] = found
+        return found
 
     def select(self, filters: dict[str, Any], by: str) -> dict[Any, Stats]:
         """Figures matching ``filters`` (dimension -> value), keyed by their value of ``by``
@@ -121,17 +200,27 @@ class KindDay:
             ((fdim, fval),) = filters.items()
             if fdim in ROLLUP_FILTERS and gdim in ROLLUP_BREAKDOWNS[fdim]:
                 return self.rollups.get((fdim, fval, gdim), {})
-        index = {d: i for i, d in enumerate(DIMS)}
+        needed = set(filters) | ({gdim} if gdim else set())
+        dims, table = self._source(needed)
+        if table is None:
+            raise CellsNeeded(needed)
+        index = {d: i for i, d in enumerate(dims)}
         wanted = [(index[d], v) for d, v in filters.items()]
+        # Only the keys carrying the rarest of the filter values are looked at.
+        candidates: Any = None
+        for i, v in wanted:
+            keys = self._postings(dims, table, i).get(v, ())
+            if candidates is None or len(keys) < len(candidates):
+                candidates = keys
         out: dict[Any, Stats] = {}
         at = index.get(gdim)
-        for key, stats in self.cells.items():
+        for key in candidates or ():
             if all(key[i] == v for i, v in wanted):
                 gval = key[at] if at is not None else ""
                 target = out.get(gval)
                 if target is None:
                     target = out[gval] = Stats()
-                target.merge(stats)
+                target.merge(table[key])
         return out
 
 
@@ -199,6 +288,11 @@ class ReportStore(Persistent):
     months: Any = None
     month_versions: Any = None  # month -> the version its stored summary was made from
     notables: Any = None  # day -> {kind: {"breached"|"failed": [fact keys]}} (see KindDay)
+    #: day -> (version, {kind: {(dimension, value): (created, resolved, ended)}}), the
+    #: dimension "" (value "") for the day's total: what the backlog reads, a few hundred bytes
+    #: a day instead of the day's summary.
+    counts: Any = None
+    projected: Any = None  # months whose stored summary has its projections (PROJECTIONS)
     #: The Monday (ordinal) of the last weekly mail sent, so each week goes out once.
     mailed_week = 0
 
@@ -255,14 +349,20 @@ class ReportStore(Persistent):
         return (facts[k] for k in keys if k in facts)
 
     def summary(
-        self, day: int, now: datetime, max_age_seconds: float, cache: Any = None
+        self,
+        day: int,
+        now: datetime,
+        max_age_seconds: float,
+        cache: Any = None,
+        cells: bool = False,
     ) -> dict[str, KindDay]:
         """The figures of ``day``: the stored summary if current (or young enough), else
         computed from the day's facts now (nothing is written). ``cache`` (a
-        :class:`~itsm.reports.cache.SummaryCache`) keeps stored ones across connections."""
+        :class:`~itsm.reports.cache.SummaryCache`) keeps stored ones across connections,
+        without their cells unless ``cells`` (see :meth:`KindDay.lite`)."""
         summarised = self.summarised.get(day) if self.summarised is not None else None
         if summarised is not None and summarised == self.version(day):
-            return self._cached(cache, ("d", day, summarised), lambda: self.summaries[day].kinds)
+            return self._cached(cache, ("d", day, summarised), lambda: self.summaries[day], cells)
         stored = self.summaries.get(day)
         if stored is not None and (
             stored.version == self.version(day)
@@ -272,25 +372,39 @@ class ReportStore(Persistent):
                 and (now - stored.computed_at).total_seconds() <= max_age_seconds
             )
         ):
-            return self._cached(cache, ("d", day, stored.version), lambda: stored.kinds)
+            return self._cached(cache, ("d", day, stored.version), lambda: stored, cells)
         return summarize(self.day_facts(day), day, self.zone)
 
-    def _cached(self, cache: Any, key: tuple, load: Any) -> Any:
+    def _cached(self, cache: Any, key: tuple, load: Any, cells: bool) -> dict[str, KindDay]:
+        """The kinds of the stored summary ``load()`` returns, through ``cache``: kept there
+        without their cells unless ``cells``; an entry with cells serves both."""
         if cache is None:
-            return load()
+            return load().kinds
         key = (self._p_oid, *key)
-        found = cache.get(key)
-        if found is None:
-            found = load()
-            cache.put(key, found)
-        return found
+        found = cache.get((*key, True))
+        if found is None and not cells:
+            found = cache.get((*key, False))
+        if found is not None:
+            return found
+        record = load()
+        kinds = record.kinds
+        if not cells:
+            kinds = {kind: kind_day.lite() for kind, kind_day in kinds.items()}
+        cache.put((*key, cells), kinds, sum(k.estimated_bytes() for k in kinds.values()))
+        if cells:
+            cache.discard((*key, False))  # the entry with cells replaces the one without
+        # The cache holds the figures now; the connection's copy would be a second one.
+        if record._p_jar is not None and not record._p_changed:
+            record._p_deactivate()
+        return kinds
 
     def refresh(self, day: int, now: datetime) -> bool:
         """Store the summary of ``day`` if it is behind; True if it was (for the worker)."""
         version = self.version(day)
         if self.summarised is None:
             self.summarised = IOBTree()
-        if self.summarised.get(day) == version and day in self.summaries:
+        counted = self.counts is not None and day in self.counts
+        if self.summarised.get(day) == version and day in self.summaries and counted:
             return False
         kinds = summarize(self.day_facts(day), day, self.zone)
         self.summaries[day] = DaySummary(kinds, version, now)
@@ -302,7 +416,23 @@ class ReportStore(Persistent):
             self.notables[day] = notable
         else:
             self.notables.pop(day, None)
+        if self.counts is None:
+            self.counts = IOBTree()
+        self.counts[day] = (version, {kind: day_counts(kd) for kind, kd in kinds.items()})
         return True
+
+    def day_counts(self, day: int, kind: str, dims: dict[str, Any]) -> tuple[int, int, int] | None:
+        """(created, resolved, ended) of ``kind`` on ``day`` matching ``dims`` (at most one
+        dimension) from the small per-day record; (-1, -1, -1) if the day has no such ticket;
+        None where the record cannot answer (two dimensions, or it is missing or behind the
+        day: read the summary then)."""
+        if len(dims) > 1 or self.counts is None:
+            return None
+        record = self.counts.get(day)
+        if record is None or record[0] != self.version(day):
+            return None
+        key = next(iter(dims.items())) if dims else ("", "")
+        return record[1].get(kind, {}).get(key, NO_TICKETS)
 
     def notable(
         self, day: int, kind: str, name: str, now: datetime, max_age_seconds: float, cache: Any
@@ -318,10 +448,15 @@ class ReportStore(Persistent):
     def stale_days(self) -> list[int]:
         """Days whose stored summary is missing or behind their version (reads only the small
         version records, not the summaries)."""
-        summarised = self.summarised
-        if summarised is None:
+        summarised, counts = self.summarised, self.counts
+        if summarised is None or counts is None:
             return list(self.versions.keys())
-        return [day for day, v in self.versions.items() if summarised.get(day) != v()]
+        # A day summarised before the per-day counts existed is made again once, for them.
+        return [
+            day
+            for day, v in self.versions.items()
+            if summarised.get(day) != v() or day not in counts
+        ]
 
     # -- months ------------------------------------------------------------------------------
 
@@ -331,14 +466,20 @@ class ReportStore(Persistent):
         return sum(v() for v in self.versions.values(min=first, max=last))
 
     def month(
-        self, month: int, now: datetime, max_age_seconds: float, cache: Any = None
+        self,
+        month: int,
+        now: datetime,
+        max_age_seconds: float,
+        cache: Any = None,
+        cells: bool = False,
     ) -> dict[str, KindDay] | None:
         """The month's figures if its stored summary is current (or young enough), else None
-        (the caller then reads the month's days)."""
+        (the caller then reads the month's days). ``cache`` and ``cells`` as for
+        :meth:`summary`."""
         version = self.month_version(month)
         known = self.month_versions.get(month) if self.month_versions is not None else None
         if known is not None and known == version:
-            return self._cached(cache, ("m", month, known), lambda: self.months[month].kinds)
+            return self._cached(cache, ("m", month, known), lambda: self.months[month], cells)
         months = self.months
         stored = months.get(month) if months is not None else None
         if stored is None:
@@ -348,7 +489,7 @@ class ReportStore(Persistent):
             and stored.computed_at is not None
             and (now - stored.computed_at).total_seconds() <= max_age_seconds
         ):
-            return self._cached(cache, ("m", month, stored.version), lambda: stored.kinds)
+            return self._cached(cache, ("m", month, stored.version), lambda: stored, cells)
         return None
 
     def refresh_month(self, month: int, now: datetime) -> bool:
@@ -357,7 +498,8 @@ class ReportStore(Persistent):
             self.months = IOBTree()
         version = self.month_version(month)
         stored = self.months.get(month)
-        if stored is not None and stored.version == version:
+        projected = self.projected is not None and month in self.projected
+        if stored is not None and stored.version == version and projected:
             return False
         first, last = month_days(month)
         kinds: dict[str, KindDay] = {}
@@ -365,10 +507,15 @@ class ReportStore(Persistent):
             self.refresh(day, now)
             for kind, kind_day in self.summaries[day].kinds.items():
                 kinds.setdefault(kind, KindDay()).merge(kind_day)
+        for kind_day in kinds.values():
+            kind_day.project()
         self.months[month] = DaySummary(kinds, version, now)
         if self.month_versions is None:
             self.month_versions = IOBTree()
         self.month_versions[month] = version
+        if self.projected is None:
+            self.projected = IOBTree()
+        self.projected[month] = 1
         return True
 
     def month_age(self, month: int, now: datetime) -> float:
@@ -380,16 +527,35 @@ class ReportStore(Persistent):
 
     def stale_months(self) -> list[int]:
         found = sorted({month_of(day) for day in self.versions.keys()})
-        known = self.month_versions
+        known, projected = self.month_versions, self.projected
         return [
             month
             for month in found
-            if known is None or known.get(month) != self.month_version(month)
+            if known is None
+            or known.get(month) != self.month_version(month)
+            # made before projections existed: made again once, for them
+            or projected is None
+            or month not in projected
         ]
 
     def day_range(self, start: int, end: int) -> Iterator[int]:
         """Days from ``start`` to ``end`` (ordinals, inclusive) that have any tickets."""
         return iter(self.versions.keys(min=start, max=end))
+
+
+#: ReportStore.day_counts: the day has no ticket of that kind and filter.
+NO_TICKETS = (-1, -1, -1)
+
+
+def day_counts(kind_day: KindDay) -> dict[tuple[str, Any], tuple[int, int, int]]:
+    """(created, resolved, ended) of a day's summary in total and by each dimension's value,
+    from its roll-ups (see ``ReportStore.counts``)."""
+    out: dict[tuple[str, Any], tuple[int, int, int]] = {}
+    for gdim in ("", *DIMS):
+        for value, stats in kind_day.rollups.get(("", "", gdim), {}).items():
+            figures = (stats.get("created"), stats.get("resolved"), stats.get("ended"))
+            out[(gdim, value) if gdim else ("", "")] = figures
+    return out
 
 
 def fact_key(number: str) -> str:
