@@ -24,8 +24,10 @@ import json
 import pickle
 import random
 import shutil
+import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -35,7 +37,16 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from incidents_bench import EN, LEVELS, Server, pct, settings_for, timed_requests  # noqa: E402
+from http_bench import BARE_APP, PYTHON, build_bare, wait_for_port  # noqa: E402
+from incidents_bench import (  # noqa: E402
+    EN,
+    LEVELS,
+    Server,
+    free_port,
+    pct,
+    settings_for,
+    timed_requests,
+)
 
 GROUPS = ("Service Desk", "Network", "Workplace", *(f"Team {i}" for i in range(1, 8)))
 AGENTS = ("agent", "agent2", "admin", *(f"agent{i:02d}" for i in range(3, 40)))
@@ -208,13 +219,47 @@ def load(directory: Path, n: int, live: int) -> dict[str, Any]:
         root = conn.root()[ZODB_ROOT_KEY]
         refresh_all(root, datetime.now(UTC))
         sizes = [len(pickle.dumps(s.kinds)) for s in root.reports.summaries.values()]
+        months = [len(pickle.dumps(s.kinds)) for s in root.reports.months.values()]
     out["summary bytes per day (mean, max)"] = (sum(sizes) // max(1, len(sizes)), max(sizes))
+    out["summary bytes per month (mean, max)"] = (sum(months) // max(1, len(months)), max(months))
     conn.close()
     db.close()
     return out
 
 
+class BareServer:
+    """The bare Pyramid + ZODB page of ``bench/http_bench.py`` (25 rows of a 100,000-entry
+    BTree, waitress with 4 threads), measured in the same run as the rows: its figure is the
+    machine's ceiling at that moment."""
+
+    def __init__(self, directory: Path) -> None:
+        build_bare(directory / "bare-stack", 100_000)
+        script = directory / "bare_app.py"
+        script.write_text(textwrap.dedent(BARE_APP))
+        self.port = free_port()
+        self.process = subprocess.Popen(
+            [PYTHON, str(script), str(directory / "bare-stack"), str(self.port)]
+        )
+        wait_for_port(self.port, self.process)
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(30)
+
+
+def measure_bare(bare: BareServer, count: int) -> dict[str, Any]:
+    make = lambda i: ("GET", "/", None)  # noqa: E731
+    timed_requests(bare.port, "", make, 20, 1, limit_s=60)
+    latencies, _wall = timed_requests(bare.port, "", make, max(count, 100), 1, limit_s=60)
+    return {
+        "n": len(latencies),
+        "p50_ms": round(pct(latencies, 50), 2),
+        "p99_ms": round(pct(latencies, 99), 2),
+    }
+
+
 def measure(directory: Path, tokens: dict[str, str], count: int) -> dict[str, Any]:
+    bare = BareServer(directory)
     server = Server(directory)
     results: dict[str, Any] = {}
     pages = [
@@ -237,9 +282,17 @@ def measure(directory: Path, tokens: dict[str, str], count: int) -> dict[str, An
             "admin",
             "/reports/resolution?period=12m&group=Network&priority=3&by=category",
         ),
+        (
+            "KPI page: SLA, 12 months, channel + category filter (API)",
+            "admin",
+            "/api/v1/reports/sla?period=12m&channel=phone&category=vpn&by=group",
+        ),
+        ("backlog, 12 months (HTML)", "admin", "/reports/backlog?period=12m"),
         ("CSV export, backlog 12 months", "admin", "/reports/backlog.csv?period=12m"),
     ]
     try:
+        results["bare stack (before the rows)"] = measure_bare(bare, count)
+        print(f"  bare stack: {results['bare stack (before the rows)']}", flush=True)
         for title, who, path in pages:
             token = tokens[who]
             make = lambda i, path=path: ("GET", path, None)  # noqa: E731
@@ -256,8 +309,11 @@ def measure(directory: Path, tokens: dict[str, str], count: int) -> dict[str, An
             }
             print(f"  {title}: {results[title]}", flush=True)
         results["server RSS MiB"] = round(server.rss_mib())
+        results["bare stack (after the rows)"] = measure_bare(bare, count)
+        print(f"  bare stack: {results['bare stack (after the rows)']}", flush=True)
     finally:
         server.stop()
+        bare.stop()
     return results
 
 

@@ -9,7 +9,8 @@ are whole minutes below 1,000 minutes and three significant figures above (a med
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from array import array
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from itsm.reports.facts import TicketFacts
@@ -47,6 +48,7 @@ COUNTS = (
 
 #: See Stats.estimated_bytes.
 _STATS_BYTES, _HIST_BYTES, _BIN_BYTES = 1200, 225, 50
+_FROZEN_BYTES, _FROZEN_BIN_BYTES = 200, 16
 
 _DURATION_NAMES = tuple(name for name, _attribute in DURATIONS)
 
@@ -58,6 +60,42 @@ def minute_bin(seconds: float) -> int:
         return minutes
     scale = 10 ** (len(str(minutes)) - 3)
     return minutes // scale * scale
+
+
+class FrozenHist:
+    """A histogram read from storage, as two sorted arrays of bins and counts: a dict of a
+    thousand bins takes ~100 KB in memory, this ~16 KB, and a month's roll-ups hold hundreds of
+    such histograms. Read-only, with the mapping methods the reading code uses; a Stats that is
+    merged into turns its own back into dicts first (see :meth:`Stats._hist`)."""
+
+    __slots__ = ("bins", "counts")
+
+    #: Smaller histograms stay dicts (no smaller as arrays).
+    THRESHOLD = 8
+
+    def __init__(self, mapping: Mapping[int, int]) -> None:
+        ordered = sorted(mapping.items())
+        self.bins = array("q", [key for key, _count in ordered])
+        self.counts = array("q", [count for _key, count in ordered])
+
+    def items(self) -> Iterator[tuple[int, int]]:
+        return zip(self.bins, self.counts, strict=True)
+
+    def values(self) -> Any:
+        return self.counts
+
+    def __len__(self) -> int:
+        return len(self.bins)
+
+    def __bool__(self) -> bool:
+        return bool(self.bins)
+
+    def to_dict(self) -> dict[int, int]:
+        return dict(self.items())
+
+
+def _thawed(hist: Any) -> dict[int, int]:
+    return hist.to_dict() if isinstance(hist, FrozenHist) else hist
 
 
 class Stats:
@@ -80,7 +118,7 @@ class Stats:
         while counts and not counts[-1]:
             counts.pop()
         durations = tuple(
-            (self.ns.get(name, 0), self.sums.get(name, 0.0), self.hists.get(name) or None)
+            (self.ns.get(name, 0), self.sums.get(name, 0.0), _thawed(self.hists.get(name)) or None)
             if self.ns.get(name)
             else None
             for name in _DURATION_NAMES
@@ -103,7 +141,7 @@ class Stats:
             n, total, hist = slot
             self.ns[name], self.sums[name] = n, total
             if hist:
-                self.hists[name] = hist
+                self.hists[name] = FrozenHist(hist) if len(hist) > FrozenHist.THRESHOLD else hist
         if approval:
             self.sums["approval"] = approval
         self.reassign_hist = reassign_hist or {}
@@ -116,8 +154,22 @@ class Stats:
         """About what this takes in memory once unpickled (CPython 3.11: the object and its
         dicts, then each histogram and each of its bins; measured with tracemalloc on summaries
         of the reports benchmark), for the cache's bound."""
-        bins = sum(len(hist) for hist in self.hists.values()) + len(self.reassign_hist)
-        return _STATS_BYTES + _HIST_BYTES * len(self.hists) + _BIN_BYTES * bins
+        size = _STATS_BYTES + _BIN_BYTES * len(self.reassign_hist)
+        for hist in self.hists.values():
+            if isinstance(hist, FrozenHist):
+                size += _FROZEN_BYTES + _FROZEN_BIN_BYTES * len(hist)
+            else:
+                size += _HIST_BYTES + _BIN_BYTES * len(hist)
+        return size
+
+    def _hist(self, name: str) -> dict[int, int]:
+        """This Stats' own histogram ``name``, as a dict to add to."""
+        hist = self.hists.get(name)
+        if hist is None:
+            hist = self.hists[name] = {}
+        elif isinstance(hist, FrozenHist):
+            hist = self.hists[name] = hist.to_dict()
+        return hist
 
     def _count(self, name: str, value: int = 1) -> None:
         if value:
@@ -152,7 +204,7 @@ class Stats:
                 continue
             self.ns[name] = self.ns.get(name, 0) + 1
             self.sums[name] = self.sums.get(name, 0.0) + value
-            hist = self.hists.setdefault(name, {})
+            hist = self._hist(name)
             key = minute_bin(value)
             hist[key] = hist.get(key, 0) + 1
         if facts.response_met is not None:
@@ -182,7 +234,7 @@ class Stats:
         for key, value in other.ns.items():
             self.ns[key] = self.ns.get(key, 0) + value
         for name, hist in other.hists.items():
-            mine = self.hists.setdefault(name, {})
+            mine = self._hist(name)
             for key, value in hist.items():
                 mine[key] = mine.get(key, 0) + value
         for key, value in other.reassign_hist.items():

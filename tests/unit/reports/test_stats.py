@@ -90,3 +90,24 @@ def test_the_stored_state_gives_the_same_figures_back():
     assert again == stats
     assert again.median("resolution_wall") == 600 and again.get("created") == 1
     assert pickle.loads(pickle.dumps(Stats())) == Stats()  # noqa: S301
+
+
+def test_a_stored_histogram_is_read_back_compact_and_gives_the_same_figures():
+    import pickle
+
+    from itsm.reports.stats import FrozenHist
+
+    stats = Stats()
+    for minutes in range(0, 3000, 7):
+        stats.add_resolved(resolved(minutes * 60.0 + 5))
+    loaded = pickle.loads(pickle.dumps(stats))  # noqa: S301 (made just above)
+    assert isinstance(loaded.hists["resolution_wall"], FrozenHist)
+    assert loaded == stats and pickle.dumps(loaded) == pickle.dumps(stats)
+    assert loaded.median("resolution_wall") == stats.median("resolution_wall")
+    assert loaded.estimated_bytes() < stats.estimated_bytes()
+    # Merged into a fresh Stats, and merged into itself (thawed first): still right.
+    assert merged([loaded]) == stats
+    loaded.merge(stats)
+    assert loaded == merged([stats, stats])
+    loaded.add_resolved(resolved(60.0))
+    assert loaded.ns["resolution_wall"] == 2 * stats.ns["resolution_wall"] + 1
