@@ -253,16 +253,48 @@ def summarize(
     return kinds
 
 
+class CellsRecord(Persistent):
+    """The cells of a stored summary, by kind, in a record of their own: most pages read only
+    the roll-ups and projections, and the cells are most of a summary (three quarters of
+    its unpickling time), so they are loaded only for the questions that need them."""
+
+    def __init__(self, cells: dict[str, dict[tuple, Stats]]) -> None:
+        self.cells = cells
+
+
 class DaySummary(Persistent):
-    """A day's figures by kind, and the version of the day they were made from."""
+    """A day's (or a month's) figures by kind, and the version of the day they were made
+    from. Its kinds are stored without their cells, which live in ``cells_record`` (summaries
+    stored before that keep their cells in their kinds)."""
 
     version = -1
     computed_at: datetime | None = None
+    cells_record: CellsRecord | None = None
 
     def __init__(self, kinds: dict[str, KindDay], version: int, computed_at: datetime) -> None:
-        self.kinds = kinds
+        self.cells_record = CellsRecord({kind: kd.cells for kind, kd in kinds.items()})
+        self.kinds = {kind: kd.lite() for kind, kd in kinds.items()}
         self.version = version
         self.computed_at = computed_at
+
+    def full_kinds(self) -> dict[str, KindDay]:
+        """The kinds with their cells (loads the cells record)."""
+        if self.cells_record is None:
+            return self.kinds
+        cells = self.cells_record.cells
+        out = {}
+        for kind, kind_day in self.kinds.items():
+            full = kind_day.lite()
+            full.cells = cells.get(kind, {})
+            out[kind] = full
+        return out
+
+    def release(self) -> None:
+        """Turn this record (and its cells) back into ghosts: the process-wide cache holds
+        the figures now, and the connection's copy would be a second one."""
+        for record in (self.cells_record, self):
+            if record is not None and record._p_jar is not None and not record._p_changed:
+                record._p_deactivate()
 
 
 class Subscription:
@@ -379,7 +411,8 @@ class ReportStore(Persistent):
         """The kinds of the stored summary ``load()`` returns, through ``cache``: kept there
         without their cells unless ``cells``; an entry with cells serves both."""
         if cache is None:
-            return load().kinds
+            record = load()
+            return record.full_kinds() if cells else record.kinds
         key = (self._p_oid, *key)
         found = cache.get((*key, True))
         if found is None and not cells:
@@ -387,15 +420,14 @@ class ReportStore(Persistent):
         if found is not None:
             return found
         record = load()
-        kinds = record.kinds
-        if not cells:
-            kinds = {kind: kind_day.lite() for kind, kind_day in kinds.items()}
+        if cells:
+            kinds = record.full_kinds()
+        else:
+            kinds = {kind: kind_day.lite() for kind, kind_day in record.kinds.items()}
         cache.put((*key, cells), kinds, sum(k.estimated_bytes() for k in kinds.values()))
         if cells:
             cache.discard((*key, False))  # the entry with cells replaces the one without
-        # The cache holds the figures now; the connection's copy would be a second one.
-        if record._p_jar is not None and not record._p_changed:
-            record._p_deactivate()
+        record.release()
         return kinds
 
     def refresh(self, day: int, now: datetime) -> bool:
@@ -505,7 +537,7 @@ class ReportStore(Persistent):
         kinds: dict[str, KindDay] = {}
         for day in self.versions.keys(min=first, max=last):
             self.refresh(day, now)
-            for kind, kind_day in self.summaries[day].kinds.items():
+            for kind, kind_day in self.summaries[day].full_kinds().items():
                 kinds.setdefault(kind, KindDay()).merge(kind_day)
         for kind_day in kinds.values():
             kind_day.project()

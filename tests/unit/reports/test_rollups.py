@@ -311,7 +311,7 @@ def test_the_size_estimate_is_near_what_a_summary_takes_in_memory(store):
     import pickle
     import tracemalloc
 
-    month = store.months[max(store.months.keys())].kinds["incident"]
+    month = store.months[max(store.months.keys())].full_kinds()["incident"]
     data = pickle.dumps(month)
     gc.collect()
     tracemalloc.start()
@@ -328,3 +328,30 @@ def test_cache_mib_setting():
         parse({"itsm.reports.cache_mib": "lots"})
     with pytest.raises(ConfigError):
         parse({"itsm.reports.cache_mib": "-1"})
+
+
+def test_a_stored_month_is_read_without_unpickling_its_cells(facts):
+    import transaction
+    import ZODB
+
+    db = ZODB.DB(None)  # an in-memory storage: records are pickled and loaded for real
+    try:
+        with transaction.manager:
+            db.open().root()["reports"] = rolled_up_store(facts)
+        conn = db.open()
+        store = conn.root()["reports"]
+        month = max(store.months.keys())
+        cache = SummaryCache(max_bytes=64 * 2**20)
+        kinds = store.month(month, NOW, 0.0, cache)
+        record = store.months[month]
+        assert kinds["incident"].cells is None
+        assert record._p_changed is None  # released: the cache holds the figures
+        assert record.cells_record._p_changed is None  # still a ghost: never loaded
+        # A question for the cells loads them, and the figures are still those of the facts.
+        filters = Filters(date(2026, 3, 1), date(2026, 3, 31), "incident", agent="agent2")
+        dims = {"agent": "agent2", "category": "hardware"}
+        got = figures(source(store, cache), filters.with_(category="hardware"), "priority")
+        assert got == from_facts(facts, filters.start, filters.end, dims, "priority")
+        conn.close()
+    finally:
+        db.close()
