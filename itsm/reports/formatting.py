@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import Any
 
 from babel.dates import format_date, format_datetime
@@ -15,6 +16,17 @@ from itsm.ui.forms import duration
 def duration_text(seconds: float, translate: Any) -> str:
     """ "2 d 3 h", "3 h 20 min" or "12 min" (days of 24 hours), translated."""
     return translate(duration(seconds))
+
+
+@lru_cache(maxsize=8192)
+def _count_text(value: int, locale: str) -> str:
+    # Babel takes ~0.1 ms a number; a year's backlog table has 1,500 of them, mostly repeated.
+    return format_decimal(value, locale=locale)
+
+
+@lru_cache(maxsize=4096)
+def _date_text(value: date, locale: str) -> str:
+    return format_date(value, "medium", locale=locale)
 
 
 class Formatter:
@@ -37,6 +49,8 @@ class Formatter:
         if kind == "number":
             return format_decimal(value, "#,##0.00", locale=self.locale)
         if kind == "count":
+            if type(value) is int:
+                return _count_text(value, self.locale)
             return format_decimal(value, locale=self.locale)
         if kind == "state":
             from itsm.reports.dashboards import STATE_TITLES
@@ -47,7 +61,7 @@ class Formatter:
         if isinstance(value, datetime):
             return format_datetime(value.astimezone(self.zone), "short", locale=self.locale)
         if isinstance(value, date):
-            return format_date(value, "medium", locale=self.locale)
+            return _date_text(value, self.locale)
         if hasattr(value, "interpolate"):
             return self.translate(value)
         return str(value)
