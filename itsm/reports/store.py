@@ -207,7 +207,7 @@ class KindDay:
         index = {d: i for i, d in enumerate(dims)}
         wanted = [(index[d], v) for d, v in filters.items()]
         # Only the keys carrying the rarest of the filter values are looked at.
-        candidates: Any = None
+        candidates: Any = None if wanted else table  # no filter: every key
         for i, v in wanted:
             keys = self._postings(dims, table, i).get(v, ())
             if candidates is None or len(keys) < len(candidates):

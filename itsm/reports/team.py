@@ -76,6 +76,10 @@ class TeamStore:
             found = self._summaries[day] = summarize(facts, day, self.zone, roll_up=False)
         return found
 
+    def day_counts(self, day: int, kind: str, dims: dict[str, Any]) -> None:
+        """No per-day count records: the backlog reads the team's days."""
+        return None
+
     def month(self, month: int, now: Any, max_age_seconds: float, cache: Any = None) -> None:
         """No stored months: the builders then read the month's days."""
         return None
