@@ -15,6 +15,7 @@ from hypatia.text.setops import mass_weightedUnion
 from itsm.kb.workflow import PUBLISHED, STATES
 from itsm.search.catalog import TEXT_INDEX, AllWords
 from itsm.search.stemming import STOP_WORDS, normalize, stem, stem_words
+from itsm.search.textqueue import merge_pending
 
 SNIPPET_LENGTH = 240
 _WORD = re.compile(r"[^\W_]+")
@@ -32,8 +33,10 @@ class AnyWords(AllWords):
         wids = text_index.lexicon.termToWordIds(self._get_value(names))
         wids = [wid for wid in dict.fromkeys(wids) if wid in okapi._wordinfo]
         if not wids:
-            return text_index.family.IF.Bucket()
-        return mass_weightedUnion(okapi._search_wids(wids), text_index.family)
+            result = text_index.family.IF.Bucket()
+        else:
+            result = mass_weightedUnion(okapi._search_wids(wids), text_index.family)
+        return merge_pending(text_index, result, self._get_value(names), every=False)
 
 
 def search_articles(

@@ -15,7 +15,9 @@ def catalog_search(request: Any, **kw: Any) -> tuple[int, list[Any]]:
 
 
 def includeme(config: Any) -> None:
-    from itsm.search.catalog import ensure_catalog
+    from itsm.search.catalog import ensure_catalog, text_drain_job
 
     config.add_itsm_setup("catalog", ensure_catalog)
+    # The deferred text index's queue (itsm.search.textqueue), drained every few seconds.
+    config.add_itsm_job("search_text_drain", text_drain_job, 5)
     config.add_request_method(catalog_search, "catalog_search")

@@ -14,7 +14,10 @@ without an alias in ``itsm/evolve/``.
 
 from __future__ import annotations
 
+import logging
 import random
+import threading
+import weakref
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from heapq import nsmallest
@@ -34,8 +37,11 @@ from hypatia.text.setops import mass_weightedIntersection
 from persistent import Persistent
 from transaction.interfaces import ITransaction
 
+from itsm.search import textqueue
 from itsm.search.stemming import SnowballStemmer, StopWordRemover, WordSplitter, stem_words
 from itsm.search.worklist import place
+
+log = logging.getLogger(__name__)
 
 FIELD_INDEXES = (
     "kind",
@@ -232,9 +238,8 @@ def ensure_catalog(root: Any) -> list[str]:
         created.append("worklists")
     catalog = getattr(root, "catalog", None)
     if catalog is None:
-        root.catalog = make_catalog()
+        root.catalog = catalog = make_catalog()
         created.append("catalog")
-        return created
     for name in INDEX_NAMES:
         if name not in catalog:
             index = make_index(name)
@@ -243,6 +248,8 @@ def ensure_catalog(root: Any) -> list[str]:
             for docid, obj in root.catalog_objects.items():
                 index.index_doc(docid, _Snapshot(obj))
             created.append(f"catalog index {name}")
+    if textqueue.ensure_queue(catalog[TEXT_INDEX]):
+        created.append("text index queue")
     return created
 
 
@@ -273,35 +280,141 @@ def _docid_of(obj: Any) -> int:
     return docid
 
 
-def index(root: Any, obj: Any) -> None:
-    """Index ``obj`` now under ``obj.docid`` and remember it in ``root.catalog_objects``."""
+def index(root: Any, obj: Any, *, defer_text: bool = False) -> bool:
+    """Index ``obj`` now under ``obj.docid`` and remember it in ``root.catalog_objects``.
+    ``defer_text``: queue its text for the drain (:mod:`itsm.search.textqueue`) instead of
+    writing the text index; returns whether it was queued."""
+    return _reindex(root, obj, defer_text)
+
+
+def reindex(root: Any, obj: Any, *, defer_text: bool = False) -> bool:
+    """Bring the indexes up to date with ``obj`` now (indexes it if it was not); see
+    :func:`index` for ``defer_text``."""
+    return _reindex(root, obj, defer_text)
+
+
+def _reindex(root: Any, obj: Any, defer_text: bool) -> bool:
     docid = _docid_of(obj)
     objects = root.catalog_objects
     # Only write the map when needed: a reindex must not dirty its bucket for nothing.
     if objects.get(docid) is not obj:
         objects[docid] = obj
     snapshot = _Snapshot(obj)
-    root.catalog.index_doc(docid, snapshot)
+    catalog = root.catalog
+    text_index = catalog[TEXT_INDEX]
+    pending = textqueue.pending_of(text_index) if defer_text else None
+    queued = False
+    for each in catalog.values():
+        if each is text_index:
+            if pending is not None:
+                text = text_index.discriminate(snapshot, None)
+                queued = textqueue.defer(text_index, pending, docid, text)
+                continue
+            if textqueue.pending_of(text_index):
+                # Indexed now: an older queued text of it must not be indexed after this.
+                text_index.pending.pop(docid, None)
+        each.reindex_doc(docid, snapshot)
     place(root, docid, snapshot.index_data())
+    return queued
 
 
-def reindex(root: Any, obj: Any) -> None:
-    """Bring the indexes up to date with ``obj`` now (indexes it if it was not)."""
+def unindex(root: Any, obj: Any, *, defer_text: bool = False) -> bool:
+    """Remove ``obj`` from the catalog now; a no-op if it was not indexed. See :func:`index`
+    for ``defer_text`` (the queue then says "no text" and the drain unindexes it)."""
     docid = _docid_of(obj)
-    objects = root.catalog_objects
-    if objects.get(docid) is not obj:
-        objects[docid] = obj
-    snapshot = _Snapshot(obj)
-    root.catalog.reindex_doc(docid, snapshot)
-    place(root, docid, snapshot.index_data())
-
-
-def unindex(root: Any, obj: Any) -> None:
-    """Remove ``obj`` from the catalog now; a no-op if it was not indexed."""
-    docid = _docid_of(obj)
-    root.catalog.unindex_doc(docid)
+    catalog = root.catalog
+    text_index = catalog[TEXT_INDEX]
+    pending = textqueue.pending_of(text_index)
+    queued = False
+    for each in catalog.values():
+        if each is text_index:
+            if defer_text and pending is not None:
+                queued = textqueue.defer(text_index, pending, docid, None)
+                continue
+            if pending:
+                pending.pop(docid, None)
+        each.unindex_doc(docid)
     root.catalog_objects.pop(docid, None)
     place(root, docid, None)
+    return queued
+
+
+# -- draining the text queue ----------------------------------------------------------------
+
+
+def drain_text(root: Any, limit: int = textqueue.DRAIN_BATCH) -> int:
+    """Index up to ``limit`` queued documents from their current text, in the current
+    transaction, and take them off the queue; returns how many. Idempotent."""
+    text_index = root.catalog[TEXT_INDEX]
+    pending = textqueue.pending_of(text_index)
+    if not pending:
+        return 0
+    objects = root.catalog_objects
+    docids = list(islice(pending.keys(), limit))
+    for docid in docids:
+        obj = objects.get(docid)
+        if obj is None:
+            text_index.unindex_doc(docid)
+        else:
+            text_index.reindex_doc(docid, _Snapshot(obj))
+        del pending[docid]
+    return len(docids)
+
+
+def drain_text_all(db: Any, limit: int = textqueue.DRAIN_BATCH, attempts: int = 5) -> int:
+    """Drain the whole queue, one transaction (retried on conflicts) per batch of ``limit``;
+    returns how many documents were indexed."""
+    from itsm.db import run_in_transaction
+
+    total = 0
+    while True:
+        done = run_in_transaction(db, lambda root: drain_text(root, limit), attempts)
+        total += done
+        if done < limit:
+            return total
+
+
+def text_drain_job(ctx: Any) -> int:
+    """The worker's job: drain the text queue (every few seconds)."""
+    return drain_text_all(ctx.db)
+
+
+class _Drains:
+    """Per database: documents this process queued since its last drain, and whether a drain
+    thread runs (one at a time)."""
+
+    def __init__(self) -> None:
+        self.queued = 0
+        self.running = False
+
+
+_drains: weakref.WeakKeyDictionary[Any, _Drains] = weakref.WeakKeyDictionary()
+_drains_lock = threading.Lock()
+
+
+def _after_commit(success: bool, db: Any, queued: int) -> None:
+    """After a commit that queued text: start a drain thread once this process has queued
+    :data:`textqueue.DRAIN_AT` documents (a desk without a worker keeps its queue short)."""
+    if not success:
+        return
+    with _drains_lock:
+        state = _drains.setdefault(db, _Drains())
+        state.queued += queued
+        if state.running or state.queued < textqueue.DRAIN_AT:
+            return
+        state.queued = 0
+        state.running = True
+    threading.Thread(target=_drain_in_thread, args=(db, state), daemon=True).start()
+
+
+def _drain_in_thread(db: Any, state: _Drains) -> None:
+    try:
+        drain_text_all(db)
+    except Exception:  # the worker's job or the next drain picks the queue up
+        log.exception("draining the text index queue failed")
+    finally:
+        with _drains_lock:
+            state.running = False
 
 
 # -- reindexing at commit -------------------------------------------------------------------
@@ -356,13 +469,21 @@ def _enqueue(txn: Any, root: Any, obj: Any, action: str) -> None:
 def _run_queue(txn: Any) -> int:
     pending = _pending(txn)
     done = 0
+    # A few documents (a create, an edit) queue their text; a bulk transaction indexes it.
+    defer_text = len(pending.items) <= textqueue.DEFER_AT_MOST
+    queued: dict[int, tuple[Any, int]] = {}
     while pending.items:
         _key, (root, obj, action) = pending.items.popitem()
         if action == _UNINDEX:
-            unindex(root, obj)
+            was_queued = unindex(root, obj, defer_text=defer_text)
         else:
-            reindex(root, obj)
+            was_queued = reindex(root, obj, defer_text=defer_text)
+        if was_queued and root._p_jar is not None:
+            db = root._p_jar.db()
+            queued[id(db)] = (db, queued.get(id(db), (db, 0))[1] + 1)
         done += 1
+    for db, count in queued.values():
+        txn.addAfterCommitHook(_after_commit, (db, count))
     # A later before-commit hook (an SLA recompute, say) may mark more objects: they then
     # register the hook again, and the transaction runs hooks added while running hooks.
     pending.hooked = False
@@ -438,8 +559,11 @@ class AllWords(Comparator):
         # wid 0 is a word the lexicon never saw; a word no document has any more is not
         # in _wordinfo: either way no document has all the words.
         if not wids or any(wid not in okapi._wordinfo for wid in wids):
-            return family.IF.Bucket()
-        return mass_weightedIntersection(okapi._search_wids(wids), family)
+            result = family.IF.Bucket()
+        else:
+            result = mass_weightedIntersection(okapi._search_wids(wids), family)
+        # Documents whose text waits in the queue: matched on their queued terms.
+        return textqueue.merge_pending(text_index, result, self._get_value(names), every=True)
 
     def __str__(self) -> str:
         return f"{self.index.qname()} has all words of {self._value!r}"

@@ -319,9 +319,9 @@ def test_mark_changed_reindexes_once_at_commit(root, tm, monkeypatch):
     calls: list[int] = []
     real_reindex = catalog_module.reindex
 
-    def counting_reindex(root: Any, obj: Any) -> None:
+    def counting_reindex(root: Any, obj: Any, **kw: Any) -> None:
         calls.append(obj.docid)
-        real_reindex(root, obj)
+        real_reindex(root, obj, **kw)
 
     monkeypatch.setattr(catalog_module, "reindex", counting_reindex)
     ticket = make_ticket(root, group="network")
