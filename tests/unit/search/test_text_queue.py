@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 import transaction
@@ -254,5 +253,3 @@ def test_an_old_text_index_without_a_queue_indexes_at_once(s):
     assert okapi_has(s.root, ticket.docid)
     assert found(s.root, "printer") == [ticket.number]
     assert ensure_catalog(s.root) == ["text index queue"]
-
-
