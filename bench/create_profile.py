@@ -16,6 +16,7 @@ import cProfile
 import pstats
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -53,16 +54,20 @@ def main() -> None:
     args = parser.parse_args()
 
     from webtest import TestApp
+    from ZODB.utils import get_pickle_metadata
 
     app, db, token, _first = open_app(args.ini, "employee")
 
     storage = db.storage
     written = {"objects": 0, "bytes": 0, "commits": 0}
+    by_class: Counter[str] = Counter()
     store, finish = storage.store, storage.tpc_finish
 
     def counting_store(oid, serial, data, version, txn):  # type: ignore[no-untyped-def]
         written["objects"] += 1
         written["bytes"] += len(data)
+        module, name = get_pickle_metadata(data)
+        by_class[f"{module}.{name}"] += 1
         return store(oid, serial, data, version, txn)
 
     def counting_finish(*a, **kw):  # type: ignore[no-untyped-def]
@@ -88,6 +93,7 @@ def main() -> None:
         create(i)
     for key in written:
         written[key] = 0
+    by_class.clear()
     profiler = cProfile.Profile()
     cpu0, wall0 = time.process_time(), time.perf_counter()
     profiler.enable()
@@ -101,6 +107,9 @@ def main() -> None:
         f"{n / wall:.0f}/s wall; per create: {written['commits'] / n:.2f} commits, "
         f"{written['objects'] / n:.1f} objects, {written['bytes'] / n / 1024:.1f} KiB written"
     )
+    print("objects written per create, by class:")
+    for name, count in by_class.most_common(15):
+        print(f"  {count / n:6.2f}  {name}")
     stats = pstats.Stats(profiler)
     stats.sort_stats("cumulative").print_stats(args.top)
     print(f"reproduce: .venv/bin/python bench/create_profile.py {args.ini} --creates {n}")

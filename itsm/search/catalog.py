@@ -302,20 +302,29 @@ def _reindex(root: Any, obj: Any, defer_text: bool) -> bool:
     snapshot = _Snapshot(obj)
     catalog = root.catalog
     text_index = catalog[TEXT_INDEX]
-    pending = textqueue.pending_of(text_index) if defer_text else None
     queued = False
     for each in catalog.values():
         if each is text_index:
-            if pending is not None:
-                text = text_index.discriminate(snapshot, None)
-                queued = textqueue.defer(text_index, pending, docid, text)
+            text = text_index.discriminate(snapshot, None)
+            queued = _text_now_or_later(text_index, docid, text, defer_text)
+            if queued:
                 continue
-            if textqueue.pending_of(text_index):
-                # Indexed now: an older queued text of it must not be indexed after this.
-                text_index.pending.pop(docid, None)
         each.reindex_doc(docid, snapshot)
     place(root, docid, snapshot.index_data())
     return queued
+
+
+def _text_now_or_later(text_index: Any, docid: int, text: str | None, defer: bool) -> bool:
+    """Queue the text (True), or leave it to the caller to index now (False); a document
+    indexed now that is queued gets its queued entry brought up to date (searches read it)."""
+    queue = textqueue.queue_of(text_index)
+    if queue is None:
+        return False
+    if defer:
+        return textqueue.defer(text_index, queue, docid, text)
+    if queue.queued(docid):
+        queue.put(docid, textqueue.entry(textqueue.terms(text_index.lexicon, text)))
+    return False
 
 
 def unindex(root: Any, obj: Any, *, defer_text: bool = False) -> bool:
@@ -324,15 +333,12 @@ def unindex(root: Any, obj: Any, *, defer_text: bool = False) -> bool:
     docid = _docid_of(obj)
     catalog = root.catalog
     text_index = catalog[TEXT_INDEX]
-    pending = textqueue.pending_of(text_index)
     queued = False
     for each in catalog.values():
         if each is text_index:
-            if defer_text and pending is not None:
-                queued = textqueue.defer(text_index, pending, docid, None)
+            queued = _text_now_or_later(text_index, docid, None, defer_text)
+            if queued:
                 continue
-            if pending:
-                pending.pop(docid, None)
         each.unindex_doc(docid)
     root.catalog_objects.pop(docid, None)
     place(root, docid, None)
@@ -343,30 +349,39 @@ def unindex(root: Any, obj: Any, *, defer_text: bool = False) -> bool:
 
 
 def drain_text(root: Any, limit: int = textqueue.DRAIN_BATCH) -> int:
-    """Index up to ``limit`` queued documents from their current text, in the current
-    transaction, and take them off the queue; returns how many. Idempotent."""
+    """Index up to ``limit`` documents of the queue's draining tree from their current text,
+    in the current transaction; returns how many. Call :func:`start_text_drain` first (its
+    own transaction). See :mod:`itsm.search.textqueue`."""
     text_index = root.catalog[TEXT_INDEX]
-    pending = textqueue.pending_of(text_index)
-    if not pending:
+    queue = textqueue.queue_of(text_index)
+    if queue is None:
         return 0
     objects = root.catalog_objects
-    docids = list(islice(pending.keys(), limit))
+    docids = queue.take(limit)
     for docid in docids:
         obj = objects.get(docid)
         if obj is None:
             text_index.unindex_doc(docid)
         else:
             text_index.reindex_doc(docid, _Snapshot(obj))
-        del pending[docid]
     return len(docids)
 
 
+def start_text_drain(root: Any) -> bool:
+    """Swap the queue's trees when the previous drain is through (a transaction of its own:
+    it is the one write creates conflict with); True if there is something to drain."""
+    queue = textqueue.queue_of(root.catalog[TEXT_INDEX])
+    return queue is not None and queue.swap()
+
+
 def drain_text_all(db: Any, limit: int = textqueue.DRAIN_BATCH, attempts: int = 5) -> int:
-    """Drain the whole queue, one transaction (retried on conflicts) per batch of ``limit``;
-    returns how many documents were indexed."""
+    """Drain the queue as it is now: swap, then one transaction (retried on conflicts) per
+    batch of ``limit``; returns how many documents were indexed."""
     from itsm.db import run_in_transaction
 
     total = 0
+    if not run_in_transaction(db, start_text_drain, attempts):
+        return 0
     while True:
         done = run_in_transaction(db, lambda root: drain_text(root, limit), attempts)
         total += done

@@ -5,18 +5,26 @@ part of what a create wrote (a posting list per word, the document's word list a
 new lexicon entries) and the one place two web processes on one RelStorage kept conflicting
 on (R8: creates answered 500 after five retries; issue 14: creates are 80 % commit). Now a
 transaction that reindexes a few documents writes, per document, one entry of
-``text_index.pending`` (an ``LOBTree`` docid -> the document's index terms as one string
+the text index's queue (docid -> the document's index terms as one string
 ``" term term … "``). Entries are keyed by docid: docids of one connection run from a random
 start (:func:`itsm.search.catalog.new_docid`), so creates of two processes write different
 keys (BTrees merge those), and the Okapi trees are written only by the drain.
 
-The drain (:func:`itsm.search.catalog.drain_text`) indexes the queued documents from their
-*current* text in batches, one transaction per batch: the worker's job every few seconds,
-and a web process in a thread of its own after it has queued :data:`DRAIN_AT` documents (a
-desk without a worker never lets the queue grow without bound). Draining twice is harmless:
-an entry is removed in the transaction that indexes it, and a document edited meanwhile wrote
-its entry again, which conflicts with the removal (the drain is retried and sees the new
-text), so a document is always indexed with its last text.
+The drain (:func:`itsm.search.catalog.drain_text_all`) never deletes what creates write to, so
+it never conflicts with them: the queue (:class:`TextQueue`) has a *current* tree, which
+creates write to, and a *draining* tree, which nobody writes to. A drain first swaps them (a
+tiny transaction: the current tree becomes the draining one, a new empty one the current),
+then indexes the draining tree's documents from their *current* text in batches, one
+transaction each, recording how far it got in a :class:`Progress` object of its own (the
+batches write only the Okapi trees and that object, which no create writes). A create marks
+the queue object as read (``Connection.readCurrent``): one that read the trees before a swap
+and commits after it gets a conflict and is retried, so nothing is ever written to a tree
+being drained. A document edited while (or after) its entry is drained wrote a new entry to
+the current tree, which wins over the draining one in searches and is drained next time: a
+document is always indexed with its last text. Draining twice is harmless (it reindexes from
+the current text). Drains run in the worker's job every few seconds, and in a web process in
+a thread of its own after it has queued :data:`DRAIN_AT` documents (a desk without a worker
+never lets the queue grow without bound).
 
 The search is never stale: a text query takes the Okapi result minus every queued document,
 and adds the queued documents whose terms contain every query term (the same lexicon
@@ -34,34 +42,108 @@ than a queue entry each.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import islice
 from typing import Any
 
 from BTrees.LOBTree import LOBTree
+from persistent import Persistent
 
 #: A transaction reindexing more documents than this indexes their text at once.
 DEFER_AT_MOST = 32
 #: A web process that queued this many documents since its last drain drains in a thread.
 DRAIN_AT = 256
 #: Documents indexed per drain transaction.
-DRAIN_BATCH = 500
+DRAIN_BATCH = 200
 
 
-def pending_of(text_index: Any) -> Any | None:
+class Progress(Persistent):
+    """How far the drain got in the draining tree: its last docid indexed (None: not begun),
+    and whether it is through. Written only by drains."""
+
+    upto: int | None = None
+    done = False
+
+
+class TextQueue(Persistent):
+    """The queue of one text index: ``current`` (docid -> terms entry, written by creates and
+    edits) and ``draining`` (the previous current tree, read by the drain only)."""
+
+    def __init__(self) -> None:
+        self.current = LOBTree()
+        self.draining: Any = None
+        self.progress = Progress()
+
+    def entries(self) -> dict[int, str]:
+        """Every queued document and its terms entry, the newest entry of each."""
+        found: dict[int, str] = {}
+        draining, progress = self.draining, self.progress
+        if draining is not None and not progress.done:
+            if progress.upto is None:
+                found.update(draining.items())
+            else:
+                found.update(draining.items(min=progress.upto, excludemin=True))
+        found.update(self.current.items())
+        return found
+
+    def queued(self, docid: int) -> bool:
+        if docid in self.current:
+            return True
+        draining, progress = self.draining, self.progress
+        if draining is None or progress.done or docid not in draining:
+            return False
+        return progress.upto is None or docid > progress.upto
+
+    def put(self, docid: int, value: str) -> None:
+        # Read-current: a create that read ``current`` before a drain swapped the trees must
+        # not write into the tree being drained; it conflicts and is retried.
+        jar = self._p_jar
+        if jar is not None:
+            jar.readCurrent(self)
+        if self.current.get(docid) != value:
+            self.current[docid] = value
+
+    def swap(self) -> bool:
+        """Start draining what is current (when the previous draining tree is through);
+        True if there is something to drain now."""
+        if self.draining is not None and not self.progress.done:
+            return True
+        if not self.current:
+            if self.draining is not None:
+                self.draining = None
+            return False
+        self.draining, self.current = self.current, LOBTree()
+        self.progress = Progress()
+        return True
+
+    def take(self, limit: int) -> list[int]:
+        """The next ``limit`` docids to index from the draining tree (marked as taken)."""
+        draining, progress = self.draining, self.progress
+        if draining is None or progress.done:
+            return []
+        if progress.upto is None:
+            keys = draining.keys()
+        else:
+            keys = draining.keys(min=progress.upto, excludemin=True)
+        docids = list(islice(keys, limit))
+        if len(docids) < limit:
+            progress.done = True
+        if docids:
+            progress.upto = docids[-1]
+        return docids
+
+
+def queue_of(text_index: Any) -> TextQueue | None:
     """The text index's queue, or None where it has none (an index made before the queue
     existed and not yet given one by :func:`ensure_queue`: it indexes at once, as before)."""
-    return text_index.__dict__.get("pending") if _loaded(text_index) else None
-
-
-def _loaded(obj: Any) -> bool:
-    obj._p_activate()  # a ghost's __dict__ is empty until it is loaded
-    return True
+    text_index._p_activate()  # a ghost's __dict__ is empty until it is loaded
+    return text_index.__dict__.get("queue")
 
 
 def ensure_queue(text_index: Any) -> bool:
     """Give ``text_index`` its queue if it has none (start-up, idempotent); True if made."""
-    if pending_of(text_index) is not None:
+    if queue_of(text_index) is not None:
         return False
-    text_index.pending = LOBTree()
+    text_index.queue = TextQueue()
     return True
 
 
@@ -96,25 +178,25 @@ def unchanged(text_index: Any, docid: int, words: list[str]) -> bool:
     return new == set(okapi.get_words(docid))
 
 
-def defer(text_index: Any, pending: Any, docid: int, text: str | None) -> bool:
+def defer(text_index: Any, queue: TextQueue, docid: int, text: str | None) -> bool:
     """Queue ``docid`` with the terms of ``text`` (None: the document has no text or is gone).
-    Returns whether anything was written."""
+    Returns whether it was queued."""
     words = terms(text_index.lexicon, text)
-    if docid not in pending and unchanged(text_index, docid, words):
+    if not queue.queued(docid) and unchanged(text_index, docid, words):
         return False
-    value = entry(words)
-    if pending.get(docid) != value:
-        pending[docid] = value
-        return True
-    return False
+    queue.put(docid, entry(words))
+    return True
 
 
 def merge_pending(text_index: Any, result: Any, query_text: str, every: bool) -> Any:
     """``result`` (an Okapi result: docid -> score) made exact for the queued documents: their
     indexed (old) entries removed, those whose queued terms match added. ``every``: all the
     query's terms must occur (else any one)."""
-    pending = pending_of(text_index)
-    if not pending:
+    queue = queue_of(text_index)
+    if queue is None:
+        return result
+    entries = queue.entries()
+    if not entries:
         return result
     wanted = [f" {w} " for w in dict.fromkeys(terms(text_index.lexicon, query_text))]
     if not wanted:
@@ -122,7 +204,7 @@ def merge_pending(text_index: Any, result: Any, query_text: str, every: bool) ->
     test = all if every else any
     stale: list[int] = []
     matched: list[int] = []
-    for docid, value in pending.items():
+    for docid, value in entries.items():
         if docid in result:
             stale.append(docid)
         if value and test(w in value for w in wanted):
