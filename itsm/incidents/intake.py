@@ -15,6 +15,7 @@ from itsm.incidents.schemas import field_errors
 from itsm.incidents.workflow import NEW, WORKFLOW
 from itsm.numbering import allocate_number
 from itsm.search.catalog import mark_changed, new_docid, search
+from itsm.search.worklist import assignee_lane, worklists
 from itsm.tickets.context import ActionContext
 from itsm.tickets.journal import Attachment
 from itsm.tickets.priority import priority_of
@@ -40,8 +41,16 @@ def incident_settings(root: Any) -> IncidentSettings:
 
 
 def open_load(root: Any, login: str) -> int:
-    total, _items = search(root, kind="incident", open=True, assignee=login, per_page=1)
-    return total
+    """How many open incidents ``login`` has (least-open-work assignment): the count of their
+    lane of the pre-sorted open work, one ``Length`` read. The catalog query it replaces
+    intersected sets as large as all open incidents, for every candidate of every create
+    (14 ms a create at 100,000 incidents, bench/create_profile.py)."""
+    lists = worklists(root)
+    if lists is None:  # a database before evolve step 3
+        total, _items = search(root, kind="incident", open=True, assignee=login, per_page=1)
+        return total
+    work = lists.get("incident")
+    return work.count(assignee_lane(login)) if work is not None else 0
 
 
 def validate(title: str, description: str, impact: str, urgency: str) -> dict[str, Any]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from itsm.events import ObjectCreated, TicketTransitioned
 
 
@@ -64,3 +66,27 @@ def test_an_incident_nobody_can_take_stays_new_without_a_transition(app, api):
     body = api("employee").report("VPN drops every hour")
     assert (body["status"], body["assignee"]) == ("new", None)
     assert not [e for e in seen if isinstance(e, TicketTransitioned)]
+
+
+def test_open_load_counts_what_the_catalog_counts(app, api):
+    """Least open work reads the assignee's lane of the pre-sorted open work: the same number
+    as the catalog query it replaced, through assigns, resolves and reopens."""
+    from itsm.incidents.intake import open_load
+    from itsm.search.catalog import search
+
+    employee, agent = api("employee"), api("agent")
+    numbers = [employee.report(f"Monitor {n} flickers")["number"] for n in range(4)]
+    for number in numbers:
+        agent.fire(number, "assign", assignee="agent")
+    agent.fire(numbers[0], "resolve", resolution_code="fixed", resolution="Cable")
+    agent.fire(numbers[1], "assign", assignee="agent2")
+    employee.fire(numbers[0], "reopen", reason="Again")
+
+    def both(root: Any, login: str) -> tuple[int, int]:
+        total, _ = search(root, kind="incident", open=True, assignee=login, per_page=1)
+        return open_load(root, login), total
+
+    for login in ("agent", "agent2", "nobody"):
+        lane, catalog = app.read(lambda root, login=login: both(root, login))
+        assert lane == catalog
+    assert app.read(lambda root: open_load(root, "agent")) == 3
