@@ -23,12 +23,19 @@ def main() -> None:
     parser.add_argument(
         "--storages", default="zeo,relstorage", help="comma-separated: zeo, relstorage"
     )
+    parser.add_argument("--creates", type=int, default=10, help="creates per client")
+    parser.add_argument("--clients", type=int, default=2, help="clients per pserve")
     args = parser.parse_args()
     command = [sys.executable, "-m", "pytest", "-q", "-s", "-p", "no:cacheprovider"]
     command.append("tests/operations/test_two_web_processes.py")
     failed = 0
     for storage in args.storages.split(","):
-        env = {**os.environ, "ITSM_R8_STORAGES": storage}
+        env = {
+            **os.environ,
+            "ITSM_R8_STORAGES": storage,
+            "ITSM_R8_CREATES": str(args.creates),
+            "ITSM_R8_CLIENTS": str(args.clients),
+        }
         for run in range(1, args.runs + 1):
             result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)
             takeover = re.findall(r"R8: (.*)", result.stdout)
