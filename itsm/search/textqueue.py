@@ -37,6 +37,9 @@ same set), so its relevance may lag until its next real edit.
 Bulk transactions (the loader, imports, evolve steps: more than :data:`DEFER_AT_MOST`
 documents) index their text at once: they are not the hot path and one batch is cheaper
 than a queue entry each.
+
+:class:`TextQueue` and :class:`Progress` are pickled into the database: never move or rename
+them without an alias in ``itsm/evolve/``.
 """
 
 from __future__ import annotations
