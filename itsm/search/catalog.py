@@ -613,19 +613,22 @@ class AllWordsSet(AllWords):
 
     def size(self) -> int:
         postings = self._postings()
-        return len(postings[0]) if postings else 0
+        # At most: the smallest posting, and the queued documents (itsm.search.textqueue).
+        return (len(postings[0]) if postings else 0) + textqueue.queued_count(self.index)
 
     def _apply(self, names: Any) -> Any:
         family = self.index.family
         postings = self._postings()
         if not postings:
-            return family.IF.Set()
-        result = family.IF.multiunion([postings[0]])  # its docids, as a set
-        for posting in postings[1:]:
-            if not result:
-                break
-            result = family.IF.intersection(result, posting)
-        return result
+            result = family.IF.Set()
+        else:
+            result = family.IF.multiunion([postings[0]])  # its docids, as a set
+            for posting in postings[1:]:
+                if not result:
+                    break
+                result = family.IF.intersection(result, posting)
+        # Documents whose text waits in the queue: matched on their queued terms.
+        return textqueue.merge_pending_set(self.index, result, self._value)
 
     def intersect(self, left: Any, names: Any) -> Any:
         right = self._apply(names)

@@ -191,19 +191,23 @@ def defer(text_index: Any, queue: TextQueue, docid: int, text: str | None) -> bo
     return True
 
 
-def merge_pending(text_index: Any, result: Any, query_text: str, every: bool) -> Any:
-    """``result`` (an Okapi result: docid -> score) made exact for the queued documents: their
-    indexed (old) entries removed, those whose queued terms match added. ``every``: all the
-    query's terms must occur (else any one)."""
+def queued_count(text_index: Any) -> int:
+    """How many documents may be queued (an upper bound, cheap: no entry is read)."""
     queue = queue_of(text_index)
     if queue is None:
-        return result
+        return 0
+    count = len(queue.current)
+    if queue.draining is not None and not queue.progress.done:
+        count += len(queue.draining)
+    return count
+
+
+def _split(text_index: Any, queue: TextQueue, result: Any, query_text: str, every: bool) -> Any:
+    """The queued documents of ``result`` (stale there) and those whose queued terms match."""
     entries = queue.entries()
-    if not entries:
-        return result
     wanted = [f" {w} " for w in dict.fromkeys(terms(text_index.lexicon, query_text))]
-    if not wanted:
-        return result
+    if not entries or not wanted:
+        return [], []
     test = all if every else any
     stale: list[int] = []
     matched: list[int] = []
@@ -212,6 +216,31 @@ def merge_pending(text_index: Any, result: Any, query_text: str, every: bool) ->
             stale.append(docid)
         if value and test(w in value for w in wanted):
             matched.append(docid)
+    return stale, matched
+
+
+def merge_pending_set(text_index: Any, result: Any, query_text: str) -> Any:
+    """:func:`merge_pending` for an unscored result (a docid set): every query term must
+    occur."""
+    queue = queue_of(text_index)
+    if queue is None:
+        return result
+    stale, matched = _split(text_index, queue, result, query_text, every=True)
+    if not stale and not matched:
+        return result
+    family = text_index.family
+    merged = family.IF.difference(result, family.IF.Set(stale)) if stale else result
+    return family.IF.union(merged, family.IF.Set(matched)) if matched else merged
+
+
+def merge_pending(text_index: Any, result: Any, query_text: str, every: bool) -> Any:
+    """``result`` (an Okapi result: docid -> score) made exact for the queued documents: their
+    indexed (old) entries removed, those whose queued terms match added. ``every``: all the
+    query's terms must occur (else any one)."""
+    queue = queue_of(text_index)
+    if queue is None:
+        return result
+    stale, matched = _split(text_index, queue, result, query_text, every)
     if not stale and not matched:
         return result
     # A copy: with one query term hypatia may hand back a mapping it keeps.

@@ -86,9 +86,15 @@ def create(s: Session, title: str, description: str = "") -> Ticket:
 
 
 def found(root: ServiceDesk, text: str, sort: str = "queue_rank") -> list[str]:
-    total, items = search(root, text=text, per_page=1000, sort=sort)
-    assert total == len(items)
-    return sorted(t.number for t in items)
+    """The numbers a text search finds, the same unscored (sorted by a field: AllWordsSet)
+    and scored (by relevance: AllWords)."""
+    answers = []
+    for each in dict.fromkeys([sort, "queue_rank", "relevance"]):
+        total, items = search(root, text=text, per_page=1000, sort=each)
+        assert total == len(items)
+        answers.append(sorted(t.number for t in items))
+    assert all(answer == answers[0] for answer in answers)
+    return answers[0]
 
 
 def pending(root: ServiceDesk) -> dict[int, str]:
@@ -179,6 +185,14 @@ def test_a_removed_ticket_is_not_found_while_queued_nor_after_the_drain(s):
     assert found(root, "printer") == []
     assert drain(s) == 2
     assert found(root, "printer") == [] and not okapi_has(root, ticket.docid)
+
+
+def test_a_word_only_queued_documents_have_is_found(s):
+    create(s, "Printer jammed")
+    drain(s)
+    ticket = create(s, "Zeppelin printer")  # "zeppelin": no indexed document has it yet
+    assert found(s.root, "zeppelin") == [ticket.number]
+    assert found(s.root, "zeppelin printer") == [ticket.number]
 
 
 def test_a_bulk_transaction_indexes_its_text_at_once(s):
