@@ -40,8 +40,16 @@ def snapshot_of(request: Any) -> bytes | None:
     conn = get_connection(request)
     if getattr(conn, "_registered_objects", None):
         return None
-    start = getattr(getattr(conn, "_storage", None), "_start", None)
-    return start if isinstance(start, bytes) else None
+    storage = getattr(conn, "_storage", None)
+    start = getattr(storage, "_start", None)  # FileStorage and ZEO, through ZODB's MVCC adapter
+    if isinstance(start, bytes):
+        return start
+    # RelStorage is its own MVCC storage: the newest transaction its poll at the start of this
+    # transaction (or its own last commit) made visible.
+    visible = getattr(storage, "highest_visible_tid", None)
+    if isinstance(visible, int) and visible > 0:
+        return visible.to_bytes(8, "big")
+    return None
 
 
 @dataclass(frozen=True)
