@@ -145,34 +145,32 @@ class KeptValues:
 _create_lock = threading.Lock()
 
 
-def kept_values(request: Any, name: str, size: int) -> KeptValues:
-    """The app's :class:`KeptValues` called ``name`` (made with ``size`` the first time)."""
+def _app_cache(request: Any, attribute: str, name: str, make: Callable[[], Any]) -> Any:
+    """The cache called ``name`` in the registry's dict ``attribute`` (one per app: an app is
+    one database and one set of settings, both of which a kept page depends on), made by
+    ``make`` the first time."""
     registry = request.registry
-    caches = getattr(registry, "itsm_kept", None)
+    caches = getattr(registry, attribute, None)
     if caches is None:
         with _create_lock:
-            caches = getattr(registry, "itsm_kept", None)
+            caches = getattr(registry, attribute, None)
             if caches is None:
-                caches = registry.itsm_kept = {}
+                caches = {}
+                setattr(registry, attribute, caches)
     cache = caches.get(name)
     if cache is None:
         with _create_lock:
-            cache = caches.setdefault(name, KeptValues(size))
+            cache = caches.get(name)
+            if cache is None:
+                cache = caches[name] = make()
     return cache
+
+
+def kept_values(request: Any, name: str, size: int) -> KeptValues:
+    """The app's :class:`KeptValues` called ``name`` (made with ``size`` the first time)."""
+    return _app_cache(request, "itsm_kept", name, lambda: KeptValues(size))
 
 
 def shells(request: Any, name: str) -> ShellCache:
-    """The app's cache of shells called ``name`` (one per app: an app is one database and
-    one set of settings, both of which a shell depends on)."""
-    registry = request.registry
-    caches = getattr(registry, "itsm_shells", None)
-    if caches is None:
-        with _create_lock:
-            caches = getattr(registry, "itsm_shells", None)
-            if caches is None:
-                caches = registry.itsm_shells = {}
-    cache = caches.get(name)
-    if cache is None:
-        with _create_lock:
-            cache = caches.setdefault(name, ShellCache())
-    return cache
+    """The app's cache of shells called ``name``."""
+    return _app_cache(request, "itsm_shells", name, ShellCache)
